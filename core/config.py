@@ -1,0 +1,48 @@
+"""Typed defaults in one place. QSettings (in the GUI) holds only the user's own choices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+WORKSPACE_DIRNAME = ".lookalike"
+DATABASE_NAME = "catalog.sqlite"
+ENCODER_NAME = "encoder.onnx"
+INDEX_NAME = "index.ann"
+THUMBS_DIRNAME = "thumbs"
+METADATA_NAME = "products.csv"
+
+DEFAULT_ENCODER = RESOURCES / "default_encoder.onnx"
+
+# Image files are recognised by content; these suffixes mark files that were meant to be
+# images, so a file with one of them that is not an image is reported instead of ignored.
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+
+# Refuse images above this many pixels (decompression bombs): 16k x 16k.
+MAX_IMAGE_PIXELS = 16_384 * 16_384
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """How the catalog is encoded and indexed."""
+
+    batch_size: int = 64
+    decode_threads: int = 2
+    annoy_trees: int = 50
+    annoy_search_k: int = -1
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How an encoder is trained on a catalog."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    input_size: int = 64
+    latent_dim: int = 64
+    widths: tuple[int, ...] = (16, 32, 64, 128)
+    seed: int = 0
+    max_images: int = 60_000
+    validation_share: float = 0.1
