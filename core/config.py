@@ -19,8 +19,8 @@ DEFAULT_ENCODER = RESOURCES / "default_encoder.onnx"
 # images, so a file with one of them that is not an image is reported instead of ignored.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
-# Refuse images above this many pixels (decompression bombs): 16k x 16k.
-MAX_IMAGE_PIXELS = 16_384 * 16_384
+# Refuse images above this many pixels (decompression bombs); a 100 MP camera photo still passes.
+MAX_IMAGE_PIXELS = 150_000_000
 
 
 @dataclass(frozen=True)

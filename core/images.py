@@ -1,0 +1,242 @@
+"""Decoding product photos: any supported file to upright RGB on white, and to fixed-size squares.
+
+Every failure comes out as an `ImageError` whose message is a one-line reason
+("not an image", "truncated image data", ...); no Pillow or OS exception escapes.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO, Sequence
+
+import numpy as np
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from core.config import MAX_IMAGE_PIXELS
+from core.errors import ImageError
+
+# The limit is enforced here (MAX_IMAGE_PIXELS) for every format; Pillow's own warning for
+# large-but-allowed photos would only be noise.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+
+WHITE = (255, 255, 255)
+
+_SNIFF_BYTES = 32
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+_PIL_FORMATS = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "bmp": "BMP",
+    "gif": "GIF",
+    "tiff": "TIFF",
+}
+# Sizes of the BMP info headers Pillow reads (core, v2-v5, OS/2 2.x variants).
+_BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_WIDE_GREY_MODES = frozenset({"I", "F", "I;16", "I;16L", "I;16B", "I;16N"})
+_TRUNCATION_MARKS = ("truncated", "broken data stream", "unexpected end")
+_MAX_REASON_CHARS = 120
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str | None:
+    """The format named by the file's first bytes: 'jpeg','png','webp','bmp','gif','tiff' or None.
+
+    Raises OSError if the file cannot be read.
+    """
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        head = os.read(fd, _SNIFF_BYTES)
+    finally:
+        os.close(fd)
+    return _format_of(head)
+
+
+def _format_of(head: bytes) -> str | None:
+    """The image format named by a file's first bytes (at least 18 for BMP), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    # "BM" alone would match plenty of text files; the info header size must be a known one too.
+    if head[:2] == b"BM" and len(head) >= 18:
+        if int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
+            return "bmp"
+    return None
+
+
+def os_error_reason(exc: OSError) -> str:
+    """A one-line reason for a file that could not be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "not a file"
+    return _one_line(exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def open_rgb(
+    path: Path, min_side: int | None = None, *, max_pixels: int = MAX_IMAGE_PIXELS
+) -> Image.Image:
+    """Decode any supported image to RGB: EXIF orientation applied, transparency composited on white.
+
+    With min_side, JPEGs are decoded with draft mode (reduced-size DCT) to no less than
+    min_side on the shorter side. Images over max_pixels are refused before decoding.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            if not head:
+                raise ImageError("empty file")
+            fmt = _format_of(head)
+            if fmt is None:
+                raise ImageError("not an image")
+            fh.seek(0)
+            return _decode(fh, fmt, min_side, max_pixels)
+    except ImageError:
+        raise
+    # Besides OSError, Pillow's decoders raise many exception types for malformed files
+    # (ValueError, SyntaxError, struct.error, IndexError, ...); each becomes a reason here.
+    except Exception as exc:
+        raise ImageError(_decode_reason(exc)) from exc
+
+
+def load_square(path: Path, size: int) -> np.ndarray:
+    """The photo fitted into a size x size white square (aspect kept, centred), as uint8 HxWx3."""
+    return _fit_rgb(open_rgb(path, min_side=size), size)
+
+
+def fit_square(image: Image.Image, size: int) -> np.ndarray:
+    """`load_square` for an already-open image (e.g. from the clipboard)."""
+    try:
+        rgb = _to_rgb(_upright(image))
+    except Exception as exc:
+        raise ImageError(_decode_reason(exc)) from exc
+    return _fit_rgb(rgb, size)
+
+
+def load_batch(
+    paths: Sequence[Path],
+    size: int,
+    executor: concurrent.futures.Executor | None = None,
+) -> tuple[np.ndarray, list[str | None]]:
+    """Decode many photos (in parallel when given an executor) to an (N,size,size,3) uint8 array.
+
+    errors[i] is None or a one-line reason, and the row of a failed image is white.
+    """
+    batch = np.full((len(paths), size, size, 3), 255, dtype=np.uint8)
+    errors: list[str | None] = [None] * len(paths)
+    mapper = executor.map if executor is not None else map
+    results = mapper(_load_or_reason, paths, itertools.repeat(size, len(paths)))
+    for i, (pixels, reason) in enumerate(results):
+        if pixels is not None:
+            batch[i] = pixels
+        errors[i] = reason
+    return batch, errors
+
+
+def _load_or_reason(path: Path, size: int) -> tuple[np.ndarray | None, str | None]:
+    try:
+        return load_square(path, size), None
+    except ImageError as exc:
+        return None, str(exc)
+
+
+def _decode(fh: BinaryIO, fmt: str, min_side: int | None, max_pixels: int) -> Image.Image:
+    image = Image.open(fh, formats=[_PIL_FORMATS[fmt]])
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageError(f"image too large: {width}x{height} pixels")
+    if min_side and fmt == "jpeg":
+        image.draft("RGB", (min_side, min_side))
+    image.load()
+    return _to_rgb(_upright(image))
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned as its EXIF (or XMP) orientation says; the image itself when upright."""
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    if orientation in (2, 3, 4, 5, 6, 7, 8):
+        return ImageOps.exif_transpose(image)
+    return image
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in _WIDE_GREY_MODES:
+        image = _to_8bit_grey(image)
+    transparent = (
+        image.mode in _ALPHA_MODES
+        or "transparency" in image.info
+        or (image.mode == "P" and image.palette is not None and image.palette.mode == "RGBA")
+    )
+    if not transparent:
+        return image if image.mode == "RGB" else image.convert("RGB")
+    if image.mode == "La":
+        image = image.convert("LA")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, WHITE)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def _to_8bit_grey(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer and float greyscale scaled to 0..255 ('L')."""
+    values = np.asarray(image)
+    if image.mode.startswith("I;16"):
+        scaled = values.astype(np.float32) / 257.0
+    elif image.mode == "I":
+        # 16-bit files often open as 'I'; values beyond 8 bits are taken as a 16-bit range.
+        high = int(values.max(initial=0))
+        scaled = values.astype(np.float32) / (257.0 if high > 255 else 1.0)
+    else:
+        # Float images are either 0..1 or 0..255 by convention.
+        finite = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        high = float(finite.max(initial=0.0))
+        scaled = finite * (255.0 if high <= 1.0 else 1.0)
+    grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey)
+
+
+def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
+    width, height = image.size
+    scale = size / max(width, height)
+    new_w = min(size, max(1, round(width * scale)))
+    new_h = min(size, max(1, round(height * scale)))
+    if (new_w, new_h) != (width, height):
+        image = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    square = np.full((size, size, 3), 255, dtype=np.uint8)
+    left, top = (size - new_w) // 2, (size - new_h) // 2
+    square[top : top + new_h, left : left + new_w] = np.asarray(image)
+    return square
+
+
+def _decode_reason(exc: BaseException) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"image too large: more than {2 * (Image.MAX_IMAGE_PIXELS or 0)} pixels"
+    if isinstance(exc, UnidentifiedImageError):
+        return "corrupt image header"
+    if isinstance(exc, MemoryError):
+        return "image too large to decode"
+    if isinstance(exc, EOFError):
+        return "truncated image data"
+    message = str(exc)
+    if any(mark in message.lower() for mark in _TRUNCATION_MARKS):
+        return "truncated image data"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_error_reason(exc)
+    return f"corrupt image data ({_one_line(message or type(exc).__name__)})"
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_REASON_CHARS else line[: _MAX_REASON_CHARS - 3] + "..."

@@ -1,0 +1,89 @@
+"""The similarity index: Annoy over unit-length embeddings.
+
+Annoy positions are dense (0..N-1); which item each position holds is kept by the caller
+(the workspace database). The file is written beside the target and renamed, and it is
+memory-mapped on load, so opening a large index is instant.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from annoy import AnnoyIndex
+
+from core.encoder import normalise
+from core.errors import SearchIndexError
+from core.jobs import CancelToken
+
+
+@dataclass(frozen=True)
+class Hit:
+    position: int
+    score: float  # cosine similarity, higher is more alike
+
+
+def build_index(vectors: np.ndarray, path: Path, trees: int = 50, cancel: CancelToken | None = None) -> None:
+    """Build an angular Annoy index of `vectors` (row i at position i) and atomically replace `path`."""
+    if len(vectors) == 0:
+        raise SearchIndexError("nothing to index: no readable images were embedded")
+    unit = normalise(vectors)
+    index = AnnoyIndex(unit.shape[1], "angular")
+    index.set_seed(1)
+    for position, vector in enumerate(unit):
+        index.add_item(position, vector)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    index.build(trees, n_jobs=-1)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        index.save(tmp)
+        index.unload()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cosine(distance: float) -> float:
+    """Annoy's angular distance is sqrt(2 - 2 cos)."""
+    return 1.0 - distance * distance / 2.0
+
+
+class SearchIndex:
+    """A saved index, memory-mapped."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        if not Path(path).exists():
+            raise SearchIndexError(f"no index at {path}; index the catalog first")
+        self.dim = dim
+        self._index = AnnoyIndex(dim, "angular")
+        try:
+            self._index.load(str(path))
+        except OSError as exc:
+            raise SearchIndexError(f"cannot load index {path}: {exc}") from None
+
+    def __len__(self) -> int:
+        return self._index.get_n_items()
+
+    def search(self, vector: np.ndarray, k: int, search_k: int = -1, exclude: int | None = None) -> list[Hit]:
+        """The k nearest positions to `vector` by cosine similarity, best first, never `exclude`."""
+        vector = np.asarray(vector, np.float32).reshape(-1)
+        if vector.shape[0] != self.dim:
+            raise SearchIndexError(f"query has {vector.shape[0]} dimensions, index has {self.dim}")
+        want = k + (1 if exclude is not None else 0)
+        ids, distances = self._index.get_nns_by_vector(normalise(vector).tolist(), want, search_k, include_distances=True)
+        hits = [Hit(i, _cosine(d)) for i, d in zip(ids, distances) if i != exclude]
+        return hits[:k]
+
+    def vector(self, position: int) -> np.ndarray:
+        """The unit-length vector stored at `position`."""
+        return np.asarray(self._index.get_item_vector(position), np.float32)
+
+    def close(self) -> None:
+        self._index.unload()

@@ -1,0 +1,79 @@
+"""Shared fixtures: small real ONNX encoders and product-like photos made on the fly."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SMALL_INPUT = 32
+
+
+def draw_product(path: Path, shape: str, colour: tuple[int, int, int], size: int = 96, offset: int = 0) -> Path:
+    """A crude pack shot: one filled shape on white. Good enough to tell shapes apart."""
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    s, o = size, offset
+    if shape == "disc":
+        draw.ellipse((s * 0.2 + o, s * 0.2 + o, s * 0.8 + o, s * 0.8 + o), fill=colour)
+    elif shape == "bar":
+        draw.rectangle((s * 0.42 + o, s * 0.1 + o, s * 0.58 + o, s * 0.9 + o), fill=colour)
+    elif shape == "slab":
+        draw.rectangle((s * 0.1 + o, s * 0.42 + o, s * 0.9 + o, s * 0.58 + o), fill=colour)
+    elif shape == "wedge":
+        draw.polygon([(s * 0.15 + o, s * 0.85), (s * 0.85 + o, s * 0.85), (s * 0.5 + o, s * 0.15)], fill=colour)
+    else:
+        raise ValueError(shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real, untrained-but-deterministic ONNX encoder with a 32 px input."""
+    import torch
+
+    from core.model import Architecture, Autoencoder
+    from core.onnx_export import export_encoder
+
+    torch.manual_seed(0)
+    model = Autoencoder(Architecture(input_size=SMALL_INPUT, latent_dim=16, widths=(8, 16))).eval()
+    path = tmp_path_factory.mktemp("models") / "small.onnx"
+    export_encoder(model, path, trained_on="tests")
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_encoder() -> Path:
+    from core.config import DEFAULT_ENCODER
+
+    if not DEFAULT_ENCODER.exists():
+        pytest.fail(f"the embedded default encoder is missing: {DEFAULT_ENCODER}")
+    return DEFAULT_ENCODER
+
+
+@pytest.fixture
+def shapes_catalog(tmp_path: Path) -> Path:
+    """A catalog of 4 shapes x 4 colours x 2 positions, in two subfolders, with a products.csv."""
+    root = tmp_path / "catalog"
+    colours = [(200, 30, 30), (30, 160, 40), (40, 60, 200), (20, 20, 20)]
+    rows = ["path,sku,name,category"]
+    n = 0
+    for shape in ("disc", "bar", "slab", "wedge"):
+        for ci, colour in enumerate(colours):
+            for offset in (0, 6):
+                rel = f"{'round' if shape == 'disc' else 'angular'}/{shape}-{ci}-{offset}.png"
+                draw_product(root / rel, shape, colour, offset=offset)
+                n += 1
+                rows.append(f"{rel},SKU-{n:03d},{shape} {ci},{shape}")
+    (root / "products.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def rgb_array(n: int, size: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core import atomic
+
+
+class Boom(Exception):
+    pass
+
+
+def leftovers(folder: Path, target: Path) -> list[str]:
+    """Names in `folder` other than the target itself (temp files would show up here)."""
+    return sorted(p.name for p in folder.iterdir() if p != target)
+
+
+def test_write_bytes_replaces_the_target(tmp_path: Path) -> None:
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"old")
+    atomic.write_bytes(target, b"new content")
+    assert target.read_bytes() == b"new content"
+    assert leftovers(tmp_path, target) == []
+
+
+def test_write_text_keeps_newlines_and_encoding(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    atomic.write_text(target, "a\r\nb\nç\n")
+    assert target.read_bytes() == "a\r\nb\nç\n".encode("utf-8")
+    atomic.write_text(target, "é", encoding="latin-1")
+    assert target.read_bytes() == b"\xe9"
+
+
+def test_target_replaced_only_when_body_succeeds(tmp_path: Path) -> None:
+    target = tmp_path / "index.ann"
+    target.write_bytes(b"old")
+    with atomic.atomic_path(target) as tmp:
+        tmp.write_bytes(b"fresh")
+        assert tmp.parent == tmp_path
+        assert tmp != target
+        assert target.read_bytes() == b"old"  # not yet replaced while the body runs
+    assert target.read_bytes() == b"fresh"
+    assert not tmp.exists()
+    assert leftovers(tmp_path, target) == []
+
+
+def test_exception_in_body_keeps_old_content_and_removes_temp(tmp_path: Path) -> None:
+    target = tmp_path / "catalog.csv"
+    target.write_text("old content")
+    seen: list[Path] = []
+    with pytest.raises(Boom):
+        with atomic.atomic_path(target) as tmp:
+            seen.append(tmp)
+            tmp.write_text("half written")
+            raise Boom()
+    assert target.read_text() == "old content"
+    assert not seen[0].exists()
+    assert leftovers(tmp_path, target) == []
+
+
+def test_exception_without_existing_target_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "new.txt"
+    with pytest.raises(Boom):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("partial")
+            raise Boom()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_keyboard_interrupt_is_cleaned_up_too(tmp_path: Path) -> None:
+    target = tmp_path / "t.txt"
+    target.write_text("keep")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("x")
+            raise KeyboardInterrupt()
+    assert target.read_text() == "keep"
+    assert leftovers(tmp_path, target) == []
+
+
+def test_parent_folders_are_created(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "c.txt"
+    atomic.write_text(target, "deep")
+    assert target.read_text() == "deep"
+    assert leftovers(target.parent, target) == []
