@@ -1,0 +1,269 @@
+"""The command line: parses arguments, runs core jobs, turns errors into one-line messages."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
+
+from core.errors import Cancelled, InputError, LookalikeError
+from core.jobs import CancelToken, Progress
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_CANCELLED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"lookalike: {message} (see --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class _Reporter:
+    """Progress as one rewritten line on a terminal, nothing when piped."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, p: Progress) -> None:
+        if not self.live:
+            return
+        total = f"/{p.total}" if p.total else ""
+        extra = f" loss {p.loss:.4f}" if p.loss is not None else ""
+        epoch = f" epoch {p.epoch}" if p.epoch is not None else ""
+        self.stream.write(f"\r{p.stage}: {p.done}{total}{epoch}{extra} {p.detail}".ljust(78)[:120])
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live:
+            self.stream.write("\r" + " " * 78 + "\r")
+            self.stream.flush()
+
+
+def _workspace(args: argparse.Namespace, create: bool = True):
+    from core.workspace import Workspace
+
+    return Workspace.locate(args.catalog, args.workspace, create=create)
+
+
+def cmd_demo(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.demo import write_demo_catalog
+
+    products = write_demo_catalog(Path(args.dir), count=args.count, seed=args.seed, progress=reporter, cancel=cancel)
+    reporter.finish()
+    print(f"wrote {len(products)} product images and products.csv to {args.dir}")
+    return 0
+
+
+def _print_index_report(report) -> None:
+    print(
+        f"indexed {report.images} images: {report.encoded} encoded, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {len(report.failed)} unreadable "
+        f"in {report.seconds:.1f} s ({report.encode_rate:.0f} images/s encoding)"
+    )
+    if report.model is not None:
+        print(f"model {report.model.model_id} trained on {report.model.trained_on}")
+    if report.metadata is not None:
+        line = f"metadata: {report.metadata.matched} rows matched"
+        if report.metadata.unmatched:
+            shown = ", ".join(report.metadata.unmatched[:5])
+            more = f" and {len(report.metadata.unmatched) - 5} more" if len(report.metadata.unmatched) > 5 else ""
+            line += f", {len(report.metadata.unmatched)} matched no image: {shown}{more}"
+        print(line)
+    for path, reason in report.failed:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+
+
+def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.indexing import index_catalog
+
+    ws = _workspace(args)
+    report = index_catalog(
+        ws,
+        model=Path(args.model) if args.model else None,
+        metadata=Path(args.metadata) if args.metadata else None,
+        progress=reporter,
+        cancel=cancel,
+    )
+    reporter.finish()
+    _print_index_report(report)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.training_job import train_on_catalog
+
+    ws = _workspace(args)
+    out = Path(args.out) if args.out else None
+    result = train_on_catalog(ws, epochs=args.epochs, out=out, progress=reporter, cancel=cancel)
+    reporter.finish()
+    best = result.history[result.best_epoch - 1]
+    print(
+        f"trained {len(result.history)} epochs on {result.images} images in {result.seconds:.0f} s; "
+        f"best epoch {best.epoch} (validation loss {best.val_loss:.4f}); wrote {result.model_path}"
+    )
+    if result.index_report is not None:
+        _print_index_report(result.index_report)
+    else:
+        print(f"to use it: index {args.catalog} --model {result.model_path}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.search import CatalogSearcher
+
+    image = Path(args.image)
+    if not image.exists():
+        raise InputError(f"image not found: {image}")
+    if image.is_dir():
+        raise InputError(f"not an image file: {image}")
+    with CatalogSearcher(_workspace(args, create=False)) as searcher:
+        matches = searcher.similar_to_image(image, args.k)
+    if args.json:
+        print(json.dumps([m.as_json() for m in matches]))
+    else:
+        for m in matches:
+            print(f"{m.score:.4f}  {m.sku or '-':<12}  {m.path}")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.formats import check_destination, write_recommendations
+    from core.recommend import recommend_all
+    from core.search import CatalogSearcher
+
+    ws = _workspace(args, create=False)
+    out = Path(args.out)
+    check_destination(out, ws.catalog)
+    with CatalogSearcher(ws) as searcher:
+        recs = recommend_all(searcher, args.k, progress=reporter, cancel=cancel)
+    reporter.finish()
+    write_recommendations(recs, out, args.format)
+    print(f"wrote {args.format} recommendations for {len(recs)} items to {out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.evaluate import precision
+    from core.metadata import read_product_csv
+
+    try:
+        entries = json.loads(Path(args.recommendations).read_text(encoding="utf-8"))
+        lists = {e["path"]: [r["path"] for r in e["recommendations"]] for e in entries}
+    except FileNotFoundError:
+        raise InputError(f"file not found: {args.recommendations}") from None
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{args.recommendations}: not a recommend --format json file") from None
+    labels = {row["path"]: row.get("category", "") for row in read_product_csv(Path(args.labels))}
+    labels = {path: label for path, label in labels.items() if label}
+    quality = precision(lists, labels, args.k)
+    if quality.queries == 0:
+        raise InputError("no recommended item has a category in the labels file")
+    print(
+        f"precision@1 {quality.precision_at_1:.3f}  precision@{quality.k} {quality.precision_at_k:.3f}  "
+        f"over {quality.queries} items"
+    )
+    return 0
+
+
+def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.default_encoder import build_default_encoder
+
+    summary = build_default_encoder(Path(args.out), epochs=args.epochs, progress=reporter, cancel=cancel)
+    reporter.finish()
+    print(summary)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lookalike", description="Find visually similar products in a catalog of product photos.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def catalog_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("catalog", help="the catalog folder of product photos")
+        p.add_argument("--workspace", help="where Lookalike keeps its files (default CATALOG/.lookalike)")
+        return p
+
+    p = sub.add_parser("demo", help="write a demo catalog of product images")
+    p.add_argument("dir")
+    p.add_argument("--count", type=_positive, default=400)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_demo)
+
+    p = catalog_command("index", "embed the catalog's photos and build the similarity index")
+    p.add_argument("--model", help="an ONNX encoder to use from now on")
+    p.add_argument("--metadata", help="product CSV with a path or filename column (default CATALOG/products.csv)")
+    p.set_defaults(run=cmd_index)
+
+    p = catalog_command("train", "train an encoder on the catalog's photos (needs PyTorch)")
+    p.add_argument("--epochs", type=_positive, default=10)
+    p.add_argument("--out", help="write the model here instead of making it the catalog's encoder")
+    p.set_defaults(run=cmd_train)
+
+    p = catalog_command("query", "list the catalog items that look most like an image")
+    p.add_argument("image")
+    p.add_argument("-k", type=_positive, default=10, help="how many matches (default 10)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(run=cmd_query)
+
+    p = catalog_command("recommend", "write every item's lookalikes to a file")
+    p.add_argument("-k", type=_positive, default=10)
+    p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(run=cmd_recommend)
+
+    p = sub.add_parser("evaluate", help="precision by category of a recommend --format json file")
+    p.add_argument("recommendations")
+    p.add_argument("--labels", required=True, help="product CSV with path and category columns")
+    p.add_argument("-k", type=_positive, default=10)
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("build-default", help="train the embedded default encoder (needs PyTorch)")
+    p.add_argument("--out", default=str(Path("resources") / "default_encoder.onnx"))
+    p.add_argument("--epochs", type=_positive, default=12)
+    p.set_defaults(run=cmd_build_default)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run one command; returns the exit status. Errors become one line on stderr."""
+    args = _parser().parse_args(list(argv))
+    cancel = CancelToken()
+    reporter = _Reporter()
+    command: Callable[..., int] = args.run
+    try:
+        return command(args, reporter, cancel)
+    except Cancelled:
+        reporter.finish()
+        print("lookalike: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        cancel.cancel()
+        reporter.finish()
+        print("lookalike: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+    except LookalikeError as exc:
+        reporter.finish()
+        print(f"lookalike: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        if os.environ.get("LOOKALIKE_DEBUG"):
+            raise
+        reporter.finish()
+        print(f"lookalike: internal error: {type(exc).__name__}: {exc} (LOOKALIKE_DEBUG=1 shows details)", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,200 @@
+"""Indexing a catalog: scan, bring the database up to date, embed what is new, rebuild the index.
+
+Only new or changed photos are decoded and encoded; unchanged ones keep their embeddings.
+Each batch is committed as it finishes, so a cancelled or killed run keeps its work, and
+the Annoy index is replaced only once everything is embedded.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from core import atomic
+from core.config import IndexSettings, METADATA_NAME
+from core.encoder import EncoderInfo, OnnxEncoder
+from core.errors import CatalogError, ImageError
+from core.images import load_square
+from core.index import build_index
+from core.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
+from core.metadata import MetadataReport, import_metadata, read_product_csv
+from core.scan import ScanResult, content_hash, scan_catalog
+from core.store import CatalogStore
+from core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What an indexing run found and did."""
+
+    images: int
+    encoded: int
+    unchanged: int
+    removed: int
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of every unreadable file
+    metadata: MetadataReport | None = None
+    model: EncoderInfo | None = None
+    seconds: float = 0.0
+    encode_rate: float = 0.0  # images/s through decode + encode
+
+
+def install_model(ws: Workspace, model: Path) -> EncoderInfo:
+    """Check `model` follows the encoder contract and make it the workspace's encoder."""
+    info = OnnxEncoder(model).info
+    if Path(model).resolve() != ws.encoder.resolve():
+        atomic.write_bytes(ws.encoder, Path(model).read_bytes())
+    return info
+
+
+def _sync(store: CatalogStore, catalog: Path, scan: ScanResult) -> tuple[int, int]:
+    """Make the items table match the folder; returns (unchanged, removed).
+
+    A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
+    """
+    known = {row[1]: row for row in store.iter_paths()}
+    seen: set[str] = set()
+    new_rows: list[tuple[str, int, int, str | None]] = []
+    updates: list[tuple[int, int, int, str | None, bool]] = []
+    unchanged = 0
+    for info in scan.images + [f for f, _ in scan.rejected]:
+        seen.add(info.path)
+        row = known.get(info.path)
+        if row is None:
+            new_rows.append((info.path, info.size, info.mtime_ns, None))
+            continue
+        item_id, _, size, mtime_ns, digest, status = row
+        if (size, mtime_ns) == (info.size, info.mtime_ns) and digest is not None:
+            unchanged += status == "ok"
+            continue
+        try:
+            fresh: str | None = content_hash(catalog / info.path)
+        except ImageError:
+            fresh = None  # unreadable now: decoding will record why
+        changed = fresh is None or fresh != digest
+        updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
+        unchanged += (not changed) and status == "ok"
+    removed = [row[0] for path, row in known.items() if path not in seen]
+    store.add_items(new_rows)
+    store.update_files(updates)
+    store.remove_items(removed)
+    if scan.rejected:
+        ids = {item.path: item.id for item in store.items()}
+        store.mark_errors((ids[f.path], reason) for f, reason in scan.rejected)
+    return unchanged, len(removed)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    item_id: int
+    pixels: np.ndarray | None
+    digest: str | None
+    error: str | None
+
+
+def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
+    path = catalog / relative
+    try:
+        digest = content_hash(path)
+        return _Decoded(item_id, load_square(path, size), digest, None)
+    except ImageError as exc:
+        return _Decoded(item_id, None, None, str(exc))
+    except OSError as exc:
+        return _Decoded(item_id, None, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def _decoded_batches(
+    catalog: Path, todo: list[tuple[int, str]], size: int, settings: IndexSettings, pool: cf.Executor
+) -> Iterator[list[_Decoded]]:
+    """Batches of decoded photos; the next batch decodes while the caller encodes this one."""
+    batches = [todo[i : i + settings.batch_size] for i in range(0, len(todo), settings.batch_size)]
+    pending: list[cf.Future] | None = None
+    for batch in batches + [[]]:
+        submitted = [pool.submit(_decode, catalog, item_id, rel, size) for item_id, rel in batch]
+        if pending is not None:
+            yield [future.result() for future in pending]
+        pending = submitted
+
+
+def index_catalog(
+    ws: Workspace,
+    model: Path | None = None,
+    metadata: Path | None = None,
+    settings: IndexSettings = IndexSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> IndexReport:
+    """Bring the workspace's embeddings and index up to date with the catalog folder."""
+    started = time.perf_counter()
+    cancel = cancel or CancelToken()
+    if model is not None:
+        install_model(ws, model)
+    encoder = OnnxEncoder(ws.encoder_in_use())
+    model_id = encoder.info.model_id
+    rows = read_product_csv(metadata) if metadata is not None else None
+
+    scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel)
+    if not scan.images and not scan.rejected:
+        raise CatalogError(f"no images found in {ws.catalog}")
+
+    with CatalogStore(ws.database) as store:
+        unchanged, removed = _sync(store, ws.catalog, scan)
+        paths = {item.id: item.path for item in store.items()}
+        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id)]
+        rate = Rate()
+        done = embedded = 0
+        progress(Progress("encode", 0, len(todo)))
+        with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
+            for decoded in _decoded_batches(ws.catalog, todo, encoder.input_size, settings, pool):
+                cancel.raise_if_cancelled()
+                good = [d for d in decoded if d.pixels is not None]
+                vectors = encoder.embed(np.stack([d.pixels for d in good])) if good else np.zeros((0, 0))
+                store.save_embeddings(
+                    model_id,
+                    [d.item_id for d in good],
+                    vectors,
+                    errors=[(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None],
+                    digests=[(d.item_id, d.digest) for d in good],
+                )
+                done += len(decoded)
+                embedded += len(good)
+                progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
+        encode_rate = rate.per_second(done) if done else 0.0
+
+        cancel.raise_if_cancelled()
+        ids, vectors = store.embeddings(model_id)
+        progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
+        build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
+        store.save_index_map(
+            ids,
+            {
+                "model_id": model_id,
+                "model_trained_on": encoder.info.trained_on,
+                "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "index_items": str(len(ids)),
+            },
+        )
+        progress(Progress("index", 1, 1))
+
+        report_metadata = None
+        csv_path = metadata if metadata is not None else ws.catalog / METADATA_NAME
+        if rows is None and csv_path.is_file():
+            rows = read_product_csv(csv_path)
+        if rows is not None:
+            report_metadata = import_metadata(store, rows)
+        failed = [(item.path, item.error or "unreadable") for item in store.items(status="error")]
+    return IndexReport(
+        images=len(scan.images),
+        encoded=embedded,
+        unchanged=unchanged,
+        removed=removed,
+        failed=failed,
+        metadata=report_metadata,
+        model=encoder.info,
+        seconds=time.perf_counter() - started,
+        encode_rate=encode_rate,
+    )

@@ -1,0 +1,74 @@
+"""Training an encoder on a catalog's own photos and putting it to use."""
+from __future__ import annotations
+
+import concurrent.futures as cf
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from core.config import TrainSettings
+from core.errors import CatalogError
+from core.images import load_batch
+from core.indexing import IndexReport, index_catalog
+from core.jobs import CancelToken, Progress, ProgressFn, no_progress
+from core.onnx_export import export_encoder
+from core.scan import scan_catalog
+from core.train import EpochStats, train_autoencoder
+from core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CatalogTrainResult:
+    images: int
+    model_path: Path
+    history: list[EpochStats] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+    index_report: IndexReport | None = None
+
+
+def load_training_images(
+    ws: Workspace, settings: TrainSettings, progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+) -> np.ndarray:
+    """The catalog's readable photos fitted to the input size (a random sample if there are too many)."""
+    scan = scan_catalog(ws.catalog, skip=[ws.root], cancel=cancel)
+    paths = [ws.catalog / f.path for f in scan.images]
+    if len(paths) > settings.max_images:
+        keep = np.random.default_rng(settings.seed).choice(len(paths), settings.max_images, replace=False)
+        paths = [paths[i] for i in sorted(keep)]
+    chunks = []
+    with cf.ThreadPoolExecutor(2) as pool:
+        for start in range(0, len(paths), 256):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            pixels, errors = load_batch(paths[start : start + 256], settings.input_size, pool)
+            chunks.append(pixels[[e is None for e in errors]])
+            progress(Progress("load", min(start + 256, len(paths)), len(paths)))
+    images = np.concatenate(chunks) if chunks else np.zeros((0, settings.input_size, settings.input_size, 3), np.uint8)
+    if len(images) < 2:
+        raise CatalogError(f"need at least 2 readable images to train, found {len(images)} in {ws.catalog}")
+    return images
+
+
+def train_on_catalog(
+    ws: Workspace,
+    epochs: int | None = None,
+    out: Path | None = None,
+    settings: TrainSettings = TrainSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> CatalogTrainResult:
+    """Train on the catalog's photos and export the encoder.
+
+    Without `out` the new encoder replaces the workspace's and the catalog is re-indexed
+    with it; a cancelled run leaves the model in use untouched.
+    """
+    if epochs is not None:
+        settings = replace(settings, epochs=epochs)
+    images = load_training_images(ws, settings, progress, cancel)
+    result = train_autoencoder(images, settings, progress, cancel)
+    target = out if out is not None else ws.encoder
+    export_encoder(result.model, target, trained_on=f"catalog {ws.catalog.name} ({len(images)} images)")
+    report = index_catalog(ws, progress=progress, cancel=cancel) if out is None else None
+    return CatalogTrainResult(len(images), target, result.history, result.best_epoch, result.seconds, report)

@@ -1,0 +1,141 @@
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from core.errors import CatalogError, Cancelled, ModelError
+from core.indexing import index_catalog
+from core.jobs import CancelToken, Progress
+from core.store import CatalogStore
+from core.workspace import Workspace
+from tests.conftest import draw_product
+
+
+def _index(catalog, model, **kw):
+    return index_catalog(Workspace.locate(catalog), model=model, **kw)
+
+
+def test_first_index_embeds_everything_and_imports_metadata(shapes_catalog, small_encoder):
+    stages = set()
+    report = _index(shapes_catalog, small_encoder, progress=lambda p: stages.add(p.stage))
+    assert (report.images, report.encoded, report.unchanged, report.removed) == (32, 32, 0, 0)
+    assert report.failed == []
+    assert report.metadata.matched == 32 and report.metadata.unmatched == []
+    assert {"scan", "encode", "index"} <= stages
+    ws = Workspace.locate(shapes_catalog)
+    assert ws.index.exists() and ws.encoder.exists()
+    with CatalogStore(ws.database) as store:
+        ids, vectors = store.embeddings(report.model.model_id)
+        assert vectors.shape == (32, 16)
+        assert sorted(store.index_map().tolist()) == sorted(ids.tolist())
+        disc = store.item_by_path("round/disc-0-0.png")
+        assert disc.sku and disc.category == "disc"
+
+
+def test_reindex_only_encodes_new_and_changed_files(shapes_catalog, small_encoder):
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
+    with CatalogStore(ws.database) as store:
+        before = {i.path: i.id for i in store.items()}
+    draw_product(shapes_catalog / "new" / "extra.png", "disc", (10, 10, 10))
+    os.remove(shapes_catalog / "angular" / "bar-0-0.png")
+    changed = shapes_catalog / "angular" / "slab-1-0.png"
+    draw_product(changed, "wedge", (1, 2, 3))
+    touched = shapes_catalog / "angular" / "wedge-2-0.png"
+    os.utime(touched, ns=(1, 1))  # new mtime, same content: hash says unchanged
+
+    report = index_catalog(ws)
+    assert report.images == 32
+    assert report.encoded == 2
+    assert report.removed == 1
+    assert report.unchanged == 30
+    with CatalogStore(ws.database) as store:
+        after = {i.path: i.id for i in store.items()}
+        assert after["angular/wedge-2-0.png"] == before["angular/wedge-2-0.png"]
+        assert "angular/bar-0-0.png" not in after
+        assert len(store.index_map()) == 32
+
+    again = index_catalog(ws)
+    assert (again.encoded, again.unchanged) == (0, 32)
+
+
+def test_bad_files_are_skipped_recorded_and_the_rest_indexed(shapes_catalog, small_encoder):
+    (shapes_catalog / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+    (shapes_catalog / "notes.png").write_text("not a picture")
+    (shapes_catalog / "readme.txt").write_text("ignored: not an image and not named like one")
+    report = _index(shapes_catalog, small_encoder)
+    failed = dict(report.failed)
+    assert set(failed) == {"broken.jpg", "notes.png"}
+    assert failed["notes.png"] == "not an image"
+    assert report.encoded == 32
+    with CatalogStore(Workspace.locate(shapes_catalog).database) as store:
+        assert store.item_by_path("broken.jpg").status == "error"
+        assert len(store.index_map()) == 32
+
+
+def test_fixed_bad_file_is_picked_up_on_reindex(shapes_catalog, small_encoder):
+    bad = shapes_catalog / "later.png"
+    bad.write_text("not yet")
+    _index(shapes_catalog, small_encoder)
+    draw_product(bad, "disc", (90, 90, 90))
+    report = index_catalog(Workspace.locate(shapes_catalog))
+    assert report.failed == [] and report.encoded == 1
+
+
+def test_new_model_reencodes_everything(shapes_catalog, small_encoder, tmp_path):
+    first = _index(shapes_catalog, small_encoder)
+    other = tmp_path / "other.onnx"
+    data = bytearray(small_encoder.read_bytes())
+    other.write_bytes(bytes(data) + b"")  # same graph bytes: same model id, nothing to do
+    assert _index(shapes_catalog, other).encoded == 0
+    import torch
+
+    from core.model import Architecture, Autoencoder
+    from core.onnx_export import export_encoder
+
+    torch.manual_seed(5)
+    export_encoder(Autoencoder(Architecture(32, 8, (8, 16))).eval(), other, trained_on="another")
+    second = _index(shapes_catalog, other)
+    assert second.encoded == 32 and second.model.model_id != first.model.model_id
+
+
+def test_cancel_keeps_finished_batches_and_the_old_index(shapes_catalog, small_encoder):
+    from core.config import IndexSettings
+
+    ws = Workspace.locate(shapes_catalog)
+    token = CancelToken()
+
+    def cancel_after_first_batch(p: Progress) -> None:
+        if p.stage == "encode" and p.done >= 8:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        index_catalog(ws, model=small_encoder, settings=IndexSettings(batch_size=8), progress=cancel_after_first_batch, cancel=token)
+    assert not ws.index.exists()
+    with CatalogStore(ws.database) as store:
+        done = store.count("ok")
+    assert 8 <= done < 32
+    report = index_catalog(ws)
+    assert report.encoded == 32 - done
+
+
+def test_empty_folder_and_bad_model_are_refused(tmp_path, small_encoder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CatalogError, match="no images"):
+        _index(empty, small_encoder)
+    folder = tmp_path / "one"
+    draw_product(folder / "a.png", "disc", (1, 1, 1))
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(b"\x08\x01garbage")
+    with pytest.raises(ModelError):
+        _index(folder, corrupt)
+    assert not Workspace.locate(folder).encoder.exists()
+
+
+def test_workspace_elsewhere_leaves_the_catalog_untouched(shapes_catalog, small_encoder, tmp_path):
+    ws = Workspace.locate(shapes_catalog, tmp_path / "ws")
+    index_catalog(ws, model=small_encoder)
+    assert not (shapes_catalog / ".lookalike").exists()
+    assert ws.index.exists()

@@ -1,0 +1,67 @@
+import pytest
+from PIL import Image
+
+from core.errors import InputError, SearchIndexError
+from core.indexing import index_catalog
+from core.recommend import recommend_all
+from core.search import CatalogSearcher
+from core.workspace import Workspace
+
+
+@pytest.fixture
+def indexed(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    return ws
+
+
+def test_a_catalog_photo_finds_itself_and_its_recolourings_first(indexed):
+    """The shape embedding ignores hue: the 4 colourways of one product tie at the top."""
+    with CatalogSearcher(indexed) as searcher:
+        matches = searcher.similar_to_image(indexed.catalog / "angular/wedge-1-6.png", 6)
+    top = {m.path for m in matches[:4]}
+    assert top == {f"angular/wedge-{c}-6.png" for c in range(4)}
+    assert all(m.score >= 0.99 for m in matches[:4])
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    assert matches[0].sku is not None
+
+
+def test_an_image_in_memory_works_like_a_file(indexed):
+    with CatalogSearcher(indexed) as searcher:
+        image = Image.open(indexed.catalog / "round/disc-2-0.png")
+        assert searcher.similar_to_image(image, 1)[0].path == "round/disc-2-0.png"
+
+
+def test_an_item_never_matches_itself(indexed):
+    with CatalogSearcher(indexed) as searcher:
+        item = next(i for i in searcher.items() if i.path == "round/disc-0-0.png")
+        matches = searcher.similar_to_item(item.id, 31)
+        assert len(matches) == 31
+        assert item.path not in {m.path for m in matches}
+        with pytest.raises(InputError):
+            searcher.similar_to_item(item.id, 0)
+
+
+def test_recommend_all_covers_every_item_without_itself(indexed):
+    with CatalogSearcher(indexed) as searcher:
+        recs = recommend_all(searcher, 4)
+    assert len(recs) == 32
+    for rec in recs:
+        assert len(rec.matches) == 4
+        assert rec.item.path not in {m.path for m in rec.matches}
+
+
+def test_unindexed_catalog_and_stale_model_are_reported(shapes_catalog, small_encoder, tmp_path):
+    with pytest.raises(SearchIndexError, match="not been indexed"):
+        CatalogSearcher(Workspace.locate(shapes_catalog))
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    import torch
+
+    from core.model import Architecture, Autoencoder
+    from core.onnx_export import export_encoder
+
+    torch.manual_seed(9)
+    export_encoder(Autoencoder(Architecture(32, 16, (8, 16))).eval(), ws.encoder, trained_on="swapped in")
+    with pytest.raises(SearchIndexError, match="different model"):
+        CatalogSearcher(ws)
