@@ -24,6 +24,11 @@ warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 WHITE = (255, 255, 255)
 
+# Background trimming: a pixel further than this (0-255, any channel) from the border colour
+# is part of the product; the trimmed product keeps this share of its size as margin.
+TRIM_THRESHOLD = 24
+TRIM_MARGIN = 0.06
+
 _SNIFF_BYTES = 32
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _PIL_FORMATS = {
@@ -113,7 +118,7 @@ def open_rgb(
 
 def load_square(path: Path, size: int) -> np.ndarray:
     """The photo fitted into a size x size white square (aspect kept, centred), as uint8 HxWx3."""
-    return _fit_rgb(open_rgb(path, min_side=size), size)
+    return _fit_rgb(open_rgb(path, min_side=2 * size), size)
 
 
 def fit_square(image: Image.Image, size: int) -> np.ndarray:
@@ -208,16 +213,41 @@ def _to_8bit_grey(image: Image.Image) -> Image.Image:
 
 
 def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
-    width, height = image.size
-    scale = size / max(width, height)
+    """Trim the plain background around the product, then centre it in a square of that background.
+
+    Product shots frame their subject differently; trimming makes the product fill the frame
+    the same way every time, so that framing does not count as a difference in shape.
+    """
+    pixels, background = trim_background(np.asarray(image))
+    height, width = pixels.shape[:2]
+    margin = round(max(width, height) * TRIM_MARGIN)
+    scale = size / (max(width, height) + 2 * margin)
     new_w = min(size, max(1, round(width * scale)))
     new_h = min(size, max(1, round(height * scale)))
     if (new_w, new_h) != (width, height):
-        image = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    square = np.full((size, size, 3), 255, dtype=np.uint8)
+        pixels = np.asarray(
+            Image.fromarray(pixels).resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        )
+    square = np.empty((size, size, 3), dtype=np.uint8)
+    square[:] = background
     left, top = (size - new_w) // 2, (size - new_h) // 2
-    square[top : top + new_h, left : left + new_w] = np.asarray(image)
+    square[top : top + new_h, left : left + new_w] = pixels
     return square
+
+
+def trim_background(pixels: np.ndarray, threshold: int = TRIM_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """(the smallest box holding everything that differs from the border colour, that colour).
+
+    The border colour is the median of the outermost pixels; a photo with no plain
+    background (nothing to trim) comes back whole.
+    """
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    background = np.median(border, axis=0).astype(np.uint8)
+    differs = (np.abs(pixels.astype(np.int16) - background).max(axis=2) > threshold)
+    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if rows.size == 0:
+        return pixels, background
+    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], background
 
 
 def _decode_reason(exc: BaseException) -> str:

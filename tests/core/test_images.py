@@ -294,22 +294,46 @@ def test_pixel_limit_enforced_for_every_format(tmp_path: Path, fmt: str) -> None
 # ---- squares and batches -------------------------------------------------------------------
 
 
-def test_load_square_keeps_aspect_with_white_padding(tmp_path: Path) -> None:
-    Image.new("RGB", (100, 50), RED).save(tmp_path / "wide.png")
-    Image.new("RGB", (30, 120), RED).save(tmp_path / "tall.png")
-    wide = load_square(tmp_path / "wide.png", 32)
-    assert wide.shape == (32, 32, 3) and wide.dtype == np.uint8
-    assert (wide[:8] == WHITE).all() and (wide[24:] == WHITE).all()
-    assert (wide[8:24] == RED).all()
-    tall = load_square(tmp_path / "tall.png", 32)
-    assert (tall[:, :12] == WHITE).all() and (tall[:, 20:] == WHITE).all()
-    assert (tall[:, 12:20] == RED).all()
+def _product_on(background: tuple[int, int, int], canvas: tuple[int, int], box: tuple[int, int, int, int]) -> Image.Image:
+    image = Image.new("RGB", canvas, background)
+    image.paste(RED, box)
+    return image
 
 
-def test_small_images_are_enlarged(tmp_path: Path) -> None:
-    Image.new("RGB", (8, 4), RED).save(tmp_path / "small.png")
+def test_load_square_keeps_aspect_with_background_padding(tmp_path: Path) -> None:
+    _product_on(WHITE, (100, 50), (10, 5, 70, 25)).save(tmp_path / "wide.png")  # 60x20 product
+    _product_on(WHITE, (30, 120), (5, 20, 15, 60)).save(tmp_path / "tall.png")  # 10x40 product
+    wide = load_square(tmp_path / "wide.png", 64)
+    assert wide.shape == (64, 64, 3) and wide.dtype == np.uint8
+    red_rows = np.flatnonzero((wide == RED).all(axis=2).any(axis=1))
+    red_cols = np.flatnonzero((wide == RED).all(axis=2).any(axis=0))
+    # trimmed to the product, scaled to fill the square less its margin, aspect 3:1 kept, centred
+    assert red_cols[0] in (3, 4) and red_cols[-1] in (59, 60)
+    assert 18 <= len(red_rows) <= 20 and abs((red_rows[0] + red_rows[-1]) / 2 - 31.5) <= 1
+    assert (wide[:20] == WHITE).all() and (wide[45:] == WHITE).all()
+    tall = load_square(tmp_path / "tall.png", 64)
+    red_cols = np.flatnonzero((tall == RED).all(axis=2).any(axis=0))
+    assert 13 <= len(red_cols) <= 15 and (tall[:, :20] == WHITE).all()
+
+
+def test_padding_takes_the_photo_background_colour(tmp_path: Path) -> None:
+    grey = (200, 200, 200)
+    _product_on(grey, (80, 40), (30, 10, 50, 30)).save(tmp_path / "grey.png")
+    square = load_square(tmp_path / "grey.png", 32)
+    assert (square[0] == grey).all() and (square[:, 0] == grey).all()
+    assert (square[16, 16] == RED).all()
+
+
+def test_plain_photo_is_not_trimmed(tmp_path: Path) -> None:
+    Image.new("RGB", (8, 4), RED).save(tmp_path / "plain.png")
+    assert (load_square(tmp_path / "plain.png", 32) == RED).all()
+
+
+def test_small_products_are_enlarged(tmp_path: Path) -> None:
+    _product_on(WHITE, (200, 200), (90, 90, 110, 110)).save(tmp_path / "small.png")
     square = load_square(tmp_path / "small.png", 32)
-    assert (square[8:24] == RED).all() and (square[:8] == WHITE).all()
+    red = (square == RED).all(axis=2)
+    assert red[3:29, 3:29].all() and not red[0].any() and not red[:, 0].any()
 
 
 def test_fit_square_matches_load_square(tmp_path: Path) -> None:
