@@ -6,7 +6,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0].startswith("--self-test"):
+    if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
         from gui.app import run
 
         return run(args)

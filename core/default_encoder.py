@@ -25,7 +25,7 @@ DEMO_TRAINING_SEED = 1_000_003
 
 def fashion_mnist_images(size: int, seed: int = 0, limit: int | None = None) -> np.ndarray:
     """Fashion-MNIST's training items, recoloured and fitted to size x size (empty if not installed)."""
-    if not fashion_mnist.available():
+    if not fashion_mnist.available() or limit == 0:
         return np.zeros((0, size, size, 3), np.uint8)
     images, _ = fashion_mnist.load("train")
     if limit is not None:
@@ -51,13 +51,17 @@ def build_default_encoder(
     out: Path,
     epochs: int = 12,
     demo_count: int = 12_000,
+    fashion_mnist_limit: int | None = None,
     settings: TrainSettings = TrainSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> str:
     """Train and export the default encoder; returns a one-line summary."""
     settings = replace(settings, epochs=epochs, max_images=10**9)
-    parts = [fashion_mnist_images(settings.input_size), demo_images(demo_count, settings.input_size, progress, cancel)]
+    parts = [
+        fashion_mnist_images(settings.input_size, limit=fashion_mnist_limit),
+        demo_images(demo_count, settings.input_size, progress, cancel),
+    ]
     images = np.concatenate(parts)
     sources = f"{len(parts[0])} recoloured Fashion-MNIST items + {len(parts[1])} rendered demo products"
     result = train_autoencoder(images, settings, progress, cancel)

@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS index_map (
     position  INTEGER PRIMARY KEY,
     item_id   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS history (
+    id        INTEGER PRIMARY KEY,
+    kind      TEXT NOT NULL CHECK (kind IN ('item', 'image')),
+    ref       TEXT NOT NULL,
+    label     TEXT NOT NULL,
+    created   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (kind, ref)
+);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -65,6 +73,16 @@ class Item:
     category: str | None = None
     link: str | None = None
     attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A past query: kind 'item' (ref is the item id) or 'image' (ref is a saved photo's path)."""
+
+    kind: str
+    ref: str
+    label: str
+    created: str
 
 
 _ITEM_COLUMNS = "id, path, size, mtime_ns, hash, status, error, sku, name, category, link, attrs"
@@ -246,6 +264,21 @@ class CatalogStore:
         """Item id at each index position."""
         rows = self._db.execute("SELECT item_id FROM index_map ORDER BY position").fetchall()
         return np.asarray([r[0] for r in rows], np.int64)
+
+    # query history -------------------------------------------------------------------
+    def add_history(self, kind: str, ref: str, label: str, keep: int = 50) -> None:
+        """Remember a query (an item id or a saved image path) as the newest; keep the last `keep`."""
+        with self._db:
+            self._db.execute("DELETE FROM history WHERE kind = ? AND ref = ?", (kind, ref))
+            self._db.execute("INSERT INTO history (kind, ref, label) VALUES (?, ?, ?)", (kind, ref, label))
+            self._db.execute(
+                "DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY id DESC LIMIT ?)", (keep,)
+            )
+
+    def history(self, limit: int = 50) -> list[HistoryEntry]:
+        """Recent queries, newest first."""
+        rows = self._db.execute("SELECT kind, ref, label, created FROM history ORDER BY id DESC LIMIT ?", (limit,))
+        return [HistoryEntry(*row) for row in rows]
 
     # facts -----------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -1,0 +1,610 @@
+"""The main window: catalog grid on the left, the query and its lookalikes on the right."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.config import IMAGE_SUFFIXES
+from core.encoder import EncoderInfo
+from core.jobs import Progress
+from core.store import HistoryEntry, Item
+from core.thumbnails import ThumbnailCache
+from core.workspace import Workspace
+from gui.delegate import ThumbnailDelegate
+from gui.models import CatalogFilter, CatalogModel, ResultsModel
+from gui.roles import Roles
+from gui.session import CatalogSession, Query
+from gui.thumbnails import ThumbnailLoader
+from gui.workers import Job
+
+MAX_RECENT = 8
+THUMB_PIXELS = 192  # cached thumbnails' longest side: the largest the size slider shows sharply
+STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending"}
+
+
+def _grid(delegate: ThumbnailDelegate) -> QListView:
+    view = QListView()
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setUniformItemSizes(True)
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(2000)
+    view.setSpacing(4)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.setDragEnabled(False)
+    delegate.attach(view)
+    return view
+
+
+class Banner(QFrame):
+    """A dismissible one-line message above the grids: errors never block the window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setStyleSheet("#banner { background: #fde2e1; border: 1px solid #e0a19d; border-radius: 4px; } QLabel { color: #7a1a14; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """Everything the user sees; the catalog's work happens in the session and its jobs."""
+
+    query_shown = Signal(object)  # Query, once its results are on screen
+
+    def __init__(self, settings: QSettings | None = None, demo_folder: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.demo_folder = demo_folder
+        self.session = CatalogSession(self)
+        self.loader: ThumbnailLoader | None = None
+        self.last_error = ""
+        self._stage_started: dict[str, tuple[float, int]] = {}
+        self.setWindowTitle("Lookalike")
+        self.setAcceptDrops(True)
+
+        self.catalog_model = CatalogModel(self)
+        self.catalog_filter = CatalogFilter(self)
+        self.catalog_filter.setSourceModel(self.catalog_model)
+        self.results_model = ResultsModel(self)
+        self._build_widgets()
+        self._build_actions()
+        self._connect_session()
+        self._restore_settings()
+        self._set_catalog_loader(None)
+
+    # layout ------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.banner = Banner()
+        self.filter_edit = QLineEdit(placeholderText="Filter by name, SKU or category  (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter)
+        self.count_label = QLabel("No catalog open")
+
+        self.empty_hint = QLabel(
+            "<h2>Open a catalog to begin</h2><p>Drop a folder of product photos here, use "
+            "<b>File › Open Catalog</b>, or try <b>File › Open Demo Catalog</b>.</p>"
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 3, 6)
+        left_layout.addWidget(self.filter_edit)
+        self.catalog_holder = QVBoxLayout()
+        left_layout.addLayout(self.catalog_holder, 1)
+        left_layout.addWidget(self.count_label)
+
+        self.query_thumb = QLabel()
+        self.query_thumb.setFixedSize(96, 96)
+        self.query_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.query_thumb.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); }")
+        self.query_title = QLabel("<b>Lookalikes</b><br>Click a product, drop a photo, or paste one (Ctrl+V).")
+        self.query_title.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(self.query_thumb)
+        header.addWidget(self.query_title, 1)
+
+        self.history_list = QListWidget()
+        self.history_list.setMaximumHeight(140)
+        self.history_list.itemActivated.connect(self._on_history)
+        self.history_list.itemClicked.connect(self._on_history)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(3, 6, 6, 6)
+        right_layout.addLayout(header)
+        self.results_holder = QVBoxLayout()
+        right_layout.addLayout(self.results_holder, 1)
+        right_layout.addWidget(QLabel("Recent queries"))
+        right_layout.addWidget(self.history_list)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.model_label = QLabel("No model")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.session.cancel)
+        for widget in (self.progress_bar, self.progress_label, self.cancel_button):
+            widget.hide()
+        status = self.statusBar()
+        status.addPermanentWidget(self.model_label, 1)
+        status.addPermanentWidget(self.progress_label)
+        status.addPermanentWidget(self.progress_bar)
+        status.addPermanentWidget(self.cancel_button)
+
+    def _set_catalog_loader(self, ws: Workspace | None) -> None:
+        """Views, delegates and thumbnail loader belong to one workspace's thumbnail cache."""
+        if self.loader is not None:
+            self.loader.shutdown()
+            self.loader.deleteLater()
+        folder = ws.thumbs if ws is not None else Path(self._scratch_thumbs())
+        self.loader = ThumbnailLoader(ThumbnailCache(folder, THUMB_PIXELS), memory_items=1500, parent=self)
+        size = int(self.settings.value("thumb_size", 128))
+        self.catalog_delegate = ThumbnailDelegate(self.loader, self)
+        self.results_delegate = ThumbnailDelegate(self.loader, self)
+        for delegate in (self.catalog_delegate, self.results_delegate):
+            delegate.thumb_size = size
+        for holder in (self.catalog_holder, self.results_holder):
+            while holder.count():
+                old = holder.takeAt(0).widget()
+                if old is not None:
+                    old.setParent(None)
+                    old.deleteLater()
+        self.catalog_view = _grid(self.catalog_delegate)
+        self.catalog_view.setModel(self.catalog_filter)
+        self.catalog_view.selectionModel().selectionChanged.connect(self._on_catalog_selection)
+        self.catalog_view.customContextMenuRequested.connect(lambda pos: self._context_menu(self.catalog_view, pos))
+        self.results_view = _grid(self.results_delegate)
+        self.results_view.setModel(self.results_model)
+        self.results_view.doubleClicked.connect(self._on_result_activated)
+        self.results_view.activated.connect(self._on_result_activated)
+        self.results_view.customContextMenuRequested.connect(lambda pos: self._context_menu(self.results_view, pos))
+        self.catalog_holder.addWidget(self.empty_hint if ws is None else self.catalog_view)
+        self.empty_hint.setVisible(ws is None)
+        self.results_holder.addWidget(self.results_view)
+
+    def _scratch_thumbs(self) -> str:
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) + "/thumbs"
+
+    def _build_actions(self) -> None:
+        def action(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.open_action = action("Open Catalog…", self.choose_catalog, "Ctrl+Shift+O", "Open a folder of product photos")
+        self.demo_action = action("Open Demo Catalog", self.open_demo, None, "Generate and open a demo catalog")
+        self.open_image_action = action("Find Lookalikes of Photo…", self.choose_image, QKeySequence.StandardKey.Open)
+        self.paste_action = action("Paste Photo", self.paste_image, QKeySequence.StandardKey.Paste)
+        self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.reindex_action = action("Re-index Catalog", lambda: self.session.reindex(), "F5")
+        self.cancel_action = action("Cancel Job", self.session.cancel, "Escape")
+        self.train_action = action("Train on Catalog…", self.open_train_dialog, "Ctrl+T")
+        self.load_model_action = action("Load Encoder…", self.choose_model)
+        self.export_model_action = action("Export Encoder…", self.choose_model_export)
+        self.filter_action = action("Filter Catalog", self._focus_filter, QKeySequence.StandardKey.Find)
+        self.bigger_action = action("Larger Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size + 32), QKeySequence.StandardKey.ZoomIn)
+        self.smaller_action = action("Smaller Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size - 32), QKeySequence.StandardKey.ZoomOut)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addActions([self.open_action, self.demo_action])
+        self.recent_menu = file_menu.addMenu("Open Recent")
+        file_menu.addSeparator()
+        file_menu.addActions([self.open_image_action, self.paste_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        catalog_menu = menu.addMenu("&Catalog")
+        catalog_menu.addActions([self.reindex_action, self.cancel_action, self.filter_action])
+        model_menu = menu.addMenu("&Model")
+        model_menu.addActions([self.train_action, self.load_model_action, self.export_model_action])
+        view_menu = menu.addMenu("&View")
+        view_menu.addActions([self.bigger_action, self.smaller_action])
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.open_action, self.open_image_action, self.paste_action, self.reindex_action, self.train_action])
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Matches "))
+        self.k_spin = QSpinBox(minimum=1, maximum=200, value=int(self.settings.value("k", 12)))
+        self.k_spin.setToolTip("How many lookalikes to show")
+        self.k_spin.valueChanged.connect(self._on_k)
+        toolbar.addWidget(self.k_spin)
+        toolbar.addWidget(QLabel("  Size "))
+        self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=64, maximum=THUMB_PIXELS, singleStep=16, pageStep=32)
+        self.size_slider.setFixedWidth(120)
+        self.size_slider.setValue(int(self.settings.value("thumb_size", 128)))
+        self.size_slider.valueChanged.connect(self.set_thumb_size)
+        toolbar.addWidget(self.size_slider)
+        self.addToolBar(toolbar)
+        self.session.set_k(self.k_spin.value())
+        self._refresh_recent()
+
+    def _connect_session(self) -> None:
+        s = self.session
+        s.opened.connect(self._on_opened)
+        s.items_changed.connect(self._on_items)
+        s.model_changed.connect(self._on_model)
+        s.job_started.connect(self._on_job_started)
+        s.results_ready.connect(self._on_results)
+        s.history_changed.connect(self._on_history_changed)
+        s.error.connect(self.show_error)
+        s.indexed.connect(self._on_indexed)
+
+    # settings ----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = self.settings.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("k", self.k_spin.value())
+        self.settings.setValue("thumb_size", self.catalog_delegate.thumb_size)
+
+    def recent_catalogs(self) -> list[str]:
+        value = self.settings.value("recent_catalogs", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember_catalog(self, folder: Path) -> None:
+        recent = [str(folder)] + [p for p in self.recent_catalogs() if p != str(folder)]
+        self.settings.setValue("recent_catalogs", recent[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_catalogs()
+        for index, folder in enumerate(recent):
+            act = self.recent_menu.addAction(f"&{index + 1} {folder}")
+            act.triggered.connect(lambda checked=False, f=folder: self.open_catalog(Path(f)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def closeEvent(self, event: Any) -> None:
+        self._save_settings()
+        self.session.shutdown()
+        if self.loader is not None:
+            self.loader.shutdown()
+        super().closeEvent(event)
+
+    # opening -----------------------------------------------------------------------------
+    def open_catalog(self, folder: Path) -> bool:
+        return self.session.open(Path(folder))
+
+    def choose_catalog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a catalog folder")
+        if folder:
+            self.open_catalog(Path(folder))
+
+    def open_demo(self) -> None:
+        """Write the demo catalog once (in the background), then open it."""
+        folder = self.demo_folder or Path(self._data_dir()) / "demo-catalog"
+        if (folder / "products.csv").exists():
+            self.open_catalog(folder)
+            return
+        from core.demo import write_demo_catalog
+
+        job = Job("demo", lambda progress, cancel: write_demo_catalog(folder, progress=progress, cancel=cancel), self)
+        job.progress.connect(self._on_progress)
+        job.failed.connect(self.show_error)
+        job.finished.connect(lambda _: self.open_catalog(folder))
+        job.done.connect(self._on_job_done)
+        self._demo_job = job
+        self._on_job_started(job)
+        job.start()
+
+    def _data_dir(self) -> str:
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+
+    def _on_opened(self, ws: Workspace) -> None:
+        self.banner.hide()
+        self._set_catalog_loader(ws)
+        self.setWindowTitle(f"{ws.catalog.name} — Lookalike")
+        self._remember_catalog(ws.catalog)
+        self.results_model.reset(ws.catalog, [])
+        self.query_thumb.clear()
+        self.query_title.setText("<b>Lookalikes</b><br>Click a product, drop a photo, or paste one (Ctrl+V).")
+
+    def _on_items(self, items: list[Item]) -> None:
+        ws = self.session.ws
+        if ws is None:
+            return
+        self.catalog_model.reset(ws.catalog, items)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        total = self.catalog_model.rowCount()
+        shown = self.catalog_filter.rowCount()
+        errors = sum(1 for row in range(total) if self.catalog_model.item(row).status == "error") if total < 200_000 else 0
+        text = f"{total:,} products" if shown == total else f"{shown:,} of {total:,} products"
+        if errors:
+            text += f" · {errors} unreadable"
+        self.count_label.setText(text)
+
+    def _on_model(self, info: EncoderInfo | None, built: str) -> None:
+        if info is None:
+            self.model_label.setText("No usable model")
+            return
+        when = f"index built {built.replace('T', ' ').replace('+00:00', ' UTC')}" if built else "not indexed yet"
+        self.model_label.setText(f"Model {info.model_id[:8]} · trained on {info.trained_on} · {when}")
+        self.model_label.setToolTip(f"{info.path}\n{info.latent_dim}-number embeddings from {info.input_size}px input")
+
+    def _on_indexed(self, report: Any) -> None:
+        message = f"Indexed {report.images:,} photos ({report.encoded:,} encoded) in {report.seconds:.1f} s"
+        if report.failed:
+            message += f"; {len(report.failed)} unreadable (see tooltips)"
+        self.statusBar().showMessage(message, 10000)
+
+    # jobs --------------------------------------------------------------------------------
+    def _on_job_started(self, job: Job) -> None:
+        self._stage_started.clear()
+        self.progress_bar.setRange(0, 0)
+        self.progress_label.setText(f"{job.name.capitalize()}…")
+        for widget in (self.progress_bar, self.progress_label, self.cancel_button):
+            widget.show()
+        self.cancel_button.setEnabled(job.name != "demo")
+        job.progress.connect(self._on_progress)
+        job.done.connect(self._on_job_done)
+        job.cancelled.connect(lambda: self.statusBar().showMessage(f"{job.name.capitalize()} cancelled", 8000))
+
+    def _on_progress(self, p: Progress) -> None:
+        now = time.monotonic()
+        started, first = self._stage_started.setdefault(p.stage, (now, p.done))
+        text = STAGE_NAMES.get(p.stage, p.stage.capitalize())
+        if p.total:
+            self.progress_bar.setRange(0, p.total)
+            self.progress_bar.setValue(p.done)
+            text += f" {p.done:,}/{p.total:,}"
+            elapsed = now - started
+            rate = (p.done - first) / elapsed if elapsed > 0.5 else 0.0
+            if rate > 0 and p.stage != "train":
+                text += f" · {rate:,.0f}/s"
+            if rate > 0 and p.done < p.total:
+                left = (p.total - p.done) / rate
+                text += f" · {int(left // 60)}:{int(left % 60):02d} left"
+        else:
+            self.progress_bar.setRange(0, 0)
+            text += f" {p.done:,}" if p.done else ""
+        if p.loss is not None:
+            text += f" · loss {p.loss:.4f}"
+        self.progress_label.setText(text)
+
+    def _on_job_done(self) -> None:
+        job = self.session.job
+        if job is not None and job.running:
+            return
+        for widget in (self.progress_bar, self.progress_label, self.cancel_button):
+            widget.hide()
+
+    # queries -----------------------------------------------------------------------------
+    def _on_catalog_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        indexes = self.catalog_view.selectionModel().selectedIndexes()
+        if len(indexes) == 1:
+            self.session.query_item(int(indexes[0].data(Roles.ItemIdRole)))
+
+    def _on_result_activated(self, index: QModelIndex) -> None:
+        item_id = index.data(Roles.ItemIdRole)
+        if item_id is None:
+            return
+        row = self.catalog_model.row_of(int(item_id))
+        if row is not None:
+            proxy = self.catalog_filter.mapFromSource(self.catalog_model.index(row))
+            if proxy.isValid():
+                self.catalog_view.setCurrentIndex(proxy)
+                self.catalog_view.scrollTo(proxy)
+                return
+        self.session.query_item(int(item_id))
+
+    def _on_results(self, query: Query, rows: list) -> None:
+        ws = self.session.ws
+        if ws is None:
+            return
+        if self.loader is not None:
+            self.loader.clear_pending()
+        self.results_model.reset(ws.catalog, rows)
+        self.results_view.scrollToTop()
+        source = query.image
+        if source is None and query.item_id is not None:
+            row = self.catalog_model.row_of(query.item_id)
+            if row is not None:
+                source = ws.catalog / self.catalog_model.item(row).path
+        pixmap = QPixmap(str(source)) if source is not None else QPixmap()
+        if not pixmap.isNull():
+            pixmap = pixmap.scaled(self.query_thumb.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.query_thumb.setPixmap(pixmap)
+        best = f" · best {rows[0][0].score:.3f}" if rows else ""
+        self.query_title.setText(f"<b>Lookalikes of</b> {query.label}<br>{len(rows)} matches{best}")
+        self.query_shown.emit(query)
+
+    def _on_history_changed(self, entries: list[HistoryEntry]) -> None:
+        self.history_list.clear()
+        for entry in entries:
+            prefix = "Photo" if entry.kind == "image" else "Product"
+            item = QListWidgetItem(f"{prefix}: {entry.label}")
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+            item.setToolTip(entry.created.replace("T", " "))
+            self.history_list.addItem(item)
+
+    def _on_history(self, item: QListWidgetItem) -> None:
+        entry = item.data(Qt.ItemDataRole.UserRole)
+        if entry is not None:
+            self.session.rerun(entry)
+
+    def choose_image(self) -> None:
+        patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
+        name, _ = QFileDialog.getOpenFileName(self, "Find lookalikes of a photo", "", f"Images ({patterns});;All files (*)")
+        if name:
+            self.session.query_image(Path(name))
+
+    def paste_image(self) -> bool:
+        """Ctrl+V: a picture on the clipboard, or image files copied in a file manager."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasUrls():
+            files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if files:
+                return self.query_files(files)
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.show_error("the clipboard holds no picture")
+            return False
+        return self.session.query_image(image)
+
+    def query_files(self, files: list[Path]) -> bool:
+        """Query each dropped or pasted file in turn; the last good one stays on screen."""
+        ok = False
+        for path in files:
+            ok = self.session.query_image(path) or ok
+        return ok
+
+    # drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: Any) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()) or mime.hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:
+        mime = event.mimeData()
+        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+        folders = [p for p in paths if p.is_dir()]
+        if folders:
+            self.open_catalog(folders[0])
+        elif paths:
+            self.query_files(paths)
+        elif mime.hasImage():
+            self.session.query_image(QImage(mime.imageData()))
+        event.acceptProposedAction()
+
+    # models ------------------------------------------------------------------------------
+    def open_train_dialog(self) -> None:
+        if self.session.ws is None:
+            self.show_error("open a catalog first")
+            return
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            self.show_error("training needs PyTorch, which this installation lacks: pip install 'lookalike[train]'")
+            return
+        from gui.train_dialog import TrainDialog
+
+        self.train_dialog = TrainDialog(self.session, self)
+        self.train_dialog.show()
+
+    def choose_model(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Load an ONNX encoder", "", "ONNX models (*.onnx);;All files (*)")
+        if name:
+            self.session.load_model(Path(name))
+
+    def choose_model_export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export the encoder", "encoder.onnx", "ONNX models (*.onnx)")
+        if name and self.session.export_model(Path(name)):
+            self.statusBar().showMessage(f"Encoder written to {name}", 8000)
+
+    # small things ------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.last_error = message
+        self.banner.show_message(message[:1].upper() + message[1:])
+
+    def set_thumb_size(self, size: int) -> None:
+        size = max(64, min(THUMB_PIXELS, int(size)))
+        for delegate in (self.catalog_delegate, self.results_delegate):
+            delegate.thumb_size = size
+        for view in (self.catalog_view, self.results_view):
+            view.doItemsLayout()
+        if self.size_slider.value() != size:
+            self.size_slider.setValue(size)
+
+    def _on_k(self, k: int) -> None:
+        self.session.set_k(k)
+
+    def _on_filter(self, text: str) -> None:
+        if self.loader is not None:
+            self.loader.clear_pending()
+        self.catalog_filter.set_text(text)
+        self._update_count()
+
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    def _context_menu(self, view: QListView, pos: QPoint) -> None:
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return
+        path = Path(index.data(Roles.SourcePathRole))
+        sku = index.data(Roles.SkuRole)
+        menu = QMenu(self)
+        menu.addAction("Find Lookalikes", lambda: self.session.query_item(int(index.data(Roles.ItemIdRole))))
+        menu.addSeparator()
+        menu.addAction("Open Containing Folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
+        menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText(str(path)))
+        copy_sku = menu.addAction("Copy SKU", lambda: QGuiApplication.clipboard().setText(sku or ""))
+        copy_sku.setEnabled(bool(sku))
+        menu.popup(view.viewport().mapToGlobal(pos))
+        self._menu = menu
+

@@ -1,0 +1,131 @@
+"""List models for the catalog grid and the results grid (plain core data in, Qt roles out)."""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any, Sequence
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from core.search import Match
+from core.store import Item
+from gui.roles import Roles
+
+SearchTextRole = Qt.ItemDataRole.UserRole + 100
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def thumb_key(item: Item) -> str:
+    """Changes whenever the file does, so a stale thumbnail is never shown."""
+    return f"{item.path}|{item.size}|{item.mtime_ns}"
+
+
+def _title(item: Item) -> str:
+    return item.name or PurePosixPath(item.path).name
+
+
+class CatalogModel(QAbstractListModel):
+    """Every catalog item, in path order."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[Item] = []
+        self._catalog = Path()
+        self._row_of: dict[int, int] = {}
+
+    def reset(self, catalog: Path, items: Sequence[Item]) -> None:
+        self.beginResetModel()
+        self._catalog = catalog
+        self._items = list(items)
+        self._row_of = {item.id: row for row, item in enumerate(self._items)}
+        self.endResetModel()
+
+    def item(self, row: int) -> Item:
+        return self._items[row]
+
+    def row_of(self, item_id: int) -> int | None:
+        return self._row_of.get(item_id)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self._items[index.row()]
+        return _item_data(item, self._catalog, role)
+
+
+def _item_data(item: Item, catalog: Path, role: int) -> Any:
+    if role == Qt.ItemDataRole.DisplayRole or role == Roles.NameRole:
+        return _title(item)
+    if role == Roles.ItemIdRole:
+        return item.id
+    if role == Roles.PathRole:
+        return item.path
+    if role == Roles.SkuRole:
+        return item.sku
+    if role == Roles.CategoryRole:
+        return item.category
+    if role == Roles.ThumbKeyRole:
+        return thumb_key(item)
+    if role == Roles.SourcePathRole:
+        return str(catalog / item.path)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        lines = [item.path] + [f"{k}: {v}" for k, v in (("SKU", item.sku), ("Category", item.category)) if v]
+        if item.status == "error":
+            lines.append(f"Unreadable: {item.error}")
+        return "\n".join(lines)
+    if role == SearchTextRole:
+        return " ".join(v for v in (item.name, item.sku, item.category, item.path) if v).lower()
+    return None
+
+
+class CatalogFilter(QSortFilterProxyModel):
+    """Filters the catalog by words found in name, sku, category or path (all words must match)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+
+    def set_text(self, text: str) -> None:
+        self._words = text.lower().split()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        if not self._words:
+            return True
+        text = self.sourceModel().index(source_row, 0, source_parent).data(SearchTextRole) or ""
+        return all(word in text for word in self._words)
+
+
+class ResultsModel(QAbstractListModel):
+    """The matches of the current query, best first."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[Match, Item]] = []
+        self._catalog = Path()
+
+    def reset(self, catalog: Path, rows: Sequence[tuple[Match, Item]]) -> None:
+        self.beginResetModel()
+        self._catalog = catalog
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def match(self, row: int) -> Match:
+        return self._rows[row][0]
+
+    def matches(self) -> list[Match]:
+        return [m for m, _ in self._rows]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        match, item = self._rows[index.row()]
+        if role == Roles.ScoreRole:
+            return match.score
+        return _item_data(item, self._catalog, role)

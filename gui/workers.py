@@ -1,0 +1,68 @@
+"""Running core jobs off the GUI thread and turning their callbacks into Qt signals."""
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from core.errors import Cancelled, LookalikeError
+from core.jobs import CancelToken, Progress, ProgressFn
+
+JobFn = Callable[[ProgressFn, CancelToken], Any]
+
+
+class Job(QObject):
+    """One core job on its own thread: start, progress, finished, failed, cancelled. Nothing more.
+
+    Signals are emitted from the job's thread and delivered queued to receivers in the GUI
+    thread, so slots never run concurrently with the window.
+    """
+
+    progress = Signal(object)  # core.jobs.Progress
+    finished = Signal(object)  # the job's return value
+    failed = Signal(str)  # a one-line message
+    cancelled = Signal()
+    done = Signal()  # after any of the three outcomes
+
+    def __init__(self, name: str, fn: JobFn, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._fn = fn
+        self._token = CancelToken()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"job-{self.name}", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._token.cancel()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job's thread ends (for shutdown); True if it did."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    def _report(self, p: Progress) -> None:
+        self.progress.emit(p)
+
+    def _run(self) -> None:
+        try:
+            result = self._fn(self._report, self._token)
+        except Cancelled:
+            self.cancelled.emit()
+        except LookalikeError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must reach the user as a message, not kill the thread silently
+            traceback.print_exc()
+            self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(result)
+        self.done.emit()

@@ -1,0 +1,145 @@
+"""The command line as a user runs it: real subprocesses on a real demo catalog."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lookalike(*args: object, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}: {result.stderr}")
+    return result
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, default_encoder) -> Path:
+    """A demo catalog of 120 products, indexed with the embedded default encoder."""
+    catalog = tmp_path_factory.mktemp("e2e") / "demo"
+    lookalike("demo", catalog, "--count", 120)
+    out = lookalike("index", catalog)
+    assert "120 images: 120 encoded" in out.stdout
+    assert "metadata: 120 rows matched" in out.stdout
+    return catalog
+
+
+def categories(catalog: Path) -> dict[str, str]:
+    with open(catalog / "products.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["path", "sku", "name", "category"]
+    return {row["path"]: row["category"] for row in rows}
+
+
+def test_query_finds_the_photo_first_then_the_same_kind(demo):
+    labels = categories(demo)
+    for path in list(labels)[:10]:
+        result = lookalike("query", demo, demo / path, "-k", 10, "--json")
+        matches = json.loads(result.stdout)
+        assert len(matches) == 10
+        assert set(matches[0]) == {"path", "score", "sku"}
+        assert matches[0]["path"] == path and matches[0]["score"] >= 0.99
+        same = sum(labels[m["path"]] == labels[path] for m in matches[1:])
+        assert same >= 6, (path, [m["path"] for m in matches])
+        assert all(a["score"] >= b["score"] for a, b in zip(matches, matches[1:]))
+
+
+def test_query_with_a_photo_from_outside_the_catalog(demo, tmp_path):
+    lookalike("demo", tmp_path / "other", "--count", 10, "--seed", 7)
+    photo = next((tmp_path / "other" / "sneakers").glob("*.jpg"))
+    matches = json.loads(lookalike("query", demo, photo, "-k", 5, "--json").stdout)
+    labels = categories(demo)
+    assert Counter(labels[m["path"]] for m in matches).most_common(1)[0][0] == "sneakers"
+    text = lookalike("query", demo, photo, "-k", 3).stdout.strip().splitlines()
+    assert len(text) == 3 and "sneakers/" in text[0]
+
+
+def test_recommend_json_and_csv_cover_every_item_and_never_itself(demo, tmp_path):
+    out = tmp_path / "recs.json"
+    lookalike("recommend", demo, "-k", 10, "--format", "json", "--out", out)
+    entries = json.loads(out.read_text())
+    assert len(entries) == 120
+    for entry in entries:
+        assert set(entry) == {"path", "sku", "recommendations"}
+        assert len(entry["recommendations"]) == 10
+        assert entry["path"] not in {r["path"] for r in entry["recommendations"]}
+    score = lookalike("evaluate", out, "--labels", demo / "products.csv").stdout
+    precision = float(score.split("precision@10")[1].split()[0])
+    assert precision >= 0.8, score
+
+    out_csv = tmp_path / "recs.csv"
+    lookalike("recommend", demo, "-k", 3, "--out", out_csv)
+    with open(out_csv, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 360
+    assert all(r["source_path"] != r["target_path"] for r in rows)
+    assert {r["rank"] for r in rows} == {"1", "2", "3"}
+
+
+def test_bad_files_inside_the_catalog_are_skipped_and_listed(tmp_path):
+    catalog = tmp_path / "cat"
+    lookalike("demo", catalog, "--count", 12)
+    (catalog / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40)
+    (catalog / "notes.png").write_text("hello")
+    result = lookalike("index", catalog)
+    assert "12 encoded" in result.stdout and "2 unreadable" in result.stdout
+    assert "skipped broken.jpg:" in result.stderr and "skipped notes.png: not an image" in result.stderr
+
+
+def test_reindex_only_encodes_what_changed(tmp_path):
+    catalog = tmp_path / "cat"
+    lookalike("demo", catalog, "--count", 12)
+    lookalike("index", catalog)
+    second = lookalike("index", catalog).stdout
+    assert "0 encoded, 12 unchanged" in second
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("index", "{tmp}/missing"), ("catalog folder not found",)),
+        (("index", "{tmp}/empty"), ("no images found",)),
+        (("index", "{tmp}/file.txt"), ("not a folder",)),
+        (("query", "{tmp}/cat", "{tmp}/nope.jpg"), ("image not found",)),
+        (("query", "{tmp}/cat", "{tmp}/file.txt"), ("not an image",)),
+        (("query", "{tmp}/cat", "{tmp}/cat/a.png", "-k", "0"), ("must be at least 1",)),
+        (("query", "{tmp}/cat", "{tmp}/cat/a.png", "-k", "-3"), ("must be at least 1",)),
+        (("query", "{tmp}/empty", "{tmp}/cat/a.png"), ("not been indexed",)),
+        (("index", "{tmp}/cat", "--model", "{tmp}/corrupt.onnx"), ("not a usable ONNX model",)),
+        (("index", "{tmp}/cat", "--model", "{tmp}/missing.onnx"), ("encoder model not found",)),
+        (("recommend", "{tmp}/cat", "--out", "{tmp}/cat/products.csv"), ("refusing to overwrite",)),
+        (("index", "{tmp}/cat", "--metadata", "{tmp}/nothing.csv"), ("metadata file not found",)),
+        (("evaluate", "{tmp}/file.txt", "--labels", "{tmp}/cat/products.csv"), ("not a recommend",)),
+        (("frobnicate",), ("invalid choice",)),
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, args, words):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file.txt").write_text("just text")
+    (tmp_path / "corrupt.onnx").write_bytes(b"\x08\x07not really onnx")
+    from tests.conftest import draw_product
+
+    draw_product(tmp_path / "cat" / "a.png", "disc", (200, 0, 0))
+    (tmp_path / "cat" / "products.csv").write_text("path,sku\na.png,A1\n")
+    if args[0] in ("query", "recommend") and "empty" not in args[1]:
+        lookalike("index", tmp_path / "cat")
+    result = lookalike(*(a.format(tmp=tmp_path) for a in args), check=False)
+    assert_one_line_error(result, *words)
