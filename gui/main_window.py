@@ -354,7 +354,6 @@ class MainWindow(QMainWindow):
         job.progress.connect(self._on_progress)
         job.failed.connect(self.show_error)
         job.finished.connect(lambda _: self.open_catalog(folder))
-        job.done.connect(self._on_job_done)
         self._demo_job = job
         self._on_job_started(job)
         job.start()
@@ -410,7 +409,7 @@ class MainWindow(QMainWindow):
             widget.show()
         self.cancel_button.setEnabled(job.name != "demo")
         job.progress.connect(self._on_progress)
-        job.done.connect(self._on_job_done)
+        job.done.connect(lambda: self._on_job_done(job))
         job.cancelled.connect(lambda: self.statusBar().showMessage(f"{job.name.capitalize()} cancelled", 8000))
 
     def _on_progress(self, p: Progress) -> None:
@@ -435,10 +434,9 @@ class MainWindow(QMainWindow):
             text += f" · loss {p.loss:.4f}"
         self.progress_label.setText(text)
 
-    def _on_job_done(self) -> None:
-        job = self.session.job
-        if job is not None and job.running:
-            return
+    def _on_job_done(self, job: Job) -> None:
+        if job is not self.session.job and job.name != "demo":
+            return  # an older job; the bar belongs to a newer one
         for widget in (self.progress_bar, self.progress_label, self.cancel_button):
             widget.hide()
 
@@ -568,7 +566,7 @@ class MainWindow(QMainWindow):
     # small things ------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         self.last_error = message
-        self.banner.show_message(message[:1].upper() + message[1:])
+        self.banner.show_message(message)
 
     def set_thumb_size(self, size: int) -> None:
         size = max(64, min(THUMB_PIXELS, int(size)))

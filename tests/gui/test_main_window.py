@@ -1,0 +1,222 @@
+"""The real main window, offscreen, driven as a user would."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage, QColor
+
+from core.demo import write_demo_catalog
+from gui.main_window import MainWindow
+from gui.roles import Roles
+
+WAIT = 60_000
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-src") / "demo"
+    write_demo_catalog(folder, count=40)
+    return folder
+
+
+@pytest.fixture
+def catalog(demo_source, tmp_path) -> Path:
+    import shutil
+
+    target = tmp_path / "catalog"
+    shutil.copytree(demo_source, target)
+    return target
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, default_encoder):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1200, 760)
+    win.show()
+    yield win
+    win.session.shutdown()
+
+
+def open_and_index(qtbot, window: MainWindow, catalog: Path):
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
+        assert window.open_catalog(catalog)
+    return blocker.args[0]
+
+
+def drop(window: MainWindow, mime: QMimeData) -> None:
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_open_catalog_indexes_in_the_background_and_fills_the_grid(qtbot, window, catalog):
+    report = open_and_index(qtbot, window, catalog)
+    assert report.images == 40 and report.encoded == 40
+    assert window.catalog_model.rowCount() == 40
+    assert "40 products" in window.count_label.text()
+    assert "index built" in window.model_label.text()
+    qtbot.waitUntil(lambda: not window.cancel_button.isVisible(), timeout=WAIT)
+    assert window.recent_catalogs()[0] == str(catalog.resolve())
+
+
+def test_selecting_an_item_shows_its_lookalikes(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    window.k_spin.setValue(7)
+    index = window.catalog_filter.index(3, 0)
+    chosen = index.data(Roles.PathRole)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT) as blocker:
+        window.catalog_view.setCurrentIndex(index)
+    assert blocker.args[0].item_id == index.data(Roles.ItemIdRole)
+    assert window.results_model.rowCount() == 7
+    paths = [window.results_model.index(r, 0).data(Roles.PathRole) for r in range(7)]
+    assert chosen not in paths
+    scores = [m.score for m in window.results_model.matches()]
+    assert scores == sorted(scores, reverse=True)
+    assert window.history_list.count() == 1
+
+
+def test_filter_narrows_the_grid(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    window.filter_edit.setText("sneaker")
+    shown = window.catalog_filter.rowCount()
+    assert 0 < shown < 40
+    assert all("sneaker" in window.catalog_filter.index(r, 0).data(Roles.PathRole) for r in range(shown))
+    assert f"{shown} of 40 products" in window.count_label.text()
+
+
+def test_dropped_photo_files_are_queried(qtbot, window, catalog, tmp_path):
+    open_and_index(qtbot, window, catalog)
+    outside = tmp_path / "outside"
+    write_demo_catalog(outside, count=12, seed=5)
+    photo = next((outside / "boots").glob("*.jpg"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT) as blocker:
+        drop(window, mime)
+    assert blocker.args[0].label == photo.name
+    categories = [window.results_model.index(r, 0).data(Roles.CategoryRole) for r in range(3)]
+    assert categories.count("boots") >= 2
+    assert window.history_list.item(0).text() == f"Photo: {photo.name}"
+
+
+def test_an_unreadable_dropped_file_shows_an_error_and_the_app_carries_on(qtbot, window, catalog, tmp_path):
+    open_and_index(qtbot, window, catalog)
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(bad))])
+    drop(window, mime)
+    assert window.banner.isVisible()
+    assert "broken.jpg" in window.banner.label.text()
+    good = next(catalog.glob("*/*.jpg"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(good))])
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        drop(window, mime)
+    assert window.results_model.matches()[0].score >= 0.99
+
+
+def test_dropping_a_folder_opens_it_as_a_catalog(qtbot, window, catalog):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(catalog))])
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        drop(window, mime)
+    assert window.catalog_model.rowCount() == 40
+
+
+def test_pasting_a_picture_queries_it(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    image = QImage(str(next((catalog / "handbags").glob("*.jpg"))))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT) as blocker:
+        window.paste_action.trigger()
+    assert blocker.args[0].label == "pasted picture"
+    assert window.results_model.matches()[0].score >= 0.99
+    assert window.results_model.index(0, 0).data(Roles.CategoryRole) == "handbags"
+
+
+def test_history_survives_a_restart(qtbot, window, catalog, tmp_path):
+    open_and_index(qtbot, window, catalog)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(window.catalog_filter.index(0, 0))
+    window.close()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.session.indexed, timeout=WAIT):
+        again.open_catalog(catalog)
+    assert again.history_list.count() == 1
+    with qtbot.waitSignal(again.query_shown, timeout=WAIT):
+        again.history_list.itemClicked.emit(again.history_list.item(0))
+    assert again.results_model.rowCount() == again.k_spin.value()
+    again.session.shutdown()
+
+
+def test_cancelled_training_keeps_the_old_model_in_use(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    ws = window.session.ws
+    before = ws.encoder_in_use().read_bytes()
+    label_before = window.model_label.text()
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    dialog.epochs.setValue(200)
+    started = []
+
+    def cancel_once_training(p) -> None:
+        if p.stage == "train" and not started:
+            started.append(p)
+            dialog.cancel_button.click()
+
+    assert dialog.start()
+    dialog.job.progress.connect(cancel_once_training)
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=WAIT):
+        pass
+    qtbot.waitUntil(lambda: not dialog.job.running, timeout=WAIT)
+    assert started and "Cancelled" in dialog.status.text()
+    assert ws.encoder_in_use().read_bytes() == before
+    qtbot.waitUntil(lambda: window.model_label.text() == label_before, timeout=WAIT)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(window.catalog_filter.index(1, 0))
+
+
+def test_the_event_loop_keeps_turning_while_indexing(qtbot, window, tmp_path):
+    big = tmp_path / "big"
+    write_demo_catalog(big, count=240, seed=3)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        window.open_catalog(big)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 20, "the timer hardly ran while indexing"
+    longest = max(gaps)
+    print(f"event loop: {len(ticks)} ticks, longest gap {longest * 1000:.0f} ms")
+    assert longest < 0.5, f"the window froze for {longest * 1000:.0f} ms"
+
+
+def test_screenshot_shows_catalog_and_results(qtbot, window, catalog, tmp_path):
+    from gui.app import settle_thumbnails
+
+    open_and_index(qtbot, window, catalog)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(window.catalog_filter.index(0, 0))
+    settle_thumbnails(window)
+    image = window.grab().toImage()
+    path = tmp_path / "window.png"
+    assert image.save(str(path))
+    # The results grid shows real thumbnails: plenty of non-background colour in it.
+    grid = window.results_view.viewport().grab().toImage()
+    coloured = sum(
+        1
+        for x in range(0, grid.width(), 7)
+        for y in range(0, grid.height(), 7)
+        if QColor(grid.pixel(x, y)).saturation() > 60
+    )
+    assert coloured > 30
