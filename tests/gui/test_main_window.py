@@ -81,7 +81,8 @@ def test_selecting_an_item_shows_its_lookalikes(qtbot, window, catalog):
 
 def test_filter_narrows_the_grid(qtbot, window, catalog):
     open_and_index(qtbot, window, catalog)
-    window.filter_edit.setText("sneaker")
+    with qtbot.waitSignal(window.filter_timer.timeout, timeout=WAIT):
+        window.filter_edit.setText("sneaker")
     shown = window.catalog_filter.rowCount()
     assert 0 < shown < 40
     assert all("sneaker" in window.catalog_filter.index(r, 0).data(Roles.PathRole) for r in range(shown))
@@ -220,3 +221,20 @@ def test_screenshot_shows_catalog_and_results(qtbot, window, catalog, tmp_path):
         if QColor(grid.pixel(x, y)).saturation() > 60
     )
     assert coloured > 30
+
+
+def test_loading_encoders_refuses_bad_ones_and_reindexes_with_good_ones(qtbot, window, catalog, tmp_path, small_encoder):
+    open_and_index(qtbot, window, catalog)
+    label = window.model_label.text()
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(b"\x08\x07 definitely not onnx")
+    assert not window.session.load_model(corrupt)
+    assert "not a usable ONNX model" in window.banner.label.text()
+    assert window.model_label.text() == label
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
+        assert window.session.load_model(small_encoder)
+    assert blocker.args[0].encoded == 40
+    assert "trained on tests" in window.model_label.text()
+    exported = tmp_path / "out" / "mine.onnx"
+    assert window.session.export_model(exported)
+    assert exported.read_bytes() == small_encoder.read_bytes()
