@@ -87,6 +87,13 @@ class CatalogSearcher:
         """The k catalog items that look most like `image`, best first."""
         return self.similar_to_vector(self.embed_image(image), k)
 
+    def similarity(self, a: int, b: int) -> float | None:
+        """Cosine similarity of two indexed items (None if either is not indexed)."""
+        pa, pb = self._position_of.get(a), self._position_of.get(b)
+        if pa is None or pb is None:
+            return None
+        return float(np.dot(self.index.vector(pa), self.index.vector(pb)))
+
     def similar_to_item(self, item_id: int, k: int) -> list[Match]:
         """The k other catalog items that look most like item `item_id`, best first."""
         position = self._position_of.get(item_id)

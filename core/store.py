@@ -5,6 +5,7 @@ kept as float32 blobs tagged with the id of the model that made them.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -279,6 +280,20 @@ class CatalogStore:
         """Recent queries, newest first."""
         rows = self._db.execute("SELECT kind, ref, label, created FROM history ORDER BY id DESC LIMIT ?", (limit,))
         return [HistoryEntry(*row) for row in rows]
+
+    # for modules that keep their own tables in this database (curation) ----------------
+    def ensure_tables(self, schema: str) -> None:
+        with self._db:
+            self._db.executescript(schema)
+
+    def query(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        return self._db.execute(sql, args).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements inside commit together or not at all."""
+        with self._db:
+            yield self._db
 
     # facts -----------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

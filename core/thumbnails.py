@@ -13,13 +13,20 @@ from PIL import Image
 
 from core.atomic import atomic_path
 from core.images import open_rgb
+from core.store import Item
 
 THUMB_SIZE = 160
+APP_THUMB_SIZE = 192  # what the app and the review sheet use: the largest the grid shows sharply
 JPEG_QUALITY = 85
 
 # Makes of the same key are serialised by one of these locks (picked by the key's digest),
 # so two threads asking for one missing thumbnail decode it once; unrelated keys rarely wait.
 _LOCK_STRIPES = 64
+
+
+def item_key(item: Item) -> str:
+    """The thumbnail key of a catalog item: changes whenever its file does, so nothing stale is shown."""
+    return f"{item.path}|{item.size}|{item.mtime_ns}"
 
 
 class ThumbnailCache:

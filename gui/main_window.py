@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,7 +33,7 @@ from core.config import IMAGE_SUFFIXES
 from core.encoder import EncoderInfo
 from core.jobs import Progress
 from core.store import HistoryEntry, Item
-from core.thumbnails import ThumbnailCache
+from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 from core.workspace import Workspace
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
@@ -43,7 +43,6 @@ from gui.thumbnails import ThumbnailLoader
 from gui.workers import Job
 
 MAX_RECENT = 8
-THUMB_PIXELS = 192  # cached thumbnails' longest side: the largest the size slider shows sharply
 STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending"}
 
 
@@ -119,7 +118,9 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.filter_edit = QLineEdit(placeholderText="Filter by name, SKU or category  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._on_filter)
+        self.filter_timer = QTimer(self, singleShot=True, interval=150)
+        self.filter_timer.timeout.connect(lambda: self._on_filter(self.filter_edit.text()))
+        self.filter_edit.textChanged.connect(self.filter_timer.start)
         self.count_label = QLabel("No catalog open")
 
         self.empty_hint = QLabel(
@@ -194,7 +195,7 @@ class MainWindow(QMainWindow):
             self.loader.shutdown()
             self.loader.deleteLater()
         folder = ws.thumbs if ws is not None else Path(self._scratch_thumbs())
-        self.loader = ThumbnailLoader(ThumbnailCache(folder, THUMB_PIXELS), memory_items=1500, parent=self)
+        self.loader = ThumbnailLoader(ThumbnailCache(folder, APP_THUMB_SIZE), memory_items=1500, parent=self)
         size = int(self.settings.value("thumb_size", 128))
         self.catalog_delegate = ThumbnailDelegate(self.loader, self)
         self.results_delegate = ThumbnailDelegate(self.loader, self)
@@ -272,7 +273,7 @@ class MainWindow(QMainWindow):
         self.k_spin.valueChanged.connect(self._on_k)
         toolbar.addWidget(self.k_spin)
         toolbar.addWidget(QLabel("  Size "))
-        self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=64, maximum=THUMB_PIXELS, singleStep=16, pageStep=32)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=64, maximum=APP_THUMB_SIZE, singleStep=16, pageStep=32)
         self.size_slider.setFixedWidth(120)
         self.size_slider.setValue(int(self.settings.value("thumb_size", 128)))
         self.size_slider.valueChanged.connect(self.set_thumb_size)
@@ -569,7 +570,7 @@ class MainWindow(QMainWindow):
         self.banner.show_message(message)
 
     def set_thumb_size(self, size: int) -> None:
-        size = max(64, min(THUMB_PIXELS, int(size)))
+        size = max(64, min(APP_THUMB_SIZE, int(size)))
         for delegate in (self.catalog_delegate, self.results_delegate):
             delegate.thumb_size = size
         for view in (self.catalog_view, self.results_view):

@@ -8,16 +8,10 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 from core.search import Match
 from core.store import Item
+from core.thumbnails import item_key
 from gui.roles import Roles
 
-SearchTextRole = Qt.ItemDataRole.UserRole + 100
-
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-def thumb_key(item: Item) -> str:
-    """Changes whenever the file does, so a stale thumbnail is never shown."""
-    return f"{item.path}|{item.size}|{item.mtime_ns}"
 
 
 def _title(item: Item) -> str:
@@ -32,13 +26,21 @@ class CatalogModel(QAbstractListModel):
         self._items: list[Item] = []
         self._catalog = Path()
         self._row_of: dict[int, int] = {}
+        self._search_text: list[str] | None = None
 
     def reset(self, catalog: Path, items: Sequence[Item]) -> None:
         self.beginResetModel()
         self._catalog = catalog
         self._items = list(items)
         self._row_of = {item.id: row for row, item in enumerate(self._items)}
+        self._search_text: list[str] | None = None
         self.endResetModel()
+
+    def search_text(self, row: int) -> str:
+        """Lower-case name, sku, category and path of a row (built on first use, for filtering)."""
+        if self._search_text is None:
+            self._search_text = [_search_text(item) for item in self._items]
+        return self._search_text[row]
 
     def item(self, row: int) -> Item:
         return self._items[row]
@@ -68,7 +70,7 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
     if role == Roles.CategoryRole:
         return item.category
     if role == Roles.ThumbKeyRole:
-        return thumb_key(item)
+        return item_key(item)
     if role == Roles.SourcePathRole:
         return str(catalog / item.path)
     if role == Qt.ItemDataRole.ToolTipRole:
@@ -76,9 +78,11 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
         if item.status == "error":
             lines.append(f"Unreadable: {item.error}")
         return "\n".join(lines)
-    if role == SearchTextRole:
-        return " ".join(v for v in (item.name, item.sku, item.category, item.path) if v).lower()
     return None
+
+
+def _search_text(item: Item) -> str:
+    return " ".join(v for v in (item.name, item.sku, item.category, item.path) if v).lower()
 
 
 class CatalogFilter(QSortFilterProxyModel):
@@ -96,7 +100,7 @@ class CatalogFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if not self._words:
             return True
-        text = self.sourceModel().index(source_row, 0, source_parent).data(SearchTextRole) or ""
+        text = self.sourceModel().search_text(source_row)
         return all(word in text for word in self._words)
 
 
