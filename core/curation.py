@@ -58,7 +58,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class ListState:
-    """Everything about one product's list of one kind: what undo restores."""
+    """Everything about one product's list of one kind: what undo restores.
+
+    `entries` lists the shown entries by position, then the blocked ones by target id.
+    """
 
     item_id: int
     kind: str
@@ -168,7 +171,8 @@ class Curation:
         if not rows:
             return ListState(item_id, kind)
         entries = self.store.query(
-            "SELECT target_id, position, score, state FROM list_entries WHERE item_id = ? AND kind = ? ORDER BY position",
+            "SELECT target_id, position, score, state FROM list_entries WHERE item_id = ? AND kind = ? "
+            "ORDER BY state = 'blocked', position, target_id",
             (item_id, kind),
         )
         return ListState(item_id, kind, tuple(Entry(*e) for e in entries), rows[0][0], bool(rows[0][1]))
@@ -215,7 +219,8 @@ class Curation:
 
     def _edit(self, state: ListState, shown: list[Entry], blocked: list[Entry], **changes: object) -> ListState:
         numbered = [replace(e, position=i) for i, e in enumerate(shown)]
-        new = replace(state, entries=tuple(numbered + [replace(e, position=-1) for e in blocked]), **changes)
+        out = sorted((replace(e, position=-1) for e in blocked), key=lambda e: e.target_id)
+        new = replace(state, entries=tuple(numbered + out), **changes)
         self.restore(new)
         return new
 
@@ -289,7 +294,7 @@ class Curation:
                 ]
                 keep = [replace(e, score=searcher.similarity(item_id, e.target_id)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
-                blocked = [e for e in old.blocked if e.target_id in catalog]
+                blocked = sorted((e for e in old.blocked if e.target_id in catalog), key=lambda e: e.target_id)
                 states.append(replace(old, entries=tuple(shown + blocked)))
             self.restore_many(states)
             done += len(states)
