@@ -19,6 +19,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    _give_usual_mode(tmp, target)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -27,6 +28,21 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _give_usual_mode(tmp: Path, target: Path) -> None:
+    """mkstemp makes owner-only files; give the file the target's mode, or what a new file gets."""
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
 
 
 def write_bytes(target: Path, data: bytes) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Sequence
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from core.config import MAX_IMAGE_PIXELS
 from core.errors import ImageError
@@ -218,36 +218,33 @@ def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
     Product shots frame their subject differently; trimming makes the product fill the frame
     the same way every time, so that framing does not count as a difference in shape.
     """
-    pixels, background = trim_background(np.asarray(image))
-    height, width = pixels.shape[:2]
+    image, background = trim_background(image)
+    width, height = image.size
     margin = round(max(width, height) * TRIM_MARGIN)
     scale = size / (max(width, height) + 2 * margin)
     new_w = min(size, max(1, round(width * scale)))
     new_h = min(size, max(1, round(height * scale)))
     if (new_w, new_h) != (width, height):
-        pixels = np.asarray(
-            Image.fromarray(pixels).resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        )
-    square = np.empty((size, size, 3), dtype=np.uint8)
-    square[:] = background
-    left, top = (size - new_w) // 2, (size - new_h) // 2
-    square[top : top + new_h, left : left + new_w] = pixels
-    return square
+        image = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    square = Image.new("RGB", (size, size), background)
+    square.paste(image, ((size - new_w) // 2, (size - new_h) // 2))
+    return np.asarray(square)
 
 
-def trim_background(pixels: np.ndarray, threshold: int = TRIM_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
-    """(the smallest box holding everything that differs from the border colour, that colour).
+def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tuple[Image.Image, tuple[int, int, int]]:
+    """(the smallest part of an RGB image holding everything that differs from its border colour, that colour).
 
     The border colour is the median of the outermost pixels; a photo with no plain
     background (nothing to trim) comes back whole.
     """
+    pixels = np.asarray(image)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    background = np.median(border, axis=0).astype(np.uint8)
-    differs = (np.abs(pixels.astype(np.int16) - background).max(axis=2) > threshold)
-    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
-    if rows.size == 0:
-        return pixels, background
-    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], background
+    background = tuple(int(v) for v in np.median(border, axis=0))
+    difference = ImageChops.difference(image, Image.new("RGB", image.size, background))
+    box = difference.point(lambda v: 255 if v > threshold else 0).getbbox()
+    if box is None:
+        return image, background  # type: ignore[return-value]
+    return image.crop(box), background  # type: ignore[return-value]
 
 
 def _decode_reason(exc: BaseException) -> str:

@@ -84,3 +84,23 @@ def test_parent_folders_are_created(tmp_path: Path) -> None:
     atomic.write_text(target, "deep")
     assert target.read_text() == "deep"
     assert leftovers(target.parent, target) == []
+
+
+def test_new_files_get_the_usual_permissions_and_old_ones_keep_theirs(tmp_path):
+    import os
+    import stat
+
+    from core.atomic import write_bytes
+
+    mask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.bin"
+        write_bytes(fresh, b"x")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        private = tmp_path / "private.bin"
+        private.write_bytes(b"old")
+        os.chmod(private, 0o600)
+        write_bytes(private, b"new")
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    finally:
+        os.umask(mask)
