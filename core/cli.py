@@ -142,18 +142,28 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 
 def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.formats import check_destination, write_recommendations
-    from core.recommend import recommend_all
+    from core.curation import LIST_KINDS, Curation, Rules, export_lists
+    from core.formats import PLATFORM_FORMATS, check_destination, write_export
     from core.search import CatalogSearcher
+    from core.store import CatalogStore
+    from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 
     ws = _workspace(args, create=False)
     out = Path(args.out)
     check_destination(out, ws.catalog)
-    with CatalogSearcher(ws) as searcher:
-        recs = recommend_all(searcher, args.k, progress=reporter, cancel=cancel)
+    rules = Rules(
+        k=args.k, min_score=args.min_score, category=args.category, group=args.group, sku_prefix=args.sku_prefix, kind=args.kind
+    )
+    with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
+        made = Curation(store).generate(searcher, rules, progress=reporter, cancel=cancel)
+        kinds = LIST_KINDS if args.format in PLATFORM_FORMATS else (rules.kind,)
+        lists = export_lists(store, kinds)
     reporter.finish()
-    write_recommendations(recs, out, args.format)
-    print(f"wrote {args.format} recommendations for {len(recs)} items to {out}")
+    thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE) if args.format == "html" else None
+    summary = write_export(lists, out, args.format, ws.catalog, thumbs)
+    print(f"made {made} {rules.kind} lists (manual edits kept); wrote {args.format} for {summary.products} products to {out}")
+    for reason in summary.skipped:
+        print(f"left out: {reason}", file=sys.stderr)
     return 0
 
 
@@ -190,6 +200,9 @@ def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: Can
 
 
 def _parser() -> argparse.ArgumentParser:
+    from core.curation import LIST_KINDS
+    from core.formats import FORMATS
+
     parser = _Parser(prog="lookalike", description="Find visually similar products in a catalog of product photos.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -221,10 +234,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(run=cmd_query)
 
-    p = catalog_command("recommend", "write every item's lookalikes to a file")
-    p.add_argument("-k", type=_positive, default=10)
+    p = catalog_command("recommend", "make every product's recommendation list and export the lists")
+    p.add_argument("-k", type=_positive, default=10, help="products per list (default 10)")
     p.add_argument("--out", required=True)
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--min-score", type=float, default=0.0, help="leave out matches less alike than this")
+    p.add_argument("--category", choices=("any", "same", "other"), default="any", help="recommend from the same or other categories")
+    p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the same product")
+    p.add_argument("--sku-prefix", type=int, default=0, help="with --group sku-prefix: prefix length (0: up to the last - or _)")
+    p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default related)")
     p.set_defaults(run=cmd_recommend)
 
     p = sub.add_parser("evaluate", help="precision by category of a recommend --format json file")

@@ -101,6 +101,22 @@ class Decoder(nn.Module):
         return torch.sigmoid(self.out(self.features(x)))
 
 
+class MirrorInvariant(nn.Module):
+    """The encoder's vector for a photo plus that of its mirror image: a shoe facing left is the same shoe.
+
+    This is what gets exported; training uses the plain encoder, which must reconstruct.
+    """
+
+    def __init__(self, encoder: Encoder) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        both = self.encoder(torch.cat([rgb, rgb.flip(3)]))
+        n = rgb.shape[0]
+        return both[:n] + both[n:]
+
+
 class Autoencoder(nn.Module):
     """Encoder and decoder; trained to reconstruct the foreground map of its input."""
 

@@ -17,13 +17,13 @@ import torch
 from core import atomic
 from core.encoder import CONTRACT_KEYS, CONTRACT_VERSION
 from core.errors import ModelError
-from core.model import Autoencoder
+from core.model import Autoencoder, MirrorInvariant
 
 
 def export_encoder(model: Autoencoder, path: Path, trained_on: str, tolerance: float = 1e-3) -> None:
     """Write the encoder half of `model` to `path` (atomically) and check ONNX Runtime agrees with PyTorch."""
     arch = model.arch
-    encoder = model.encoder.eval()
+    encoder = MirrorInvariant(model.encoder).eval()
     example = torch.rand(2, 3, arch.input_size, arch.input_size)
     buffer = io.BytesIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from gui.roles import NameRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
+from gui.roles import NameRole, PinnedRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
 from gui.thumbnails import ThumbnailLoader
 
 MIN_THUMB = 48
@@ -94,6 +94,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 painter.fillRect(square, _placeholder_colour(option.palette))
             if key and self._loader.failure(key) is not None:
                 _paint_badge(painter, square)
+            if index.data(PinnedRole):
+                _paint_pin_tag(painter, square)
             top = square.bottom() + 1 + _GAP
             self._paint_captions(painter, option, index, QRect(square.x(), top, square.width(), 0))
         finally:
@@ -205,6 +207,21 @@ def _paint_badge(painter: QPainter, square: QRect) -> None:
     painter.setFont(font)
     painter.setPen(QColor(255, 255, 255))
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "!")
+
+
+def _paint_pin_tag(painter: QPainter, square: QRect) -> None:
+    """A small blue 'PINNED' tag in the top left corner: a person placed this entry here."""
+    font = QFont(painter.font())
+    font.setBold(True)
+    font.setPixelSize(9)
+    metrics = QFontMetrics(font)
+    tag = QRectF(square.left() + 3, square.top() + 4, metrics.horizontalAdvance("PINNED") + 8, metrics.height() + 2)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(30, 100, 200))
+    painter.drawRoundedRect(tag, 3, 3)
+    painter.setFont(font)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, "PINNED")
 
 
 def _small_font(font: QFont) -> QFont:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,17 +24,21 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from core.config import IMAGE_SUFFIXES
+from core.curation import LIST_KINDS, Rules
 from core.encoder import EncoderInfo
+from core.formats import PLATFORM_FORMATS
 from core.jobs import Progress
 from core.store import HistoryEntry, Item
 from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 from core.workspace import Workspace
+from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
 from gui.roles import Roles
@@ -43,6 +47,14 @@ from gui.thumbnails import ThumbnailLoader
 from gui.workers import Job
 
 MAX_RECENT = 8
+EXPORT_CHOICES = {
+    "csv": ("CSV, one row per recommendation", ".csv"),
+    "json": ("JSON", ".json"),
+    "shopify": ("Shopify product CSV", ".csv"),
+    "woocommerce": ("WooCommerce product CSV", ".csv"),
+    "magento": ("Magento product import CSV", ".csv"),
+    "html": ("Review sheet", ".html"),
+}
 STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending"}
 
 
@@ -153,14 +165,26 @@ class MainWindow(QMainWindow):
         self.history_list.itemActivated.connect(self._on_history)
         self.history_list.itemClicked.connect(self._on_history)
 
+        lookalikes = QWidget()
+        look_layout = QVBoxLayout(lookalikes)
+        look_layout.setContentsMargins(0, 6, 0, 0)
+        look_layout.addLayout(header)
+        self.results_holder = QVBoxLayout()
+        look_layout.addLayout(self.results_holder, 1)
+        look_layout.addWidget(QLabel("Recent queries"))
+        look_layout.addWidget(self.history_list)
+
+        self.undo = QUndoStack(self)
+        self.curation_panel = CurationPanel(self.session, self.undo)
+        self.curation_panel.step_requested.connect(self.step_product)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(lookalikes, "Lookalikes")
+        self.tabs.addTab(self.curation_panel, "Recommendation list")
+
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(3, 6, 6, 6)
-        right_layout.addLayout(header)
-        self.results_holder = QVBoxLayout()
-        right_layout.addLayout(self.results_holder, 1)
-        right_layout.addWidget(QLabel("Recent queries"))
-        right_layout.addWidget(self.history_list)
+        right_layout.addWidget(self.tabs)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -219,6 +243,12 @@ class MainWindow(QMainWindow):
         self.catalog_holder.addWidget(self.empty_hint if ws is None else self.catalog_view)
         self.empty_hint.setVisible(ws is None)
         self.results_holder.addWidget(self.results_view)
+        for view in (self.catalog_view, self.results_view):
+            view.setDragEnabled(True)
+            view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.list_delegate = ThumbnailDelegate(self.loader, self)
+        self.list_delegate.thumb_size = size
+        self.curation_panel.set_delegate(self.list_delegate)
 
     def _scratch_thumbs(self) -> str:
         return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) + "/thumbs"
@@ -243,6 +273,12 @@ class MainWindow(QMainWindow):
         self.train_action = action("Train on Catalog…", self.open_train_dialog, "Ctrl+T")
         self.load_model_action = action("Load Encoder…", self.choose_model)
         self.export_model_action = action("Export Encoder…", self.choose_model_export)
+        self.undo_action = self.undo.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo.createRedoAction(self, "Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.make_lists_action = action("Make Lists…", self.open_lists_dialog, "Ctrl+L", "Fill every product's recommendation list")
+        self.export_lists_action = action("Export Lists…", self.choose_export, "Ctrl+E", "Write the lists for a shop platform")
         self.filter_action = action("Filter Catalog", self._focus_filter, QKeySequence.StandardKey.Find)
         self.bigger_action = action("Larger Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size + 32), QKeySequence.StandardKey.ZoomIn)
         self.smaller_action = action("Smaller Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size - 32), QKeySequence.StandardKey.ZoomOut)
@@ -255,8 +291,12 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.open_image_action, self.paste_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = menu.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
         catalog_menu = menu.addMenu("&Catalog")
         catalog_menu.addActions([self.reindex_action, self.cancel_action, self.filter_action])
+        lists_menu = menu.addMenu("&Lists")
+        lists_menu.addActions([self.make_lists_action, self.export_lists_action])
         model_menu = menu.addMenu("&Model")
         model_menu.addActions([self.train_action, self.load_model_action, self.export_model_action])
         view_menu = menu.addMenu("&View")
@@ -266,6 +306,8 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
         toolbar.addActions([self.open_action, self.open_image_action, self.paste_action, self.reindex_action, self.train_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.make_lists_action, self.export_lists_action])
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Matches "))
         self.k_spin = QSpinBox(minimum=1, maximum=200, value=int(self.settings.value("k", 12)))
@@ -292,6 +334,8 @@ class MainWindow(QMainWindow):
         s.history_changed.connect(self._on_history_changed)
         s.error.connect(self.show_error)
         s.indexed.connect(self._on_indexed)
+        s.generated.connect(self._on_generated)
+        s.exported.connect(self._on_exported)
 
     # settings ----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -364,6 +408,8 @@ class MainWindow(QMainWindow):
 
     def _on_opened(self, ws: Workspace) -> None:
         self.banner.hide()
+        self.undo.clear()
+        self.curation_panel.show_item(None)
         self._set_catalog_loader(ws)
         self.setWindowTitle(f"{ws.catalog.name} — Lookalike")
         self._remember_catalog(ws.catalog)
@@ -445,7 +491,9 @@ class MainWindow(QMainWindow):
     def _on_catalog_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         indexes = self.catalog_view.selectionModel().selectedIndexes()
         if len(indexes) == 1:
-            self.session.query_item(int(indexes[0].data(Roles.ItemIdRole)))
+            item_id = int(indexes[0].data(Roles.ItemIdRole))
+            self.curation_panel.show_item(item_id)
+            self.session.query_item(item_id)
 
     def _on_result_activated(self, index: QModelIndex) -> None:
         item_id = index.data(Roles.ItemIdRole)
@@ -564,6 +612,59 @@ class MainWindow(QMainWindow):
         if name and self.session.export_model(Path(name)):
             self.statusBar().showMessage(f"Encoder written to {name}", 8000)
 
+    # lists -------------------------------------------------------------------------------
+    def open_lists_dialog(self) -> None:
+        if self.session.searcher is None:
+            self.show_error("index the catalog before making lists")
+            return
+        from gui.lists_dialog import ListsDialog
+
+        dialog = ListsDialog(self.curation_panel.current_kind, self)
+        if dialog.exec():
+            self.make_lists(dialog.rules())
+
+    def make_lists(self, rules: Rules) -> bool:
+        kind_index = self.curation_panel.kind.findData(rules.kind)
+        if kind_index >= 0:
+            self.curation_panel.kind.setCurrentIndex(kind_index)
+        return self.session.generate(rules)
+
+    def _on_generated(self, count: int) -> None:
+        self.undo.clear()  # regenerated lists are the new starting point
+        self.curation_panel.refresh()
+        self.tabs.setCurrentWidget(self.curation_panel)
+        self.statusBar().showMessage(f"Made {count:,} lists; manual edits kept", 10000)
+
+    def choose_export(self) -> None:
+        filters = {f"{label} (*{suffix})": fmt for fmt, (label, suffix) in EXPORT_CHOICES.items()}
+        name, chosen = QFileDialog.getSaveFileName(self, "Export recommendation lists", "recommendations.csv", ";;".join(filters))
+        if name:
+            self.export_lists(Path(name), filters.get(chosen, "csv"))
+
+    def export_lists(self, out: Path, fmt: str) -> bool:
+        """csv, json and the review sheet hold the list kind on screen; shop formats hold every kind."""
+        kinds = LIST_KINDS if fmt in PLATFORM_FORMATS else (self.curation_panel.current_kind,)
+        return self.session.export(out, fmt, kinds)
+
+    def _on_exported(self, outcome: tuple) -> None:
+        out, summary = outcome
+        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}", 10000)
+        if summary.skipped:
+            more = f" (and {len(summary.skipped) - 1} more)" if len(summary.skipped) > 1 else ""
+            self.show_error(f"Left out of {out.name}: {summary.skipped[0]}{more}")
+
+    def step_product(self, step: int) -> None:
+        """Walk the (filtered) catalog: the review flow's previous and next."""
+        rows = self.catalog_filter.rowCount()
+        if rows == 0:
+            return
+        current = self.catalog_view.currentIndex()
+        row = current.row() + step if current.isValid() else 0
+        if 0 <= row < rows:
+            index = self.catalog_filter.index(row, 0)
+            self.catalog_view.setCurrentIndex(index)
+            self.catalog_view.scrollTo(index)
+
     # small things ------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         self.last_error = message
@@ -571,9 +672,9 @@ class MainWindow(QMainWindow):
 
     def set_thumb_size(self, size: int) -> None:
         size = max(64, min(APP_THUMB_SIZE, int(size)))
-        for delegate in (self.catalog_delegate, self.results_delegate):
+        for delegate in (self.catalog_delegate, self.results_delegate, self.list_delegate):
             delegate.thumb_size = size
-        for view in (self.catalog_view, self.results_view):
+        for view in (self.catalog_view, self.results_view, self.curation_panel.view):
             view.doItemsLayout()
         if self.size_slider.value() != size:
             self.size_slider.setValue(size)
@@ -598,7 +699,10 @@ class MainWindow(QMainWindow):
         path = Path(index.data(Roles.SourcePathRole))
         sku = index.data(Roles.SkuRole)
         menu = QMenu(self)
-        menu.addAction("Find Lookalikes", lambda: self.session.query_item(int(index.data(Roles.ItemIdRole))))
+        item_id = int(index.data(Roles.ItemIdRole))
+        menu.addAction("Find Lookalikes", lambda: self.session.query_item(item_id))
+        if self.curation_panel.item_id is not None and item_id != self.curation_panel.item_id:
+            menu.addAction("Add to Recommendation List", lambda: self.curation_panel.add([item_id], self.curation_panel.model.rowCount()))
         menu.addSeparator()
         menu.addAction("Open Containing Folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
         menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText(str(path)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 
+from core.curation import Entry
 from core.search import Match
 from core.store import Item
 from core.thumbnails import item_key
@@ -13,12 +14,45 @@ from gui.roles import Roles
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+ITEM_IDS_MIME = "application/x-lookalike-item-ids"
+
+
+def encode_item_ids(ids: Sequence[int]) -> QMimeData:
+    """Catalog items being dragged (to add them to a recommendation list)."""
+    mime = QMimeData()
+    mime.setData(ITEM_IDS_MIME, QByteArray(",".join(str(int(i)) for i in ids).encode()))
+    return mime
+
+
+def decode_item_ids(mime: QMimeData) -> list[int]:
+    if not mime.hasFormat(ITEM_IDS_MIME):
+        return []
+    text = bytes(mime.data(ITEM_IDS_MIME).data()).decode(errors="replace")
+    return [int(part) for part in text.split(",") if part.strip().isdigit()]
+
+
+class _DraggableItems:
+    """Rows that can be dragged out as catalog item ids."""
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        return encode_item_ids([int(i.data(Roles.ItemIdRole)) for i in indexes if i.isValid()])
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
 
 def _title(item: Item) -> str:
     return item.name or PurePosixPath(item.path).name
 
 
-class CatalogModel(QAbstractListModel):
+class CatalogModel(_DraggableItems, QAbstractListModel):
     """Every catalog item, in path order."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -104,7 +138,7 @@ class CatalogFilter(QSortFilterProxyModel):
         return all(word in text for word in self._words)
 
 
-class ResultsModel(QAbstractListModel):
+class ResultsModel(_DraggableItems, QAbstractListModel):
     """The matches of the current query, best first."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -134,3 +168,54 @@ class ResultsModel(QAbstractListModel):
         if role == Roles.ScoreRole:
             return match.score
         return _item_data(item, self._catalog, role)
+
+
+class CuratedListModel(_DraggableItems, QAbstractListModel):
+    """One product's curated list, in order; drops ask (via a signal) for entries to be placed."""
+
+    drop_requested = Signal(object, int)  # list of item ids, the row to put them at
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[Entry, Item]] = []
+        self._catalog = Path()
+
+    def reset(self, catalog: Path, rows: Sequence[tuple[Entry, Item]]) -> None:
+        self.beginResetModel()
+        self._catalog = catalog
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def entry(self, row: int) -> Entry:
+        return self._rows[row][0]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry, item = self._rows[index.row()]
+        if role == Roles.ScoreRole:
+            return entry.score
+        if role == Roles.PinnedRole:
+            return entry.pinned
+        return _item_data(item, self._catalog, role)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsDropEnabled
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
+        return bool(decode_item_ids(data))
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
+        ids = decode_item_ids(data)
+        if not ids:
+            return False
+        if row < 0:
+            row = parent.row() if parent.isValid() else len(self._rows)
+        self.drop_requested.emit(ids, row)
+        return False  # the list is rebuilt from the store; the view must not remove anything

@@ -19,6 +19,7 @@ class Roles(IntEnum):
     ScoreRole = _USER + 6  # float | None: similarity to the query; None outside results
     ThumbKeyRole = _USER + 7  # str: thumbnail cache key (the content hash)
     SourcePathRole = _USER + 8  # str: absolute path of the photo to make the thumbnail from
+    PinnedRole = _USER + 9  # bool: a curated entry a person placed
 
 
 ItemIdRole = Roles.ItemIdRole
@@ -29,3 +30,4 @@ CategoryRole = Roles.CategoryRole
 ScoreRole = Roles.ScoreRole
 ThumbKeyRole = Roles.ThumbKeyRole
 SourcePathRole = Roles.SourcePathRole
+PinnedRole = Roles.PinnedRole

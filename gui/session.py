@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
@@ -16,12 +16,15 @@ from PySide6.QtGui import QImage
 
 from core import atomic
 from core.config import IndexSettings, TrainSettings
+from core.curation import Curation, Rules, export_lists
 from core.encoder import EncoderInfo, OnnxEncoder
-from core.errors import ImageError, LookalikeError
+from core.errors import ImageError, InputError, LookalikeError
+from core.formats import ExportSummary, check_destination, write_export
 from core.indexing import index_catalog
 from core.queries import QUERIES_DIRNAME, save_query_image
 from core.search import CatalogSearcher, Match
 from core.store import CatalogStore, HistoryEntry, Item
+from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 from core.workspace import Workspace
 from gui.workers import Job
 
@@ -56,6 +59,8 @@ class CatalogSession(QObject):
     job_started = Signal(object)  # Job
     indexed = Signal(object)  # IndexReport
     trained = Signal(object)  # CatalogTrainResult
+    generated = Signal(object)  # number of lists written
+    exported = Signal(object)  # (Path, ExportSummary)
     results_ready = Signal(object, object)  # Query, list[tuple[Match, Item]]
     history_changed = Signal(object)  # list[HistoryEntry]
     error = Signal(str)  # one line for the user
@@ -64,6 +69,8 @@ class CatalogSession(QObject):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.searcher: CatalogSearcher | None = None
+        self.store: CatalogStore | None = None  # the GUI thread's own connection, for list edits
+        self.curation: Curation | None = None
         self.job: Job | None = None
         self.k = 12
         self._query_serial = 0
@@ -83,6 +90,10 @@ class CatalogSession(QObject):
             return False
         self.ws = ws
         self.searcher = None
+        if self.store is not None:
+            self.store.close()
+        self.store = CatalogStore(ws.database)
+        self.curation = Curation(self.store)
         self.opened.emit(ws)
         self._reload()
         if index:
@@ -194,6 +205,46 @@ class CatalogSession(QObject):
             return False
         return True
 
+    # lists -------------------------------------------------------------------------------
+    def generate(self, rules: Rules) -> bool:
+        """Fill every product's list by `rules` in the background; manual edits are kept."""
+        ws, searcher = self.ws, self.searcher
+        if ws is None or searcher is None:
+            self.error.emit("index the catalog before making lists")
+            return False
+
+        def work(progress: Any, cancel: Any) -> int:
+            with CatalogStore(ws.database) as store:
+                return Curation(store).generate(searcher, rules, progress=progress, cancel=cancel)
+
+        job = Job("making lists", work, self)
+        job.finished.connect(self.generated)
+        return self._start(job)
+
+    def export(self, out: Path, fmt: str, kinds: Sequence[str]) -> bool:
+        """Write the curated lists of `kinds` to `out` in format `fmt`, in the background."""
+        ws = self.ws
+        if ws is None:
+            self.error.emit("open a catalog first")
+            return False
+        try:
+            check_destination(out, ws.catalog)
+        except LookalikeError as exc:
+            self.error.emit(str(exc))
+            return False
+
+        def work(progress: Any, cancel: Any) -> tuple[Path, ExportSummary]:
+            with CatalogStore(ws.database) as store:
+                lists = export_lists(store, kinds)
+            if not lists:
+                raise InputError("there are no lists to export yet: make them first")
+            thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE)
+            return out, write_export(lists, out, fmt, ws.catalog, thumbs)
+
+        job = Job("exporting", work, self)
+        job.finished.connect(self.exported)
+        return self._start(job)
+
     # queries -----------------------------------------------------------------------------
     def query_item(self, item_id: int) -> None:
         searcher = self.searcher
@@ -254,11 +305,10 @@ class CatalogSession(QObject):
         job.start()
 
     def _remember(self, kind: str, ref: str, label: str) -> None:
-        if self.ws is None:
+        if self.store is None:
             return
-        with CatalogStore(self.ws.database) as store:
-            store.add_history(kind, ref, label)
-            self.history_changed.emit(store.history())
+        self.store.add_history(kind, ref, label)
+        self.history_changed.emit(self.store.history())
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the running job and wait for it, so nothing is left half-written."""
@@ -267,6 +317,9 @@ class CatalogSession(QObject):
             self.job.wait(timeout)
         for job in list(self._query_jobs):
             job.wait(timeout)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
     def set_k(self, k: int) -> None:
         self.k = max(1, int(k))

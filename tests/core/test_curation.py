@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from core.curation import BLOCKED, PINNED, SUGGESTED, Curation, Entry, ListState, Rules, allowed, assemble, product_group
@@ -156,3 +158,44 @@ def test_removed_products_leave_the_lists(tmp_path):
         store.remove_items([a])
         assert curation.state(a, "related").entries == ()
         assert curation.state(b, "related").entries == ()
+
+
+def test_a_kill_right_after_an_edit_loses_nothing(tmp_path):
+    """The edit is committed before the call returns: SIGKILL the editing process at once, then look."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "c.sqlite"
+    with CatalogStore(db) as store:
+        store.add_items([(f"{i}.jpg", 1, 1, None) for i in range(4)])
+        a, b, c, d = [i.id for i in store.items()]
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from core.curation import Curation
+        from core.store import CatalogStore
+        store = CatalogStore(Path({str(db)!r}))
+        curation = Curation(store)
+        curation.move({a}, "related", {b}, 0)
+        curation.move({a}, "related", {c}, 1)
+        curation.block({a}, "related", {d})
+        curation.set_note({a}, "related", "after the kill")
+        print("edited", flush=True)
+        time.sleep(60)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=str(Path(__file__).resolve().parents[2]))
+    try:
+        assert proc.stdout.readline().strip() == "edited"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    with CatalogStore(db) as store:
+        state = Curation(store).state(a, "related")
+    assert _ids(state) == [b, c] and [e.target_id for e in state.blocked] == [d]
+    assert state.note == "after the kill"

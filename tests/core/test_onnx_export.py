@@ -20,8 +20,10 @@ def test_export_writes_a_self_describing_model_that_matches_pytorch(tmp_path):
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     x = torch.rand(7, 3, 32, 32)
     with torch.no_grad():
-        expected = model.encoder(x).numpy()
+        expected = (model.encoder(x) + model.encoder(x.flip(3))).numpy()
     actual = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     assert actual.shape == (7, 10)
     np.testing.assert_allclose(actual, expected, atol=1e-4)
+    mirrored = session.run(None, {session.get_inputs()[0].name: x.flip(3).numpy()})[0]
+    np.testing.assert_allclose(mirrored, actual, atol=1e-4)  # a product facing the other way is the same product
     assert [p.name for p in tmp_path.joinpath("sub").iterdir()] == ["enc.onnx"]

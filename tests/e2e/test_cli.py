@@ -78,7 +78,8 @@ def test_recommend_json_and_csv_cover_every_item_and_never_itself(demo, tmp_path
     entries = json.loads(out.read_text())
     assert len(entries) == 120
     for entry in entries:
-        assert set(entry) == {"path", "sku", "recommendations"}
+        assert {"path", "sku", "recommendations"} <= set(entry)
+        assert all({"path", "score", "sku", "pinned"} == set(r) for r in entry["recommendations"])
         assert len(entry["recommendations"]) == 10
         assert entry["path"] not in {r["path"] for r in entry["recommendations"]}
     score = lookalike("evaluate", out, "--labels", demo / "products.csv").stdout

@@ -1,0 +1,258 @@
+"""The recommendation-list editor: one product's curated list, with undoable pin, block, move, add and notes."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.curation import LIST_KINDS, ListState
+from core.errors import LookalikeError
+from gui.delegate import ThumbnailDelegate
+from gui.models import CuratedListModel
+from gui.session import CatalogSession
+from gui.undo import ListEdit
+
+KIND_LABELS = {"related": "Related", "cross-sell": "Cross-sell", "upsell": "Upsell"}
+
+
+class CurationPanel(QWidget):
+    """Shows and edits the list of the product the window points it at."""
+
+    step_requested = Signal(int)  # +1 next product, -1 previous
+    list_changed = Signal(object)  # ListState, after every edit, undo and redo
+
+    def __init__(self, session: CatalogSession, undo: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.undo = undo
+        self.item_id: int | None = None
+        self.model = CuratedListModel(self)
+        self.model.drop_requested.connect(self._on_drop)
+
+        self.title = QLabel("Select a product to see its recommendation list.")
+        self.title.setWordWrap(True)
+        self.kind = QComboBox()
+        for kind in LIST_KINDS:
+            self.kind.addItem(KIND_LABELS[kind], kind)
+        self.kind.currentIndexChanged.connect(lambda _: self.refresh())
+        self.progress = QLabel()
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Snap)
+        self.view.setUniformItemSizes(True)
+        self.view.setSpacing(4)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.view.setDropIndicatorShown(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setModel(self.model)
+        self.view.selectionModel().selectionChanged.connect(self._enable)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.note = QLineEdit(placeholderText="Note for this list (kept in exports)")
+        self.note.editingFinished.connect(self._on_note)
+        self.reviewed = QCheckBox("Reviewed")
+        self.reviewed.clicked.connect(lambda checked: self._apply("Mark reviewed" if checked else "Mark not reviewed", lambda c, i, k: c.set_reviewed(i, k, checked)))
+
+        def button(text: str, tip: str, slot: Callable[[], object], shortcut: str | QKeySequence | None = None) -> QPushButton:
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            if shortcut is not None:
+                act = QAction(text, self)
+                act.setShortcut(QKeySequence(shortcut))
+                act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                act.triggered.connect(slot)
+                self.addAction(act)
+            return b
+
+        self.pin_button = button("Pin", "Keep the selected entry at its place (P)", self.toggle_pin, "P")
+        self.block_button = button("Block", "Remove the selected entry and never suggest it again (B, Delete)", self.block_selected, "B")
+        delete = QAction(self)
+        delete.setShortcut(QKeySequence.StandardKey.Delete)
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        delete.triggered.connect(self.block_selected)
+        self.addAction(delete)
+        self.left_button = button("Move earlier", "Move the selected entry one place up and pin it (Ctrl+Left)", lambda: self.shift_selected(-1), "Ctrl+Left")
+        self.right_button = button("Move later", "Move the selected entry one place down and pin it (Ctrl+Right)", lambda: self.shift_selected(1), "Ctrl+Right")
+        self.prev_button = button("◀ Previous", "Previous product (Alt+Left)", lambda: self.step_requested.emit(-1))
+        self.next_button = button("Reviewed, next ▶", "Mark this list reviewed and go to the next product (Alt+Right)", self.review_and_next)
+        for key, slot in (("Alt+Left", lambda: self.step_requested.emit(-1)), ("Alt+Right", self.review_and_next)):
+            act = QAction(self)
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(QLabel("List"))
+        top.addWidget(self.kind)
+        edits = QHBoxLayout()
+        for b in (self.pin_button, self.block_button, self.left_button, self.right_button):
+            edits.addWidget(b)
+        edits.addStretch(1)
+        edits.addWidget(self.reviewed)
+        walk = QHBoxLayout()
+        walk.addWidget(self.prev_button)
+        walk.addWidget(self.next_button)
+        walk.addStretch(1)
+        walk.addWidget(self.progress)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.hint)
+        layout.addLayout(edits)
+        layout.addWidget(self.note)
+        layout.addLayout(walk)
+        self._enable()
+
+    def set_delegate(self, delegate: ThumbnailDelegate) -> None:
+        delegate.attach(self.view)
+
+    @property
+    def current_kind(self) -> str:
+        return str(self.kind.currentData())
+
+    # showing -----------------------------------------------------------------------------
+    def show_item(self, item_id: int | None) -> None:
+        self.item_id = item_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the shown list from the store."""
+        curation, store, ws = self.session.curation, self.session.store, self.session.ws
+        if self.item_id is None or curation is None or store is None or ws is None:
+            self.model.reset(Path(), [])
+            self.title.setText("Select a product to see its recommendation list.")
+            self._enable()
+            return
+        state = curation.state(self.item_id, self.current_kind)
+        items = store.items_by_id([self.item_id] + [e.target_id for e in state.shown])
+        source = items.get(self.item_id)
+        name = (source.name or Path(source.path).name) if source else str(self.item_id)
+        sku = f" · {source.sku}" if source and source.sku else ""
+        self.title.setText(f"<b>{name}</b>{sku}")
+        selected = self._selected_target()
+        self.model.reset(ws.catalog, [(e, items[e.target_id]) for e in state.shown if e.target_id in items])
+        if selected is not None:
+            for row in range(self.model.rowCount()):
+                if self.model.entry(row).target_id == selected:
+                    self.view.setCurrentIndex(self.model.index(row, 0))
+        if not self.note.hasFocus():
+            self.note.setText(state.note)
+        self.reviewed.setChecked(state.reviewed)
+        blocked = len(state.blocked)
+        if not state.entries:
+            self.hint.setText("No list yet: use Lists › Make Lists…, or drag products here.")
+        else:
+            pinned = sum(e.pinned for e in state.shown)
+            self.hint.setText(f"{len(state.shown)} entries · {pinned} pinned · {blocked} blocked. Drag products in to add them.")
+        reviewed, total = curation.review_counts(self.current_kind)
+        self.progress.setText(f"{reviewed} of {total} lists reviewed")
+        self._enable()
+
+    def _enable(self) -> None:
+        has_item = self.item_id is not None
+        has_selection = self._selected_target() is not None
+        for b in (self.pin_button, self.block_button, self.left_button, self.right_button):
+            b.setEnabled(has_selection)
+        for w in (self.note, self.reviewed, self.next_button, self.prev_button):
+            w.setEnabled(has_item)
+        if has_selection:
+            self.pin_button.setText("Unpin" if self.model.entry(self.view.currentIndex().row()).pinned else "Pin")
+
+    def _selected_target(self) -> int | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            return None
+        return self.model.entry(index.row()).target_id
+
+    # editing -----------------------------------------------------------------------------
+    def _apply(self, text: str, edit: Callable[..., ListState]) -> bool:
+        """Run one edit through the store and put it on the undo stack."""
+        curation = self.session.curation
+        if curation is None or self.item_id is None:
+            return False
+        item_id, kind = self.item_id, self.current_kind
+        before = curation.state(item_id, kind)
+        try:
+            after = edit(curation, item_id, kind)
+        except LookalikeError as exc:
+            self.session.error.emit(str(exc))
+            return False
+        if after == before:
+            return False
+        self.undo.push(ListEdit(text, curation, before, after, self._on_state))
+        return True
+
+    def _on_state(self, state: ListState) -> None:
+        if state.item_id == self.item_id and state.kind == self.current_kind:
+            self.refresh()
+        self.list_changed.emit(state)
+
+    def toggle_pin(self) -> None:
+        target = self._selected_target()
+        if target is None:
+            return
+        pinned = not self.model.entry(self.view.currentIndex().row()).pinned
+        self._apply("Pin" if pinned else "Unpin", lambda c, i, k: c.pin(i, k, target, pinned))
+
+    def block_selected(self) -> None:
+        target = self._selected_target()
+        if target is not None:
+            row = self.view.currentIndex().row()
+            if self._apply("Block", lambda c, i, k: c.block(i, k, target)) and self.model.rowCount():
+                self.view.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
+                self._enable()
+
+    def shift_selected(self, step: int) -> None:
+        target = self._selected_target()
+        if target is None:
+            return
+        row = max(0, self.view.currentIndex().row() + step)
+        self._apply("Move", lambda c, i, k: c.move(i, k, target, row))
+
+    def add(self, target_ids: list[int], row: int) -> None:
+        """Put dragged-in products at `row`, pinned (one undo step each)."""
+        searcher = self.session.searcher
+        for offset, target in enumerate(target_ids):
+            if target == self.item_id:
+                self.session.error.emit("a product cannot recommend itself")
+                continue
+            score = searcher.similarity(self.item_id, target) if searcher is not None and self.item_id is not None else None
+            self._apply("Add", lambda c, i, k, t=target, r=row + offset, s=score: c.add(i, k, t, r, s))
+
+    def _on_drop(self, ids: list[int], row: int) -> None:
+        self.add(ids, row)
+
+    def _on_note(self) -> None:
+        curation = self.session.curation
+        if curation is None or self.item_id is None:
+            return
+        text = self.note.text().strip()
+        if text != curation.state(self.item_id, self.current_kind).note:
+            self._apply("Edit note", lambda c, i, k: c.set_note(i, k, text))
+
+    def review_and_next(self) -> None:
+        if self.item_id is None:
+            return
+        if not self.reviewed.isChecked():
+            self._apply("Mark reviewed", lambda c, i, k: c.set_reviewed(i, k, True))
+        self.step_requested.emit(1)
