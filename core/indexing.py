@@ -43,12 +43,10 @@ class IndexReport:
     encode_rate: float = 0.0  # images/s through decode + encode
 
 
-def install_model(ws: Workspace, model: Path) -> EncoderInfo:
-    """Check `model` follows the encoder contract and make it the workspace's encoder."""
-    info = OnnxEncoder(model).info
+def install_model(ws: Workspace, model: Path) -> None:
+    """Make `model` (already checked against the encoder contract) the workspace's encoder."""
     if Path(model).resolve() != ws.encoder.resolve():
         atomic.write_bytes(ws.encoder, Path(model).read_bytes())
-    return info
 
 
 def _sync(store: CatalogStore, catalog: Path, scan: ScanResult) -> tuple[int, int]:
@@ -131,9 +129,9 @@ def index_catalog(
     """Bring the workspace's embeddings and index up to date with the catalog folder."""
     started = time.perf_counter()
     cancel = cancel or CancelToken()
-    if model is not None:
-        install_model(ws, model)
-    encoder = OnnxEncoder(ws.encoder_in_use())
+    # A new model is checked now but becomes the workspace's only once the index built with it
+    # is in place: a cancelled or failed run leaves the old model and its index in use.
+    encoder = OnnxEncoder(model if model is not None else ws.encoder_in_use())
     model_id = encoder.info.model_id
     rows = read_product_csv(metadata) if metadata is not None else None
 
@@ -169,6 +167,8 @@ def index_catalog(
         ids, vectors = store.embeddings(model_id)
         progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
         build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
+        if model is not None:
+            install_model(ws, model)
         store.save_index_map(
             ids,
             {

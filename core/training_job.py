@@ -68,7 +68,14 @@ def train_on_catalog(
         settings = replace(settings, epochs=epochs)
     images = load_training_images(ws, settings, progress, cancel)
     result = train_autoencoder(images, settings, progress, cancel)
-    target = out if out is not None else ws.encoder
-    export_encoder(result.model, target, trained_on=f"catalog {ws.catalog.name} ({len(images)} images)")
-    report = index_catalog(ws, progress=progress, cancel=cancel) if out is None else None
-    return CatalogTrainResult(len(images), target, result.history, result.best_epoch, result.seconds, report)
+    trained_on = f"catalog {ws.catalog.name} ({len(images)} images)"
+    if out is not None:
+        export_encoder(result.model, out, trained_on=trained_on)
+        return CatalogTrainResult(len(images), out, result.history, result.best_epoch, result.seconds)
+    candidate = ws.root / "encoder.trained.onnx"
+    try:
+        export_encoder(result.model, candidate, trained_on=trained_on)
+        report = index_catalog(ws, model=candidate, progress=progress, cancel=cancel)
+    finally:
+        candidate.unlink(missing_ok=True)
+    return CatalogTrainResult(len(images), ws.encoder, result.history, result.best_epoch, result.seconds, report)

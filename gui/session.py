@@ -102,18 +102,12 @@ class CatalogSession(QObject):
 
     def _reload(self) -> None:
         """Re-read items, the searcher and the history from the workspace."""
-        ws = self.ws
-        if ws is None:
+        ws, store = self.ws, self.store
+        if ws is None or store is None:
             return
-        items: list[Item] = []
-        if ws.database.exists():
-            with CatalogStore(ws.database) as store:
-                items = store.items()
-                built = store.get_meta("indexed_at") or ""
-                self.history_changed.emit(store.history())
-        else:
-            built = ""
-        self.items_changed.emit(items)
+        built = store.get_meta("indexed_at") or ""
+        self.history_changed.emit(store.history())
+        self.items_changed.emit(store.items())
         try:
             self.searcher = CatalogSearcher(ws)
         except LookalikeError:
@@ -167,11 +161,9 @@ class CatalogSession(QObject):
 
     def _on_index_progress(self, p: Any) -> None:
         # As soon as the scan is in the database, show the items (thumbnails need no embedding).
-        if p.stage == "encode" and not self._seen_encode:
+        if p.stage == "encode" and not self._seen_encode and self.store is not None:
             self._seen_encode = True
-            if self.ws is not None and self.ws.database.exists():
-                with CatalogStore(self.ws.database) as store:
-                    self.items_changed.emit(store.items())
+            self.items_changed.emit(self.store.items())
 
     def train(self, settings: TrainSettings) -> bool:
         """Train an encoder on this catalog; when done it is in use and the catalog re-indexed."""

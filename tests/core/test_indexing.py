@@ -113,11 +113,13 @@ def test_cancel_keeps_finished_batches_and_the_old_index(shapes_catalog, small_e
     with pytest.raises(Cancelled):
         index_catalog(ws, model=small_encoder, settings=IndexSettings(batch_size=8), progress=cancel_after_first_batch, cancel=token)
     assert not ws.index.exists()
+    assert not ws.encoder.exists()  # the new model is installed only with a finished index
     with CatalogStore(ws.database) as store:
         done = store.count("ok")
     assert 8 <= done < 32
-    report = index_catalog(ws)
+    report = index_catalog(ws, model=small_encoder)  # resuming keeps the finished batches
     assert report.encoded == 32 - done
+    assert ws.encoder.read_bytes() == small_encoder.read_bytes()
 
 
 def test_empty_folder_and_bad_model_are_refused(tmp_path, small_encoder):
