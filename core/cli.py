@@ -32,6 +32,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _weight(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 class _Reporter:
     """Progress as one rewritten line on a terminal, nothing when piped."""
 
@@ -132,7 +142,7 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     if image.is_dir():
         raise InputError(f"not an image file: {image}")
     with CatalogSearcher(_workspace(args, create=False)) as searcher:
-        matches = searcher.similar_to_image(image, args.k)
+        matches = searcher.similar_to_image(image, args.k, colour_weight=args.color_weight)
     if args.json:
         print(json.dumps([m.as_json() for m in matches]))
     else:
@@ -152,7 +162,13 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
     out = Path(args.out)
     check_destination(out, ws.catalog)
     rules = Rules(
-        k=args.k, min_score=args.min_score, category=args.category, group=args.group, sku_prefix=args.sku_prefix, kind=args.kind
+        k=args.k,
+        min_score=args.min_score,
+        category=args.category,
+        group=args.group,
+        sku_prefix=args.sku_prefix,
+        kind=args.kind,
+        colour_weight=args.color_weight,
     )
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
         made = Curation(store).generate(searcher, rules, progress=reporter, cancel=cancel)
@@ -232,6 +248,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("image")
     p.add_argument("-k", type=_positive, default=10, help="how many matches (default 10)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--color-weight", type=_weight, default=0.0, help="0 matches by shape (default), 1 by colour")
     p.set_defaults(run=cmd_query)
 
     p = catalog_command("recommend", "make every product's recommendation list and export the lists")
@@ -243,6 +260,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the same product")
     p.add_argument("--sku-prefix", type=int, default=0, help="with --group sku-prefix: prefix length (0: up to the last - or _)")
     p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default related)")
+    p.add_argument("--color-weight", type=_weight, default=0.0, help="0 matches by shape (default), 1 by colour")
     p.set_defaults(run=cmd_recommend)
 
     p = sub.add_parser("evaluate", help="precision by category of a recommend --format json file")

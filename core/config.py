@@ -10,6 +10,7 @@ WORKSPACE_DIRNAME = ".lookalike"
 DATABASE_NAME = "catalog.sqlite"
 ENCODER_NAME = "encoder.onnx"
 INDEX_NAME = "index.ann"
+COLOUR_INDEX_NAME = "colour.ann"
 THUMBS_DIRNAME = "thumbs"
 METADATA_NAME = "products.csv"
 

@@ -89,6 +89,7 @@ class Rules:
     group: str = "none"  # none | sku-prefix | base-name: never recommend the same product in another variant
     sku_prefix: int = 0  # with group sku-prefix: this many characters; 0 = up to the last separator
     kind: str = "related"
+    colour_weight: float = 0.0  # 0 matches by shape only, 1 by colour only
 
     def __post_init__(self) -> None:
         if self.k <= 0:
@@ -101,6 +102,8 @@ class Rules:
             raise InputError(f"list kind must be one of {', '.join(LIST_KINDS)}, not {self.kind!r}")
         if not -1.0 <= self.min_score <= 1.0:
             raise InputError("minimum similarity must be between -1 and 1")
+        if not 0.0 <= self.colour_weight <= 1.0:
+            raise InputError("colour weight must be between 0 and 1")
 
 
 _SEPARATORS = re.compile(r"[-_.\s/]+")
@@ -289,10 +292,10 @@ class Curation:
                 skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
                 suggestions = [
                     (m.item_id, m.score)
-                    for m in (searcher.similar_to_item(item_id, pool) if pool > 0 else [])
+                    for m in (searcher.similar_to_item(item_id, pool, rules.colour_weight) if pool > 0 else [])
                     if m.score >= rules.min_score and m.item_id not in skip and allowed(source, catalog[m.item_id], rules)
                 ]
-                keep = [replace(e, score=searcher.similarity(item_id, e.target_id)) for e in keep]
+                keep = [replace(e, score=searcher.similarity(item_id, e.target_id, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
                 blocked = sorted((e for e in old.blocked if e.target_id in catalog), key=lambda e: e.target_id)
                 states.append(replace(old, entries=tuple(shown + blocked)))

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from core import atomic
+from core.colour import DIMENSIONS as COLOUR_DIMENSIONS, colour_descriptors
 from core.config import IndexSettings, METADATA_NAME
 from core.encoder import EncoderInfo, OnnxEncoder
 from core.errors import CatalogError, ImageError
@@ -150,13 +151,14 @@ def index_catalog(
             for decoded in _decoded_batches(ws.catalog, todo, encoder.input_size, settings, pool):
                 cancel.raise_if_cancelled()
                 good = [d for d in decoded if d.pixels is not None]
-                vectors = encoder.embed(np.stack([d.pixels for d in good])) if good else np.zeros((0, 0))
+                pixels = np.stack([d.pixels for d in good]) if good else np.zeros((0, encoder.input_size, encoder.input_size, 3), np.uint8)
                 store.save_embeddings(
                     model_id,
                     [d.item_id for d in good],
-                    vectors,
+                    encoder.embed(pixels),
                     errors=[(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None],
                     digests=[(d.item_id, d.digest) for d in good],
+                    colours=colour_descriptors(pixels),
                 )
                 done += len(decoded)
                 embedded += len(good)
@@ -167,6 +169,11 @@ def index_catalog(
         ids, vectors = store.embeddings(model_id)
         progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
         build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
+        colours = store.colours(model_id, COLOUR_DIMENSIONS)
+        if colours is not None:
+            build_index(colours, ws.colour_index, trees=settings.annoy_trees, cancel=cancel)
+        else:
+            ws.colour_index.unlink(missing_ok=True)
         if model is not None:
             install_model(ws, model)
         store.save_index_map(

@@ -37,7 +37,8 @@ CREATE INDEX IF NOT EXISTS items_sku ON items(sku);
 CREATE TABLE IF NOT EXISTS embeddings (
     item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
     model_id  TEXT NOT NULL,
-    vector    BLOB NOT NULL
+    vector    BLOB NOT NULL,
+    colour    BLOB
 );
 CREATE TABLE IF NOT EXISTS index_map (
     position  INTEGER PRIMARY KEY,
@@ -210,14 +211,16 @@ class CatalogStore:
         vectors: np.ndarray,
         errors: Sequence[tuple[int, str]] = (),
         digests: Sequence[tuple[int, str | None]] = (),
+        colours: np.ndarray | None = None,
     ) -> None:
-        """Store one batch's embeddings, content hashes and decode failures in one transaction."""
+        """Store one batch's embeddings (and colour descriptors), content hashes and decode failures in one transaction."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        colour_blobs = [None] * len(ids) if colours is None else [c.tobytes() for c in np.asarray(colours, np.float32)]
         with self._db:
             self._db.executemany("UPDATE items SET hash=? WHERE id=?", ((d, i) for i, d in digests if d))
             self._db.executemany(
-                "INSERT OR REPLACE INTO embeddings (item_id, model_id, vector) VALUES (?, ?, ?)",
-                ((int(i), model_id, v.tobytes()) for i, v in zip(ids, vectors)),
+                "INSERT OR REPLACE INTO embeddings (item_id, model_id, vector, colour) VALUES (?, ?, ?, ?)",
+                ((int(i), model_id, v.tobytes(), c) for i, v, c in zip(ids, vectors, colour_blobs)),
             )
             self._db.executemany("UPDATE items SET status='ok', error=NULL WHERE id=?", ((int(i),) for i in ids))
             self._db.executemany("UPDATE items SET status='error', error=? WHERE id=?", ((r, i) for i, r in errors))
@@ -246,6 +249,17 @@ class CatalogStore:
         if not blobs:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         return np.asarray(ids, np.int64), np.frombuffer(b"".join(blobs), np.float32).reshape(len(ids), -1)
+
+    def colours(self, model_id: str, dims: int) -> np.ndarray | None:
+        """(N, dims) colour descriptors in the same order as `embeddings(model_id)`; None if any is missing."""
+        rows = self._db.execute(
+            "SELECT colour FROM embeddings JOIN items ON items.id = item_id "
+            "WHERE model_id = ? AND items.status = 'ok' ORDER BY item_id",
+            (model_id,),
+        ).fetchall()
+        if any(blob is None or len(blob) != 4 * dims for (blob,) in rows):
+            return None
+        return np.frombuffer(b"".join(blob for (blob,) in rows), np.float32).reshape(len(rows), dims)
 
     def embedding(self, item_id: int, model_id: str) -> np.ndarray | None:
         row = self._db.execute(

@@ -52,6 +52,10 @@ class Workspace:
         return self.root / config.INDEX_NAME
 
     @property
+    def colour_index(self) -> Path:
+        return self.root / config.COLOUR_INDEX_NAME
+
+    @property
     def thumbs(self) -> Path:
         return self.root / config.THUMBS_DIRNAME
 

@@ -12,7 +12,7 @@ GROUP_CHOICES = (("none", "Nothing"), ("sku-prefix", "Same SKU prefix"), ("base-
 class ListsDialog(QDialog):
     """k, minimum similarity, category and product-group rules, and which list to fill."""
 
-    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, colour_weight: float = 0.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Make recommendation lists")
         self.k = QSpinBox(minimum=1, maximum=100, value=10)
@@ -24,6 +24,8 @@ class ListsDialog(QDialog):
         for value, label in GROUP_CHOICES:
             self.group.addItem(label, value)
         self.sku_prefix = QSpinBox(minimum=0, maximum=64, value=0, specialValueText="up to the last - or _")
+        self.colour_weight = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.1, decimals=2, value=colour_weight)
+        self.colour_weight.setToolTip("0 matches by shape alone, 1 by colour alone")
         self.kind = QComboBox()
         for value in LIST_KINDS:
             self.kind.addItem(value.capitalize(), value)
@@ -34,6 +36,7 @@ class ListsDialog(QDialog):
         form.addRow("Recommend from", self.category)
         form.addRow("Leave out variants with", self.group)
         form.addRow("SKU prefix length", self.sku_prefix)
+        form.addRow("Colour weight", self.colour_weight)
         form.addRow("Fill the list", self.kind)
         note = QLabel("Pinned entries keep their place, blocked ones stay out, notes stay. Only suggestions are replaced.")
         note.setWordWrap(True)
@@ -52,4 +55,5 @@ class ListsDialog(QDialog):
             group=self.group.currentData(),
             sku_prefix=self.sku_prefix.value(),
             kind=self.kind.currentData(),
+            colour_weight=self.colour_weight.value(),
         )

@@ -314,6 +314,16 @@ class MainWindow(QMainWindow):
         self.k_spin.setToolTip("How many lookalikes to show")
         self.k_spin.valueChanged.connect(self._on_k)
         toolbar.addWidget(self.k_spin)
+        toolbar.addWidget(QLabel("  Match by shape "))
+        self.colour_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, singleStep=5, pageStep=25)
+        self.colour_slider.setFixedWidth(110)
+        self.colour_slider.setToolTip("Slide right to weigh colour in: 0% matches by shape alone, 100% by colour alone")
+        self.colour_slider.setValue(int(self.settings.value("colour_weight", 0)))
+        self.colour_timer = QTimer(self, singleShot=True, interval=200)
+        self.colour_timer.timeout.connect(lambda: self.session.set_colour_weight(self.colour_slider.value() / 100))
+        self.colour_slider.valueChanged.connect(self.colour_timer.start)
+        toolbar.addWidget(self.colour_slider)
+        toolbar.addWidget(QLabel(" colour"))
         toolbar.addWidget(QLabel("  Size "))
         self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=64, maximum=APP_THUMB_SIZE, singleStep=16, pageStep=32)
         self.size_slider.setFixedWidth(120)
@@ -322,6 +332,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.size_slider)
         self.addToolBar(toolbar)
         self.session.set_k(self.k_spin.value())
+        self.session.colour_weight = self.colour_slider.value() / 100
         self._refresh_recent()
 
     def _connect_session(self) -> None:
@@ -352,6 +363,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("k", self.k_spin.value())
+        self.settings.setValue("colour_weight", self.colour_slider.value())
         self.settings.setValue("thumb_size", self.catalog_delegate.thumb_size)
 
     def recent_catalogs(self) -> list[str]:
@@ -619,7 +631,7 @@ class MainWindow(QMainWindow):
             return
         from gui.lists_dialog import ListsDialog
 
-        dialog = ListsDialog(self.curation_panel.current_kind, self)
+        dialog = ListsDialog(self.curation_panel.current_kind, self.session.colour_weight, self)
         if dialog.exec():
             self.make_lists(dialog.rules())
 
@@ -681,6 +693,7 @@ class MainWindow(QMainWindow):
 
     def _on_k(self, k: int) -> None:
         self.session.set_k(k)
+        self.session.repeat_last_query()
 
     def _on_filter(self, text: str) -> None:
         if self.loader is not None:

@@ -73,6 +73,8 @@ class CatalogSession(QObject):
         self.curation: Curation | None = None
         self.job: Job | None = None
         self.k = 12
+        self.colour_weight = 0.0
+        self.last_query: Query | None = None
         self._query_serial = 0
         self._query_jobs: set[Job] = set()
         self._seen_encode = False
@@ -245,7 +247,8 @@ class CatalogSession(QObject):
             return
         item = searcher.store.item(item_id)
         label = (item.name or item.path) if item else str(item_id)
-        self._run_query(Query(label, item_id=item_id), lambda: searcher.similar_to_item(item_id, self.k))
+        weight = self.colour_weight
+        self._run_query(Query(label, item_id=item_id), lambda: searcher.similar_to_item(item_id, self.k, weight))
         self._remember("item", str(item_id), label)
 
     def query_image(self, image: Path | QImage, label: str | None = None) -> bool:
@@ -262,7 +265,8 @@ class CatalogSession(QObject):
             self.error.emit(f"{name}: {exc}")
             return False
         label = label or (Path(image).name if not isinstance(image, QImage) else "pasted picture")
-        self._run_query(Query(label, image=kept), lambda: searcher.similar_to_image(kept, self.k))
+        weight = self.colour_weight
+        self._run_query(Query(label, image=kept), lambda: searcher.similar_to_image(kept, self.k, weight))
         self._remember("image", str(kept), label)
         return True
 
@@ -275,6 +279,7 @@ class CatalogSession(QObject):
             self.error.emit(f"the photo of that query is gone: {entry.label}")
 
     def _run_query(self, query: Query, search: Any) -> None:
+        self.last_query = query
         self._query_serial += 1
         serial = self._query_serial
         searcher = self.searcher
@@ -315,6 +320,23 @@ class CatalogSession(QObject):
 
     def set_k(self, k: int) -> None:
         self.k = max(1, int(k))
+
+    def set_colour_weight(self, weight: float) -> None:
+        """0 matches by shape, 1 by colour; the query on screen is run again with the new weight."""
+        self.colour_weight = min(1.0, max(0.0, float(weight)))
+        self.repeat_last_query()
+
+    def repeat_last_query(self) -> None:
+        query = self.last_query
+        if query is None or self.searcher is None:
+            return
+        searcher, k, weight = self.searcher, self.k, self.colour_weight
+        if query.item_id is not None:
+            item_id = query.item_id
+            self._run_query(query, lambda: searcher.similar_to_item(item_id, k, weight))
+        elif query.image is not None:
+            image = query.image
+            self._run_query(query, lambda: searcher.similar_to_image(image, k, weight))
 
     def settings_for_training(self, epochs: int, latent_dim: int, input_size: int) -> TrainSettings:
         return replace(TrainSettings(), epochs=epochs, latent_dim=latent_dim, input_size=input_size)

@@ -66,3 +66,19 @@ def test_unindexed_catalog_and_stale_model_are_reported(shapes_catalog, small_en
     export_encoder(Autoencoder(Architecture(32, 16, (8, 16))).eval(), ws.encoder, trained_on="swapped in")
     with pytest.raises(SearchIndexError, match="different model"):
         CatalogSearcher(ws)
+
+
+def test_colour_weight_moves_from_shape_to_colour(indexed):
+    """The catalog has 4 shapes in the same 4 colours: weight 0 ranks by shape, weight 1 by colour."""
+    with CatalogSearcher(indexed) as searcher:
+        by_shape = searcher.similar_to_image(indexed.catalog / "round/disc-0-0.png", 7)
+        by_colour = searcher.similar_to_image(indexed.catalog / "round/disc-0-0.png", 7, colour_weight=1.0)
+        item = next(i for i in searcher.items() if i.path == "round/disc-0-0.png")
+        blended = searcher.similar_to_item(item.id, 5, colour_weight=0.5)
+        with pytest.raises(InputError):
+            searcher.similar_to_item(item.id, 5, colour_weight=1.5)
+    assert all(m.path.startswith("round/disc-") for m in by_shape)
+    assert {m.path.split("-")[1] for m in by_colour} == {"0"}  # colour 0 (red) in every shape
+    assert {m.path.split("/")[1].split("-")[0] for m in by_colour} == {"disc", "bar", "slab", "wedge"}
+    assert item.path not in {m.path for m in blended}
+    assert blended[0].score >= blended[-1].score

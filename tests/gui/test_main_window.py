@@ -238,3 +238,19 @@ def test_loading_encoders_refuses_bad_ones_and_reindexes_with_good_ones(qtbot, w
     exported = tmp_path / "out" / "mine.onnx"
     assert window.session.export_model(exported)
     assert exported.read_bytes() == small_encoder.read_bytes()
+
+
+def test_colour_slider_reruns_the_query_by_colour(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    index = window.catalog_filter.index(0, 0)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(index)
+    by_shape = [m.path for m in window.results_model.matches()]
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.colour_slider.setValue(100)
+    by_colour = window.results_model.matches()
+    assert window.session.colour_weight == 1.0
+    assert [m.path for m in by_colour] != by_shape
+    source_category = index.data(Roles.CategoryRole)
+    shape_same = sum(window.catalog_model.item(window.catalog_model.row_of(m.item_id)).category == source_category for m in window.results_model.matches())
+    assert shape_same < len(by_colour)  # by colour alone, other kinds of product come in
