@@ -114,7 +114,18 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     return 0
 
 
+def _require_training() -> None:
+    """Training imports PyTorch and onnx lazily; say which are missing in one line, before any work."""
+    import importlib.util
+
+    missing = [name for name in ("torch", "onnx") if importlib.util.find_spec(name) is None]
+    if missing:
+        where = "the packaged app does not include them" if getattr(sys, "frozen", False) else "pip install 'lookalike[train]'"
+        raise InputError(f"training needs {' and '.join(missing)}, which this installation lacks: {where}")
+
+
 def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    _require_training()
     from core.training_job import train_on_catalog
 
     ws = _workspace(args)
@@ -206,7 +217,31 @@ def cmd_evaluate(args: argparse.Namespace, reporter: _Reporter, cancel: CancelTo
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    if args.what == "quality":
+        _require_training()
+        from core.quality_bench import format_table, run_quality_bench, write_json
+
+        rows, notes = run_quality_bench(
+            demo_count=args.demo_count,
+            fashion=not args.no_fashion_mnist,
+            epochs=args.epochs,
+            train_limit=args.train_limit,
+            progress=reporter,
+            cancel=cancel,
+        )
+        reporter.finish()
+        print(format_table(rows))
+        for note in notes:
+            print(note)
+        if args.out:
+            write_json(rows, notes, Path(args.out))
+        return 0
+    raise InputError(f"unknown benchmark {args.what!r}")
+
+
 def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    _require_training()
     from core.default_encoder import build_default_encoder
 
     summary = build_default_encoder(Path(args.out), epochs=args.epochs, progress=reporter, cancel=cancel)
@@ -268,6 +303,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", required=True, help="product CSV with path and category columns")
     p.add_argument("-k", type=_positive, default=10)
     p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("bench", help="measure quality (and later speed) on this machine")
+    p.add_argument("what", choices=("quality",))
+    p.add_argument("--demo-count", type=_positive, default=1000)
+    p.add_argument("--epochs", type=_positive, default=10)
+    p.add_argument("--train-limit", type=_positive, default=None, help="train on at most this many Fashion-MNIST items")
+    p.add_argument("--no-fashion-mnist", action="store_true")
+    p.add_argument("--out", help="also write the results as JSON here")
+    p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("build-default", help="train the embedded default encoder (needs PyTorch)")
     p.add_argument("--out", default=str(Path("resources") / "default_encoder.onnx"))

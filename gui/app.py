@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+from core.config import RESOURCES
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -28,6 +31,8 @@ def _application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(RESOURCES / "lookalike.png")))
+    app.setDesktopFileName("lookalike")  # Wayland finds the icon through packaging/lookalike.desktop
     return app  # type: ignore[return-value]
 
 

@@ -1,6 +1,7 @@
 """The main window: catalog grid on the left, the query and its lookalikes on the right."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -607,7 +608,8 @@ class MainWindow(QMainWindow):
         try:
             import torch  # noqa: F401
         except ImportError:
-            self.show_error("training needs PyTorch, which this installation lacks: pip install 'lookalike[train]'")
+            where = "the packaged app does not include it" if getattr(sys, "frozen", False) else "pip install 'lookalike[train]'"
+            self.show_error(f"training needs PyTorch, which this installation lacks: {where}")
             return
         from gui.train_dialog import TrainDialog
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian libraries that Qt loads even on its offscreen platform; installs only what is missing.
+# Debian libraries that Qt loads even on its offscreen platform, and any packages named as
+# arguments (packaging/build.sh adds its build tools); installs only what is missing.
 set -euo pipefail
-needed=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
+needed=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 "$@")
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

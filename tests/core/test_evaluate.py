@@ -60,3 +60,21 @@ def test_no_labelled_query() -> None:
 def test_empty_result_list_is_skipped() -> None:
     quality = precision({"q1": [], "q2": ["c"]}, LABELS, k=1)
     assert quality == Quality(1.0, 1.0, 1, 1)
+
+
+def test_nearest_and_retrieval_quality_on_hand_made_vectors():
+    import numpy as np
+
+    from core.evaluate import nearest, retrieval_quality
+
+    vectors = np.array([[1, 0], [0.9, 0.1], [0.8, 0.3], [0, 1], [0.1, 0.9], [0.3, 0.8]], np.float32)
+    labels = np.array(["a", "a", "b", "b", "b", "a"])
+    hues = np.array([0, 1, 0, 1, -1, 1])
+    nn = nearest(vectors, 2)
+    assert nn[0].tolist() == [1, 2] and nn[3].tolist() == [4, 5]
+    q = retrieval_quality(vectors, labels, hues, k=2)
+    expected_hits = [[1, 0], [1, 0], [0, 0], [1, 0], [1, 0], [0, 0]]
+    assert q.precision_at_1 == pytest.approx(np.mean([h[0] for h in expected_hits]))
+    assert q.precision_at_10 == pytest.approx(np.mean(expected_hits))
+    assert q.queries == 6
+    assert 0.0 <= q.colour_leakage <= 1.0 and q.leakage_chance == pytest.approx((2 / 5) ** 2 + (3 / 5) ** 2)
