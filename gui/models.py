@@ -138,19 +138,36 @@ class CatalogFilter(QSortFilterProxyModel):
         return all(word in text for word in self._words)
 
 
-class ResultsModel(_DraggableItems, QAbstractListModel):
-    """The matches of the current query, best first."""
+class _ItemRowsModel(_DraggableItems, QAbstractListModel):
+    """Rows of (something about an item, the item): `_extra` answers the roles that are not the item's own."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[Match, Item]] = []
+        self._rows: list[tuple[Any, Item]] = []
         self._catalog = Path()
 
-    def reset(self, catalog: Path, rows: Sequence[tuple[Match, Item]]) -> None:
+    def reset(self, catalog: Path, rows: Sequence[tuple[Any, Item]]) -> None:
         self.beginResetModel()
         self._catalog = catalog
         self._rows = list(rows)
         self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        extra, item = self._rows[index.row()]
+        answer = self._extra(extra, role)
+        return answer if answer is not None else _item_data(item, self._catalog, role)
+
+    def _extra(self, extra: Any, role: int) -> Any:
+        return None
+
+
+class ResultsModel(_ItemRowsModel):
+    """The matches of the current query, best first."""
 
     def match(self, row: int) -> Match:
         return self._rows[row][0]
@@ -158,49 +175,24 @@ class ResultsModel(_DraggableItems, QAbstractListModel):
     def matches(self) -> list[Match]:
         return [m for m, _ in self._rows]
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        match, item = self._rows[index.row()]
-        if role == Roles.ScoreRole:
-            return match.score
-        return _item_data(item, self._catalog, role)
+    def _extra(self, match: Match, role: int) -> Any:
+        return match.score if role == Roles.ScoreRole else None
 
 
-class CuratedListModel(_DraggableItems, QAbstractListModel):
+class CuratedListModel(_ItemRowsModel):
     """One product's curated list, in order; drops ask (via a signal) for entries to be placed."""
 
     drop_requested = Signal(object, int)  # list of item ids, the row to put them at
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[Entry, Item]] = []
-        self._catalog = Path()
-
-    def reset(self, catalog: Path, rows: Sequence[tuple[Entry, Item]]) -> None:
-        self.beginResetModel()
-        self._catalog = catalog
-        self._rows = list(rows)
-        self.endResetModel()
-
     def entry(self, row: int) -> Entry:
         return self._rows[row][0]
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        entry, item = self._rows[index.row()]
+    def _extra(self, entry: Entry, role: int) -> Any:
         if role == Roles.ScoreRole:
             return entry.score
         if role == Roles.PinnedRole:
             return entry.pinned
-        return _item_data(item, self._catalog, role)
+        return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         return super().flags(index) | Qt.ItemFlag.ItemIsDropEnabled
