@@ -47,3 +47,7 @@ class TrainSettings:
     seed: int = 0
     max_images: int = 60_000
     validation_share: float = 0.1
+    # Reconstruct the photo as it was, not as augmented: the latent must then ignore the augmentation.
+    canonical_target: bool = False
+    # Share of each training image hidden under random blocks (a denoising task); 0 turns it off.
+    erase_share: float = 0.0

@@ -60,6 +60,14 @@ def augment(rgb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return F.grid_sample(rgb, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
+def erase(rgb: torch.Tensor, share: float, generator: torch.Generator, block: int = 8) -> torch.Tensor:
+    """Paint about `share` of each image's block x block tiles white (the background)."""
+    n, _, h, w = rgb.shape
+    keep = torch.rand(n, 1, h // block, w // block, generator=generator) >= share
+    mask = keep.repeat_interleave(block, dim=2).repeat_interleave(block, dim=3)
+    return torch.where(mask, rgb, torch.ones_like(rgb))
+
+
 def _evaluate(model: Autoencoder, images: np.ndarray, batch_size: int) -> float:
     model.eval()
     total = 0.0
@@ -114,9 +122,12 @@ def train_autoencoder(
         for start in range(0, len(epoch_order), settings.batch_size):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            rgb = augment(to_tensor(train_images[epoch_order[start : start + settings.batch_size]]), generator)
-            target = model.target(rgb)
+            clean = to_tensor(train_images[epoch_order[start : start + settings.batch_size]])
+            rgb = augment(clean, generator)
+            target = model.target(clean if settings.canonical_target else rgb)
             noisy = (rgb + 0.03 * torch.randn(rgb.shape, generator=generator)).clamp_(0.0, 1.0)
+            if settings.erase_share > 0:
+                noisy = erase(noisy, settings.erase_share, generator)
             loss = F.binary_cross_entropy(model(noisy), target)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()

@@ -67,3 +67,23 @@ def test_augment_keeps_shape_and_range():
     assert y.shape == x.shape
     assert float(y.min()) >= 0.0 and float(y.max()) <= 1.0
     assert not torch.allclose(x, y)
+
+
+def test_erase_whitens_about_the_asked_share_in_blocks():
+    from core.train import erase
+
+    x = torch.zeros(20, 3, 32, 32)
+    y = erase(x, 0.25, torch.Generator().manual_seed(1))
+    white = (y == 1.0).all(dim=1).float()
+    assert 0.15 < float(white.mean()) < 0.35
+    blocks = white.view(20, 4, 8, 4, 8)
+    assert torch.equal(blocks.amax(dim=(2, 4)), blocks.amin(dim=(2, 4)))  # whole 8x8 tiles, nothing partial
+
+
+def test_canonical_target_trains_and_differs_from_the_plain_recipe():
+    plain = train_autoencoder(_blobs(32), TrainSettings(**{**SETTINGS.__dict__, "epochs": 1}))
+    canon = train_autoencoder(_blobs(32), TrainSettings(**{**SETTINGS.__dict__, "epochs": 1, "canonical_target": True, "erase_share": 0.2}))
+    x = torch.rand(2, 3, 16, 16)
+    with torch.no_grad():
+        assert not torch.allclose(plain.model.encoder(x), canon.model.encoder(x))
+    assert len(canon.history) == 1
