@@ -22,6 +22,8 @@ CONTRACT_VERSION = "1"
 CONTRACT_KEYS = {
     "contract": "lookalike.contract",
     "input_size": "lookalike.input_size",
+    "channels": "lookalike.channels",
+    "model_version": "lookalike.model_version",
     "latent_dim": "lookalike.latent_dim",
     "mean": "lookalike.mean",
     "std": "lookalike.std",

@@ -20,6 +20,9 @@ from core.errors import ModelError
 from core.model import Autoencoder, MirrorInvariant
 
 
+MODEL_VERSION = "lookalike-ae-1"  # this architecture and preprocessing (foreground map, mirror-invariant)
+
+
 def export_encoder(model: Autoencoder, path: Path, trained_on: str, tolerance: float = 1e-3) -> None:
     """Write the encoder half of `model` to `path` (atomically) and check ONNX Runtime agrees with PyTorch."""
     arch = model.arch
@@ -42,6 +45,8 @@ def export_encoder(model: Autoencoder, path: Path, trained_on: str, tolerance: f
     metadata = {
         CONTRACT_KEYS["contract"]: CONTRACT_VERSION,
         CONTRACT_KEYS["input_size"]: str(arch.input_size),
+        CONTRACT_KEYS["channels"]: "3",
+        CONTRACT_KEYS["model_version"]: MODEL_VERSION,
         CONTRACT_KEYS["latent_dim"]: str(arch.latent_dim),
         CONTRACT_KEYS["mean"]: json.dumps([0.0, 0.0, 0.0]),
         CONTRACT_KEYS["std"]: json.dumps([1.0, 1.0, 1.0]),

@@ -78,6 +78,7 @@ def _baselines(dataset: str, squares: np.ndarray, labels: np.ndarray, hues: np.n
 def run_quality_bench(
     demo_count: int = 1000,
     fashion: bool = True,
+    demo_train_count: int = 6000,
     epochs: int = 10,
     train_limit: int | None = None,
     encoder: Path = DEFAULT_ENCODER,
@@ -100,8 +101,17 @@ def run_quality_bench(
     from core.default_encoder import demo_images
 
     started = time.perf_counter()
-    seed_model = train_seed(demo_images(6000, shipped.input_size, cancel=cancel), epochs=epochs, progress=progress, cancel=cancel)
-    rows.append(_score("demo", "seed autoencoder (trained on 6,000 demo renders)", seed_embeddings(seed_model, squares), labels, hues, time.perf_counter() - started))
+    seed_model = train_seed(demo_images(demo_train_count, shipped.input_size, cancel=cancel), epochs=epochs, progress=progress, cancel=cancel)
+    rows.append(
+        _score(
+            "demo",
+            f"seed autoencoder (trained on {demo_train_count:,} demo renders)",
+            seed_embeddings(seed_model, squares),
+            labels,
+            hues,
+            time.perf_counter() - started,
+        )
+    )
 
     if not fashion:
         notes.append("Fashion-MNIST part not run (--no-fashion-mnist)")

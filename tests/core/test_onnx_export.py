@@ -17,6 +17,7 @@ def test_export_writes_a_self_describing_model_that_matches_pytorch(tmp_path):
     assert meta[CONTRACT_KEYS["input_size"]] == "32"
     assert meta[CONTRACT_KEYS["latent_dim"]] == "10"
     assert meta[CONTRACT_KEYS["trained_on"]] == "unit test"
+    assert meta[CONTRACT_KEYS["channels"]] == "3" and meta[CONTRACT_KEYS["model_version"]]
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     x = torch.rand(7, 3, 32, 32)
     with torch.no_grad():
