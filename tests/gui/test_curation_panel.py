@@ -161,3 +161,15 @@ def test_regeneration_keeps_edits_and_export_writes_them(window, qtbot, tmp_path
     refused = window.session.ws.catalog / "products.csv"
     assert not window.export_lists(refused, "csv")
     assert "refusing to overwrite" in window.banner.label.text()
+
+
+def test_dragging_an_entry_within_the_list_reorders_and_pins_it(window):
+    panel = window.curation_panel
+    original = shown(panel)
+    mime = panel.model.mimeData([panel.model.index(4, 0)])
+    panel.model.dropMimeData(mime, Qt.DropAction.MoveAction, 1, 0, panel.model.index(-1, 0))
+    assert shown(panel) == [original[0], original[4], original[1], original[2], original[3]]
+    assert panel.model.index(1, 0).data(Roles.PinnedRole)
+    assert stored(window) == shown(panel)
+    window.undo_action.trigger()
+    assert shown(panel) == original
