@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from core.curation import BLOCKED, PINNED, SUGGESTED, Curation, Entry, ListState, Rules, allowed, assemble, product_group
+from core.curation import PINNED, SUGGESTED, Curation, Entry, ListState, Rules, allowed, assemble, product_group
 from core.errors import InputError
 from core.indexing import index_catalog
 from core.search import CatalogSearcher

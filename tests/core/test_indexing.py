@@ -1,7 +1,5 @@
 import os
-import shutil
 
-import numpy as np
 import pytest
 
 from core.errors import CatalogError, Cancelled, ModelError
