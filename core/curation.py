@@ -9,9 +9,10 @@ out, notes and review marks stay.
 """
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
@@ -302,8 +303,26 @@ class Curation:
             self.restore_many(states)
             done += len(states)
             progress(Progress("recommend", done, len(todo)))
-        self.store.set_meta({"rules": repr(rules)})
+        self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
         return done
+
+    def last_rules(self, kind: str) -> Rules | None:
+        """The rules this kind of list was last made with (None if it never was)."""
+        text = self.store.get_meta(f"rules:{kind}")
+        if text is None:
+            return None
+        try:
+            return Rules(**json.loads(text))
+        except (ValueError, TypeError, InputError):
+            return None
+
+    def block_and_refill(self, searcher: CatalogSearcher | None, item_id: int, kind: str, target_id: int) -> ListState:
+        """Block an entry, then fill its place by the rules the list was made with (when known)."""
+        self.block(item_id, kind, target_id)
+        rules = self.last_rules(kind)
+        if searcher is not None and rules is not None:
+            self.generate(searcher, rules, items=[item_id])
+        return self.state(item_id, kind)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,8 @@ class CurationPanel(QWidget):
         target = self._selected_target()
         if target is not None:
             row = self.view.currentIndex().row()
-            if self._apply("Block", lambda c, i, k: c.block(i, k, target)) and self.model.rowCount():
+            searcher = self.session.searcher
+            if self._apply("Block", lambda c, i, k: c.block_and_refill(searcher, i, k, target)) and self.model.rowCount():
                 self.view.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
                 self._enable()
 

@@ -199,3 +199,19 @@ def test_a_kill_right_after_an_edit_loses_nothing(tmp_path):
         state = Curation(store).state(a, "related")
     assert _ids(state) == [b, c] and [e.target_id for e in state.blocked] == [d]
     assert state.note == "after the kill"
+
+
+def test_blocking_refills_the_place_by_the_lists_rules(indexed):
+    with CatalogSearcher(indexed) as searcher:
+        curation = Curation(searcher.store)
+        source = searcher.items()[2].id
+        assert curation.last_rules("related") is None
+        bare = curation.block_and_refill(searcher, source, "related", searcher.items()[3].id)
+        assert bare.shown == [] and len(bare.blocked) == 1  # never made: nothing to refill by
+        curation.generate(searcher, Rules(k=5, category="same"))
+        assert curation.last_rules("related") == Rules(k=5, category="same")
+        before = curation.state(source, "related")
+        gone = before.shown[1].target_id
+        after = curation.block_and_refill(searcher, source, "related", gone)
+    assert len(after.shown) == 5 and gone not in _ids(after)
+    assert _ids(after)[:4] == [e.target_id for e in before.shown if e.target_id != gone]
