@@ -237,6 +237,21 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         if args.out:
             write_json(rows, notes, Path(args.out))
         return 0
+    if args.what == "speed":
+        from core.speed_bench import format_query_table, query_latency
+
+        rows = []
+        for n in args.sizes:
+            rows += query_latency(n, progress=reporter)
+        reporter.finish()
+        print(format_query_table(rows))
+        if args.out:
+            from dataclasses import asdict
+
+            from core import atomic
+
+            atomic.write_text(Path(args.out), json.dumps([asdict(r) for r in rows], indent=1) + "\n")
+        return 0
     raise InputError(f"unknown benchmark {args.what!r}")
 
 
@@ -305,7 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("bench", help="measure quality (and later speed) on this machine")
-    p.add_argument("what", choices=("quality",))
+    p.add_argument("what", choices=("quality", "speed"))
+    p.add_argument("--sizes", type=_positive, nargs="+", default=[10_000, 100_000, 1_000_000], help="speed: catalog sizes")
     p.add_argument("--demo-count", type=_positive, default=1000)
     p.add_argument("--epochs", type=_positive, default=10)
     p.add_argument("--train-limit", type=_positive, default=None, help="train on at most this many Fashion-MNIST items")
