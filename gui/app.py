@@ -60,10 +60,10 @@ def settle_thumbnails(window: "MainWindow", timeout_s: float = 15.0) -> None:
     while time.monotonic() < deadline:
         window.grab()  # a paint requests the visible thumbnails
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if window.loader is None or not window.loader.pending_count():
+        if not window.loader.pending_count():
             window.grab()
             QApplication.processEvents()
-            if window.loader is None or not window.loader.pending_count():
+            if not window.loader.pending_count():
                 return
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -111,7 +112,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.demo_folder = demo_folder
         self.session = CatalogSession(self)
-        self.loader: ThumbnailLoader | None = None
         self.last_error = ""
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect_session()
         self._restore_settings()
-        self._set_catalog_loader(None)
+        self._build_views()
 
     # layout ------------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -148,8 +148,8 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 3, 6)
         left_layout.addWidget(self.filter_edit)
-        self.catalog_holder = QVBoxLayout()
-        left_layout.addLayout(self.catalog_holder, 1)
+        self.catalog_stack = QStackedWidget()
+        left_layout.addWidget(self.catalog_stack, 1)
         left_layout.addWidget(self.count_label)
 
         self.query_thumb = QLabel()
@@ -232,24 +232,15 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
 
-    def _set_catalog_loader(self, ws: Workspace | None) -> None:
-        """Views, delegates and thumbnail loader belong to one workspace's thumbnail cache."""
-        if self.loader is not None:
-            self.loader.shutdown()
-            self.loader.deleteLater()
-        folder = ws.thumbs if ws is not None else Path(self._scratch_thumbs())
-        self.loader = ThumbnailLoader(ThumbnailCache(folder, APP_THUMB_SIZE), memory_items=1500, parent=self)
+    def _build_views(self) -> None:
+        """The grids, their delegates and the one thumbnail loader: made once, kept for the window's life."""
+        self.loader = ThumbnailLoader(ThumbnailCache(Path(self._scratch_thumbs()), APP_THUMB_SIZE), memory_items=1500, parent=self)
         size = int(self.settings.value("thumb_size", 128))
         self.catalog_delegate = ThumbnailDelegate(self.loader, self)
         self.results_delegate = ThumbnailDelegate(self.loader, self)
-        for delegate in (self.catalog_delegate, self.results_delegate):
+        self.list_delegate = ThumbnailDelegate(self.loader, self)
+        for delegate in (self.catalog_delegate, self.results_delegate, self.list_delegate):
             delegate.thumb_size = size
-        for holder in (self.catalog_holder, self.results_holder):
-            while holder.count():
-                old = holder.takeAt(0).widget()
-                if old is not None:
-                    old.setParent(None)
-                    old.deleteLater()
         self.catalog_view = _grid(self.catalog_delegate)
         self.catalog_view.setModel(self.catalog_filter)
         self.catalog_view.selectionModel().selectionChanged.connect(self._on_catalog_selection)
@@ -259,14 +250,12 @@ class MainWindow(QMainWindow):
         self.results_view.doubleClicked.connect(self._on_result_activated)
         self.results_view.activated.connect(self._on_result_activated)
         self.results_view.customContextMenuRequested.connect(lambda pos: self._context_menu(self.results_view, pos))
-        self.catalog_holder.addWidget(self.empty_hint if ws is None else self.catalog_view)
-        self.empty_hint.setVisible(ws is None)
-        self.results_holder.addWidget(self.results_view)
         for view in (self.catalog_view, self.results_view):
             view.setDragEnabled(True)
             view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.list_delegate = ThumbnailDelegate(self.loader, self)
-        self.list_delegate.thumb_size = size
+        self.catalog_stack.addWidget(self.empty_hint)
+        self.catalog_stack.addWidget(self.catalog_view)
+        self.results_holder.addWidget(self.results_view)
         self.curation_panel.set_delegate(self.list_delegate)
 
     def _scratch_thumbs(self) -> str:
@@ -395,8 +384,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:
         self._save_settings()
         self.session.shutdown()
-        if self.loader is not None:
-            self.loader.shutdown()
+        self.loader.shutdown()
         super().closeEvent(event)
 
     # opening -----------------------------------------------------------------------------
@@ -416,7 +404,7 @@ class MainWindow(QMainWindow):
             return
         from core.demo import write_demo_catalog
 
-        job = Job("demo", lambda progress, cancel: write_demo_catalog(folder, progress=progress, cancel=cancel), self)
+        job = Job("demo", lambda progress, cancel: write_demo_catalog(folder, progress=progress, cancel=cancel))
         job.progress.connect(self._on_progress)
         job.failed.connect(self.show_error)
         job.finished.connect(lambda _: self.open_catalog(folder))
@@ -431,7 +419,8 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.undo.clear()
         self.curation_panel.show_item(None)
-        self._set_catalog_loader(ws)
+        self.loader.set_cache(ThumbnailCache(ws.thumbs, APP_THUMB_SIZE))
+        self.catalog_stack.setCurrentWidget(self.catalog_view)
         self.setWindowTitle(f"{ws.catalog.name} — Lookalike")
         self._remember_catalog(ws.catalog)
         self.results_model.reset(ws.catalog, [])
@@ -533,8 +522,7 @@ class MainWindow(QMainWindow):
         ws = self.session.ws
         if ws is None:
             return
-        if self.loader is not None:
-            self.loader.clear_pending()
+        self.loader.clear_pending()
         self.results_model.reset(ws.catalog, rows)
         self.results_view.scrollToTop()
         source = query.image
@@ -706,8 +694,7 @@ class MainWindow(QMainWindow):
         self.session.repeat_last_query()
 
     def _on_filter(self, text: str) -> None:
-        if self.loader is not None:
-            self.loader.clear_pending()
+        self.loader.clear_pending()
         self.catalog_filter.set_text(text)
         self._update_count()
 

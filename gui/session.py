@@ -144,7 +144,7 @@ class CatalogSession(QObject):
             self.error.emit("open a catalog first")
             return False
         self._seen_encode = False
-        job = Job("indexing", lambda progress, cancel: index_catalog(ws, model, None, settings, progress, cancel), self)
+        job = Job("indexing", lambda progress, cancel: index_catalog(ws, model, None, settings, progress, cancel))
         job.progress.connect(self._on_index_progress)
         self._finish_with_reload(job, self.indexed)
         return self._start(job)
@@ -175,7 +175,7 @@ class CatalogSession(QObject):
             return False
         from core.training_job import train_on_catalog  # PyTorch only when training
 
-        job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, progress=progress, cancel=cancel), self)
+        job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, progress=progress, cancel=cancel))
         self._finish_with_reload(job, self.trained)
         return self._start(job)
 
@@ -211,7 +211,7 @@ class CatalogSession(QObject):
             with CatalogStore(ws.database) as store:
                 return Curation(store).generate(searcher, rules, progress=progress, cancel=cancel)
 
-        job = Job("making lists", work, self)
+        job = Job("making lists", work)
         job.finished.connect(self.generated)
         return self._start(job)
 
@@ -235,7 +235,7 @@ class CatalogSession(QObject):
             thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE)
             return out, write_export(lists, out, fmt, ws.catalog, thumbs)
 
-        job = Job("exporting", work, self)
+        job = Job("exporting", work)
         job.finished.connect(self.exported)
         return self._start(job)
 
@@ -289,7 +289,7 @@ class CatalogSession(QObject):
             items = searcher.store.items_by_id(m.item_id for m in matches) if searcher else {}
             return [(m, items[m.item_id]) for m in matches if m.item_id in items]
 
-        job = Job("query", work, self)
+        job = Job("query", work)
         self._query_jobs.add(job)
 
         def deliver(rows: Any) -> None:

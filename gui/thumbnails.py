@@ -174,6 +174,15 @@ class ThumbnailLoader(QObject):
         self._pixmaps.pop(key, None)
         self._failures.pop(key, None)
 
+    def set_cache(self, cache: ThumbnailCache) -> None:
+        """Serve another catalog's thumbnails from now on (waits for the one or two being made)."""
+        self.clear_pending()
+        self._pool.waitForDone()
+        self._cache = cache
+        self._pixmaps.clear()
+        self._failures.clear()
+        self._scheduled.clear()
+
     def shutdown(self) -> None:
         """Stop taking requests and wait for the running ones; call before the window closes."""
         self._closed = True

@@ -17,7 +17,8 @@ class Job(QObject):
     """One core job on its own thread: start, progress, finished, failed, cancelled. Nothing more.
 
     Signals are emitted from the job's thread and delivered queued to receivers in the GUI
-    thread, so slots never run concurrently with the window.
+    thread, so slots never run concurrently with the window. A job has no Qt parent: its thread
+    keeps it alive, so closing a window can never delete a job that is still emitting.
     """
 
     progress = Signal(object)  # core.jobs.Progress
@@ -26,8 +27,8 @@ class Job(QObject):
     cancelled = Signal()
     done = Signal()  # after any of the three outcomes
 
-    def __init__(self, name: str, fn: JobFn, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, name: str, fn: JobFn) -> None:
+        super().__init__()
         self.name = name
         self._fn = fn
         self._token = CancelToken()
