@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.demo_folder = demo_folder
         self.session = CatalogSession(self)
         self.last_error = ""
+        self._unreadable = 0
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
         self.setAcceptDrops(True)
@@ -432,15 +433,15 @@ class MainWindow(QMainWindow):
         if ws is None:
             return
         self.catalog_model.reset(ws.catalog, items)
+        self._unreadable = sum(1 for item in items if item.status == "error")
         self._update_count()
 
     def _update_count(self) -> None:
         total = self.catalog_model.rowCount()
         shown = self.catalog_filter.rowCount()
-        errors = sum(1 for row in range(total) if self.catalog_model.item(row).status == "error") if total < 200_000 else 0
         text = f"{total:,} products" if shown == total else f"{shown:,} of {total:,} products"
-        if errors:
-            text += f" · {errors} unreadable"
+        if self._unreadable:
+            text += f" · {self._unreadable} unreadable"
         self.count_label.setText(text)
 
     def _on_model(self, info: EncoderInfo | None, built: str) -> None:

@@ -245,7 +245,7 @@ class CatalogSession(QObject):
         if searcher is None:
             self.error.emit("the catalog is not indexed yet")
             return
-        item = searcher.store.item(item_id)
+        item = self.store.item(item_id) if self.store is not None else None  # the GUI thread's own connection
         label = (item.name or item.path) if item else str(item_id)
         weight = self.colour_weight
         self._run_query(Query(label, item_id=item_id), lambda: searcher.similar_to_item(item_id, self.k, weight))
