@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import Callable, Iterator, NoReturn, Sequence
 
 from core.errors import Cancelled, InputError, LookalikeError
 from core.jobs import CancelToken, Progress
@@ -217,6 +219,18 @@ def cmd_evaluate(args: argparse.Namespace, reporter: _Reporter, cancel: CancelTo
     return 0
 
 
+@contextlib.contextmanager
+def _data_folder(path: str | None) -> Iterator[Path]:
+    """The benchmark's catalogs folder: the one given (kept), or a temporary one (removed after)."""
+    if path:
+        folder = Path(path).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-") as tmp:
+        yield Path(tmp)
+
+
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     if args.what == "quality":
         _require_training()
@@ -238,19 +252,18 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
             write_json(rows, notes, Path(args.out))
         return 0
     if args.what == "speed":
-        from core.speed_bench import format_query_table, query_latency
+        from core.speed_bench import PARTS, Scale, format_report, run_speed_bench, write_json as write_speed_json
 
-        rows = []
-        for n in args.sizes:
-            rows += query_latency(n, progress=reporter)
+        unknown = [p for p in args.parts if p not in PARTS]
+        if unknown:
+            raise InputError(f"unknown part {unknown[0]!r}; choose from {', '.join(PARTS)}")
+        scale = Scale(query_sizes=tuple(args.sizes)) if args.sizes else Scale()
+        with _data_folder(args.data) as data:
+            results = run_speed_bench(data, tuple(args.parts), scale, progress=reporter, cancel=cancel)
         reporter.finish()
-        print(format_query_table(rows))
+        print(format_report(results))
         if args.out:
-            from dataclasses import asdict
-
-            from core import atomic
-
-            atomic.write_text(Path(args.out), json.dumps([asdict(r) for r in rows], indent=1) + "\n")
+            write_speed_json(results, Path(args.out))
         return 0
     raise InputError(f"unknown benchmark {args.what!r}")
 
@@ -319,9 +332,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_positive, default=10)
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("bench", help="measure quality (and later speed) on this machine")
+    p = sub.add_parser("bench", help="measure quality or speed on this machine")
     p.add_argument("what", choices=("quality", "speed"))
-    p.add_argument("--sizes", type=_positive, nargs="+", default=[10_000, 100_000, 1_000_000], help="speed: catalog sizes")
+    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], help="speed: which parts to run")
+    p.add_argument("--sizes", type=_positive, nargs="+", help="speed: vector counts for query latency (default 10k 100k 1M)")
+    p.add_argument("--data", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
     p.add_argument("--demo-count", type=_positive, default=1000)
     p.add_argument("--epochs", type=_positive, default=10)
     p.add_argument("--train-limit", type=_positive, default=None, help="train on at most this many Fashion-MNIST items")

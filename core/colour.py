@@ -6,6 +6,8 @@ the background (taken from the square's border) is left out.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 HUE_BINS = 12
@@ -33,18 +35,39 @@ def foreground_masks(squares: np.ndarray) -> np.ndarray:
     """(N,S,S) bool: pixels of (N,S,S,3) squares that differ from their own border colour."""
     border = np.concatenate([squares[:, 0], squares[:, -1], squares[:, :, 0], squares[:, :, -1]], axis=1)
     background = np.median(border, axis=1)
-    masks = np.abs(squares.astype(np.int16) - background[:, None, None, :].astype(np.int16)).max(axis=-1) > FOREGROUND_THRESHOLD
+    wide, background = squares.astype(np.int16), background.astype(np.int16)[:, None, None, :]
+    masks = np.abs(wide[..., 0] - background[..., 0]) > FOREGROUND_THRESHOLD  # channel by channel: faster than .max(axis=-1)
+    for channel in (1, 2):
+        masks |= np.abs(wide[..., channel] - background[..., channel]) > FOREGROUND_THRESHOLD
     masks[~masks.any(axis=(1, 2))] = True  # nothing stands out: describe the whole picture
     return masks
 
 
-def _bins(squares: np.ndarray) -> np.ndarray:
+def _exact_bins(pixels: np.ndarray) -> np.ndarray:
     """Each pixel's histogram bin: a hue bin for coloured pixels, a grey bin for the rest."""
-    hue, saturation, value = _hsv(squares)
+    hue, saturation, value = _hsv(pixels)
     chromatic = (saturation >= MIN_SATURATION) & (value >= MIN_VALUE)
     hue_bin = np.minimum((hue * HUE_BINS).astype(np.int64), HUE_BINS - 1)
     grey_bin = HUE_BINS + np.minimum((value * GREY_BINS).astype(np.int64), GREY_BINS - 1)
     return np.where(chromatic, hue_bin, grey_bin)
+
+
+LUT_BITS = 6  # per channel: the bin of every colour, at 6 bits a channel, fits in 256 KiB
+
+
+@functools.cache
+def _bin_table() -> np.ndarray:
+    """The bin of every colour quantised to LUT_BITS per channel, indexed by its packed value."""
+    step = 1 << (8 - LUT_BITS)
+    levels = np.arange(0, 256, step, dtype=np.uint8) + step // 2
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1)
+    return _exact_bins(grid.reshape(-1, 3)).astype(np.uint8)
+
+
+def _bins(squares: np.ndarray) -> np.ndarray:
+    """`_exact_bins` through the lookup table: several times faster, the same up to quantisation."""
+    q = (squares >> (8 - LUT_BITS)).astype(np.int32)
+    return _bin_table()[(q[..., 0] << (2 * LUT_BITS)) | (q[..., 1] << LUT_BITS) | q[..., 2]]
 
 
 def colour_descriptors(squares: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ MAX_IMAGE_PIXELS = 150_000_000
 class IndexSettings:
     """How the catalog is encoded and indexed."""
 
-    batch_size: int = 64
+    batch_size: int = 128
     decode_threads: int = 2
     annoy_trees: int = 50
     annoy_search_k: int = -1

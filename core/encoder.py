@@ -76,6 +76,8 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Worker threads sleep instead of spinning between calls: decoding shares the same cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ORT raises its own untyped errors for any malformed model
@@ -100,6 +102,8 @@ class OnnxEncoder:
         self._std = _vector(meta.get(CONTRACT_KEYS["std"]), "std").reshape(1, 3, 1, 1)
         if np.any(self._std == 0):
             raise ModelError(f"{path.name}: metadata std has a zero")
+        self._scale = (1.0 / (255.0 * self._std)).astype(np.float32)
+        self._shift = (-self._mean / self._std).astype(np.float32)
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
         if probe.ndim != 2:
             raise ModelError(f"{path.name}: output must be (N, D), found shape {probe.shape}")
@@ -128,10 +132,12 @@ class OnnxEncoder:
     def _run(self, batch: np.ndarray, check: bool = True) -> np.ndarray:
         if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
             raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
-        x = batch.transpose(0, 3, 1, 2).astype(np.float32) * np.float32(1 / 255)
-        x = (x - self._mean) / self._std
+        # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
+        x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
+        x *= self._scale
+        x += self._shift
         try:
-            out = self._session.run(None, {self._input: np.ascontiguousarray(x)})[0]
+            out = self._session.run(None, {self._input: x})[0]
         except Exception as exc:  # a graph that fails at run time breaks the contract
             raise ModelError(f"encoder failed to run: {str(exc).splitlines()[0][:120]}") from None
         return np.asarray(out, dtype=np.float32)
@@ -140,11 +146,11 @@ class OnnxEncoder:
     def input_size(self) -> int:
         return self.info.input_size
 
-    def embed(self, batch: np.ndarray) -> np.ndarray:
-        """(N,S,S,3) uint8 -> (N,D) float32 raw embeddings."""
+    def embed(self, batch: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """(N,S,S,3) uint8 -> (N,D) float32 raw embeddings, run chunk images at a time so memory stays flat."""
         if len(batch) == 0:
             return np.zeros((0, self.info.latent_dim), np.float32)
-        return self._run(batch)
+        return np.concatenate([self._run(batch[i : i + chunk]) for i in range(0, len(batch), chunk)])
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

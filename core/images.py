@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Sequence
 
 import numpy as np
-from PIL import ExifTags, Image, ImageChops, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from core.config import MAX_IMAGE_PIXELS
 from core.errors import ImageError
@@ -240,11 +240,14 @@ def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tupl
     pixels = np.asarray(image)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     background = tuple(int(v) for v in np.median(border, axis=0))
-    difference = ImageChops.difference(image, Image.new("RGB", image.size, background))
-    box = difference.point(lambda v: 255 if v > threshold else 0).getbbox()
-    if box is None:
+    wide = pixels.astype(np.int16)
+    differs = np.abs(wide[..., 0] - background[0]) > threshold  # channel by channel: faster than .any(axis=2)
+    for channel in (1, 2):
+        differs |= np.abs(wide[..., channel] - background[channel]) > threshold
+    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if rows.size == 0:
         return image, background  # type: ignore[return-value]
-    return image.crop(box), background  # type: ignore[return-value]
+    return image.crop((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)), background  # type: ignore[return-value]
 
 
 def _decode_reason(exc: BaseException) -> str:

@@ -87,6 +87,11 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult) -> tuple[int, in
     return unchanged, len(removed)
 
 
+def _index_is_current(ws: Workspace, store: CatalogStore, model_id: str, ids: np.ndarray) -> bool:
+    """True when the index on disk already holds exactly these items' current embeddings."""
+    return ws.index.is_file() and store.get_meta("model_id") == model_id and np.array_equal(store.index_map(), ids)
+
+
 @dataclass(frozen=True)
 class _Decoded:
     item_id: int
@@ -167,25 +172,26 @@ def index_catalog(
 
         cancel.raise_if_cancelled()
         ids, vectors = store.embeddings(model_id)
-        progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
-        build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
-        colours = store.colours(model_id, COLOUR_DIMENSIONS)
-        if colours is not None:
-            build_index(colours, ws.colour_index, trees=settings.annoy_trees, cancel=cancel)
-        else:
-            ws.colour_index.unlink(missing_ok=True)
-        if model is not None:
-            install_model(ws, model)
-        store.save_index_map(
-            ids,
-            {
-                "model_id": model_id,
-                "model_trained_on": encoder.info.trained_on,
-                "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "index_items": str(len(ids)),
-            },
-        )
-        progress(Progress("index", 1, 1))
+        if embedded or model is not None or not _index_is_current(ws, store, model_id, ids):
+            progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
+            build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
+            colours = store.colours(model_id, COLOUR_DIMENSIONS)
+            if colours is not None:
+                build_index(colours, ws.colour_index, trees=settings.annoy_trees, cancel=cancel)
+            else:
+                ws.colour_index.unlink(missing_ok=True)
+            if model is not None:
+                install_model(ws, model)
+            store.save_index_map(
+                ids,
+                {
+                    "model_id": model_id,
+                    "model_trained_on": encoder.info.trained_on,
+                    "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "index_items": str(len(ids)),
+                },
+            )
+            progress(Progress("index", 1, 1))
 
         report_metadata = None
         csv_path = metadata if metadata is not None else ws.catalog / METADATA_NAME

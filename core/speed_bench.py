@@ -1,90 +1,155 @@
-"""`bench speed`: how fast searching is at catalog sizes from 10,000 to 1,000,000 products.
+"""`bench speed`: every speed and scale figure in one run, as a table and as JSON.
 
-Query latency is measured on synthetic clustered vectors (as embeddings of a catalog with many
-kinds of product are), for Annoy at several search_k settings beside exact NumPy search, with
-Annoy's recall@10 against the exact answer.
+Parts, each optional: indexing throughput (full-size JPEGs and thumbnails, beside the naive
+reference), query latency and recall (10k to 1M vectors), peak memory indexing 100k photos,
+incremental re-indexing of 1% of a 20k catalog, and the app's cold start on the 100k catalog.
+Benchmark catalogs are written under a data folder and reused by later runs.
 """
 from __future__ import annotations
 
-import tempfile
-import time
-from dataclasses import dataclass
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
+from core import atomic
+from core.bench_catalogs import FULL_SIZE, THUMBNAIL, write_bench_catalog
+from core.indexing_bench import Incremental, Memory, Throughput, compare_throughput, incremental_reindex, indexing_memory
+from core.jobs import CancelToken, ProgressFn, no_progress
+from core.query_bench import QueryRow, format_query_table, query_latency
+from core.startup_bench import Startup, time_startup
 
-from core.encoder import normalise
-from core.index import SearchIndex, build_index
-from core.jobs import Progress, ProgressFn, no_progress
+PARTS = ("indexing", "queries", "memory", "incremental", "startup")
+
+# The targets of the speed work, checked in the table.
+TARGET_FULL_SIZE_SPEEDUP = 8.0
+TARGET_THUMBNAILS_PER_S = 1500.0
+TARGET_P99_MS_AT_1M = 2.0
+TARGET_RECALL = 0.95
+TARGET_PEAK_RSS_MB = 1536.0
+TARGET_INCREMENTAL_SHARE = 0.05
+TARGET_STARTUP_S = 2.0
 
 
 @dataclass(frozen=True)
-class QueryRow:
-    items: int
-    method: str
-    p50_ms: float
-    p99_ms: float
-    recall_at_10: float
-    build_seconds: float | None = None
+class Scale:
+    """How big each part's catalog is."""
+
+    full_size: int = 600
+    full_size_naive: int = 60
+    thumbnails: int = 10_000
+    thumbnails_naive: int = 1_000
+    query_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    memory: int = 100_000
+    incremental: int = 20_000
 
 
-def clustered_vectors(n: int, dim: int = 64, clusters: int = 2000, spread: float = 0.35, seed: int = 0) -> np.ndarray:
-    """n unit vectors around `clusters` random centres."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((clusters, dim)).astype(np.float32)
-    out = np.empty((n, dim), np.float32)
-    for start in range(0, n, 100_000):
-        stop = min(n, start + 100_000)
-        out[start:stop] = centres[rng.integers(0, clusters, stop - start)] + spread * rng.standard_normal((stop - start, dim)).astype(np.float32)
-    return normalise(out)
+@dataclass
+class SpeedResults:
+    throughput: list[Throughput] = field(default_factory=list)
+    queries: list[QueryRow] = field(default_factory=list)
+    memory: Memory | None = None
+    incremental: Incremental | None = None
+    startup: list[Startup] = field(default_factory=list)
 
 
-def _percentiles(seconds: list[float]) -> tuple[float, float]:
-    ms = np.asarray(seconds) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
-
-
-def query_latency(
-    n: int,
-    dim: int = 64,
-    trees: int = 50,
-    search_ks: tuple[int, ...] = (2_000, 5_000, 10_000),
-    queries: int = 300,
+def run_speed_bench(
+    data: Path,
+    parts: tuple[str, ...] = PARTS,
+    scale: Scale = Scale(),
     progress: ProgressFn = no_progress,
-) -> list[QueryRow]:
-    """Exact NumPy search and Annoy (at each search_k) on n clustered vectors: latency and recall@10."""
-    data = clustered_vectors(n, dim)
-    probes = clustered_vectors(queries, dim, seed=1)  # same centres, new points
-    exact_ids, exact_times = [], []
-    for q in probes:
-        started = time.perf_counter()
-        scores = data @ q
-        top = np.argpartition(-scores, 10)[:10]
-        exact_ids.append(set(top[np.argsort(-scores[top])].tolist()))
-        exact_times.append(time.perf_counter() - started)
-    rows = [QueryRow(n, "exact NumPy", *_percentiles(exact_times), 1.0)]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.ann"
-        started = time.perf_counter()
-        build_index(data, path, trees=trees)
-        built = time.perf_counter() - started
-        index = SearchIndex(path, dim)
-        for search_k in search_ks:
-            times, hits = [], 0
-            for q, truth in zip(probes, exact_ids):
-                started = time.perf_counter()
-                found = index.search(q, 10, search_k=search_k)
-                times.append(time.perf_counter() - started)
-                hits += len(truth & {h.position for h in found})
-            rows.append(QueryRow(n, f"Annoy {trees} trees, search_k {search_k}", *_percentiles(times), hits / (10 * len(probes)), built))
-            progress(Progress("bench", len(rows), len(search_ks) + 1))
-        index.close()
-    return rows
+    cancel: CancelToken | None = None,
+) -> SpeedResults:
+    """Run the chosen parts; catalogs live under `data` (made on first use)."""
+    results = SpeedResults()
+
+    def catalog(name: str, count: int, spec=THUMBNAIL) -> tuple[Path, list[str]]:
+        folder = data / name
+        return folder, write_bench_catalog(folder, count, spec, progress=progress, cancel=cancel)
+
+    if "indexing" in parts:
+        folder, paths = catalog(f"full-size-{scale.full_size}", scale.full_size, FULL_SIZE)
+        results.throughput += compare_throughput(folder, paths, FULL_SIZE.describe(), scale.full_size_naive)
+        folder, paths = catalog(f"thumbnails-{scale.thumbnails}", scale.thumbnails)
+        results.throughput += compare_throughput(folder, paths, THUMBNAIL.describe(), scale.thumbnails_naive)
+    if "queries" in parts:
+        for n in scale.query_sizes:
+            results.queries += query_latency(n, progress=progress)
+    if "memory" in parts or "startup" in parts:
+        folder, _ = catalog(f"thumbnails-{scale.memory}", scale.memory)
+        workspace = folder / ".lookalike"
+        if "memory" in parts or not (workspace / "index.ann").is_file():
+            results.memory = indexing_memory(folder, workspace, scale.memory)
+        if "startup" in parts:
+            shutil.rmtree(workspace / "thumbs", ignore_errors=True)
+            results.startup.append(time_startup(folder, scale.memory, "empty"))
+            results.startup.append(time_startup(folder, scale.memory, "warm"))
+    if "incremental" in parts:
+        folder, _ = catalog(f"thumbnails-{scale.incremental}", scale.incremental)
+        results.incremental = incremental_reindex(folder, scale.incremental, THUMBNAIL)
+    return results
 
 
-def format_query_table(rows: list[QueryRow]) -> str:
-    lines = ["| items | method | p50 ms | p99 ms | recall@10 | index build |", "|" + " --- |" * 6]
-    for r in rows:
-        build = f"{r.build_seconds:.0f} s" if r.build_seconds is not None else ""
-        lines.append(f"| {r.items:,} | {r.method} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.recall_at_10:.3f} | {build} |")
-    return "\n".join(lines)
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def format_report(results: SpeedResults) -> str:
+    out: list[str] = []
+    if results.throughput:
+        out += ["Indexing throughput (end to end)", "| photos | method | images | seconds | images/s | vs naive |", "|" + " --- |" * 6]
+        naive: dict[str, float] = {}
+        for t in results.throughput:
+            if t.method.startswith("naive"):
+                naive[t.photos] = t.per_second
+            ratio = t.per_second / naive[t.photos] if t.photos in naive and naive[t.photos] else 0.0
+            out.append(f"| {t.photos} | {t.method} | {t.images:,} | {t.seconds:.1f} | {t.per_second:,.0f} | {ratio:.1f}x |")
+        full = [t for t in results.throughput if t.photos == FULL_SIZE.describe()]
+        thumbs = [t for t in results.throughput if t.photos == THUMBNAIL.describe()]
+        if len(full) == 2:
+            speedup = full[1].per_second / full[0].per_second
+            out.append(f"full-size speed-up {speedup:.1f}x (target >= {TARGET_FULL_SIZE_SPEEDUP:.0f}x): {_verdict(speedup >= TARGET_FULL_SIZE_SPEEDUP)}")
+        if len(thumbs) == 2:
+            rate = thumbs[1].per_second
+            out.append(f"thumbnails {rate:,.0f} images/s (target >= {TARGET_THUMBNAILS_PER_S:,.0f}): {_verdict(rate >= TARGET_THUMBNAILS_PER_S)}")
+        out.append("")
+    if results.queries:
+        out += ["Query latency and recall@10 against exact search", format_query_table(results.queries)]
+        largest = max(r.items for r in results.queries)
+        good = [r for r in results.queries if r.items == largest and not r.method.startswith("exact") and r.recall_at_10 >= TARGET_RECALL]
+        best = min(good, key=lambda r: r.p99_ms) if good else None
+        if best is None:
+            out.append(f"at {largest:,}: no Annoy setting reached recall@10 {TARGET_RECALL}: MISSED")
+        else:
+            out.append(
+                f"at {largest:,}: {best.method} p99 {best.p99_ms:.2f} ms at recall {best.recall_at_10:.3f} "
+                f"(target p99 <= {TARGET_P99_MS_AT_1M:.0f} ms at recall >= {TARGET_RECALL}): {_verdict(best.p99_ms <= TARGET_P99_MS_AT_1M)}"
+            )
+        out.append("")
+    if results.memory is not None:
+        m = results.memory
+        out.append(
+            f"Peak RSS indexing {m.items:,} photos: {m.peak_rss_mb:,.0f} MB in {m.seconds:.0f} s "
+            f"(target <= {TARGET_PEAK_RSS_MB:,.0f} MB): {_verdict(m.peak_rss_mb <= TARGET_PEAK_RSS_MB)}"
+        )
+    if results.incremental is not None:
+        i = results.incremental
+        out.append(
+            f"Re-index after {i.changed:,} of {i.items:,} photos changed: {i.incremental_seconds:.2f} s vs full {i.full_seconds:.1f} s "
+            f"= {i.share:.1%} (target <= {TARGET_INCREMENTAL_SHARE:.0%}): {_verdict(i.share <= TARGET_INCREMENTAL_SHARE)}"
+        )
+    for s in results.startup:
+        out.append(
+            f"Cold start on {s.items:,} items, thumbnail cache {s.thumbnail_cache}: grid {s.grid_seconds:.2f} s, "
+            f"thumbnails {s.thumbnails_seconds:.2f} s (target grid <= {TARGET_STARTUP_S:.0f} s): {_verdict(s.grid_seconds <= TARGET_STARTUP_S)}"
+        )
+    return "\n".join(out).rstrip()
+
+
+def write_json(results: SpeedResults, out: Path) -> None:
+    payload = asdict(results)
+    for row, t in zip(payload["throughput"], results.throughput):
+        row["images_per_second"] = t.per_second
+    if results.incremental is not None:
+        payload["incremental"]["share"] = results.incremental.share
+    atomic.write_text(out, json.dumps(payload, indent=1) + "\n")

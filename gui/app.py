@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -105,13 +105,51 @@ def self_test(screenshot: Path | None, count: int = 60) -> str:
     )
 
 
+class _FirstPaint(QObject):
+    """Prints how long after `started` the grid first painted with items, then its thumbnails."""
+
+    def __init__(self, window: "MainWindow", started: float) -> None:
+        super().__init__(window)
+        self.window, self.started = window, started
+        self.grid_shown = False
+        window.catalog_view.viewport().installEventFilter(self)
+        window.session.error.connect(self._failed)
+
+    def _failed(self, message: str) -> None:
+        print(f"startup failed: {message}", file=sys.stderr, flush=True)
+        QApplication.instance().exit(1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.window.catalog_filter.rowCount() > 0:
+            QTimer.singleShot(0, self._after_paint)
+        return False
+
+    def _after_paint(self) -> None:
+        now = time.perf_counter() - self.started
+        if not self.grid_shown:
+            self.grid_shown = True
+            print(f"grid {now:.3f} s, {self.window.catalog_filter.rowCount()} items", flush=True)
+        elif self.window.loader.pending_count() == 0:
+            print(f"thumbnails {now:.3f} s", flush=True)
+            self.window.catalog_view.viewport().removeEventFilter(self)
+            self.window.close()  # cancels the background re-index the open started
+            QApplication.instance().exit(0)
+
+
 def run(argv: Sequence[str]) -> int:
-    """`python main.py [--self-test [--screenshot FILE]]`."""
+    """`python main.py [--open FOLDER] [--self-test [--screenshot FILE]]`."""
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(prog="lookalike")
+    parser.add_argument("--open", metavar="FOLDER", help="open this catalog folder")
     parser.add_argument("--self-test", action="store_true", help="drive the real window offscreen and exit")
     parser.add_argument("--screenshot", help="with --self-test: save the window to this PNG")
+    parser.add_argument(
+        "--time-startup", action="store_true", help="with --open: print when the grid and its thumbnails first show, then exit"
+    )
     args = parser.parse_args(list(argv))
-    if args.self_test:
+    if args.time_startup and not args.open:
+        parser.error("--time-startup needs --open FOLDER")
+    if args.self_test or args.time_startup:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         qInstallMessageHandler(_quiet_offscreen)
     app = _application()
@@ -125,7 +163,11 @@ def run(argv: Sequence[str]) -> int:
     from gui.main_window import MainWindow
 
     window = MainWindow()
+    if args.time_startup:
+        _FirstPaint(window, started)
     window.show()
-    if window.recent_catalogs() and Path(window.recent_catalogs()[0]).is_dir():
+    if args.open:
+        window.open_catalog(Path(args.open))
+    elif window.recent_catalogs() and Path(window.recent_catalogs()[0]).is_dir():
         window.open_catalog(Path(window.recent_catalogs()[0]))
     return app.exec()

@@ -139,3 +139,22 @@ def test_workspace_elsewhere_leaves_the_catalog_untouched(shapes_catalog, small_
     index_catalog(ws, model=small_encoder)
     assert not (shapes_catalog / ".lookalike").exists()
     assert ws.index.exists()
+
+
+def test_unchanged_catalog_keeps_its_index_and_a_change_rebuilds_it(shapes_catalog, small_encoder):
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
+    built = ws.index.stat().st_mtime_ns
+    stages = []
+    index_catalog(ws, progress=lambda p: stages.append(p.stage))
+    assert ws.index.stat().st_mtime_ns == built and "index" not in stages
+
+    draw_product(shapes_catalog / "round" / "disc-0-0.png", "bar", (200, 0, 0))
+    report = index_catalog(ws)
+    assert report.encoded == 1 and ws.index.stat().st_mtime_ns != built
+    built = ws.index.stat().st_mtime_ns
+    os.remove(shapes_catalog / "round" / "disc-1-0.png")
+    index_catalog(ws)
+    assert ws.index.stat().st_mtime_ns != built
+    with CatalogStore(ws.database) as store:
+        assert len(store.index_map()) == 31

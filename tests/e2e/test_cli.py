@@ -130,6 +130,7 @@ def test_reindex_only_encodes_what_changed(tmp_path):
         (("index", "{tmp}/cat", "--metadata", "{tmp}/nothing.csv"), ("metadata file not found",)),
         (("evaluate", "{tmp}/file.txt", "--labels", "{tmp}/cat/products.csv"), ("not a recommend",)),
         (("frobnicate",), ("invalid choice",)),
+        (("bench", "speed", "--parts", "queries", "warp"), ("unknown part 'warp'",)),
     ],
 )
 def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, args, words):
@@ -144,3 +145,10 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, args, words):
         lookalike("index", tmp_path / "cat")
     result = lookalike(*(a.format(tmp=tmp_path) for a in args), check=False)
     assert_one_line_error(result, *words)
+
+
+def test_bench_speed_prints_its_table_and_writes_json(tmp_path):
+    out = lookalike("bench", "speed", "--parts", "queries", "--sizes", "800", "--out", tmp_path / "speed.json")
+    assert "| 800 | exact NumPy |" in out.stdout and "at 800: Annoy" in out.stdout
+    saved = json.loads((tmp_path / "speed.json").read_text())
+    assert [r["items"] for r in saved["queries"]] == [800] * 4 and saved["throughput"] == []

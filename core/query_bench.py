@@ -1,0 +1,90 @@
+"""`bench speed`, search part: query latency and recall at catalog sizes from 10,000 to 1,000,000 products.
+
+Query latency is measured on synthetic clustered vectors (as embeddings of a catalog with many
+kinds of product are), for Annoy at several search_k settings beside exact NumPy search, with
+Annoy's recall@10 against the exact answer.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.encoder import normalise
+from core.index import SearchIndex, build_index
+from core.jobs import Progress, ProgressFn, no_progress
+
+
+@dataclass(frozen=True)
+class QueryRow:
+    items: int
+    method: str
+    p50_ms: float
+    p99_ms: float
+    recall_at_10: float
+    build_seconds: float | None = None
+
+
+def clustered_vectors(n: int, dim: int = 64, clusters: int = 2000, spread: float = 0.35, seed: int = 0) -> np.ndarray:
+    """n unit vectors around `clusters` random centres."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim)).astype(np.float32)
+    out = np.empty((n, dim), np.float32)
+    for start in range(0, n, 100_000):
+        stop = min(n, start + 100_000)
+        out[start:stop] = centres[rng.integers(0, clusters, stop - start)] + spread * rng.standard_normal((stop - start, dim)).astype(np.float32)
+    return normalise(out)
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = np.asarray(seconds) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def query_latency(
+    n: int,
+    dim: int = 64,
+    trees: int = 50,
+    search_ks: tuple[int, ...] = (2_000, 5_000, 10_000),
+    queries: int = 300,
+    progress: ProgressFn = no_progress,
+) -> list[QueryRow]:
+    """Exact NumPy search and Annoy (at each search_k) on n clustered vectors: latency and recall@10."""
+    data = clustered_vectors(n, dim)
+    probes = clustered_vectors(queries, dim, seed=1)  # same centres, new points
+    exact_ids, exact_times = [], []
+    for q in probes:
+        started = time.perf_counter()
+        scores = data @ q
+        top = np.argpartition(-scores, 10)[:10]
+        exact_ids.append(set(top[np.argsort(-scores[top])].tolist()))
+        exact_times.append(time.perf_counter() - started)
+    rows = [QueryRow(n, "exact NumPy", *_percentiles(exact_times), 1.0)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.ann"
+        started = time.perf_counter()
+        build_index(data, path, trees=trees)
+        built = time.perf_counter() - started
+        index = SearchIndex(path, dim)
+        for search_k in search_ks:
+            times, hits = [], 0
+            for q, truth in zip(probes, exact_ids):
+                started = time.perf_counter()
+                found = index.search(q, 10, search_k=search_k)
+                times.append(time.perf_counter() - started)
+                hits += len(truth & {h.position for h in found})
+            rows.append(QueryRow(n, f"Annoy {trees} trees, search_k {search_k}", *_percentiles(times), hits / (10 * len(probes)), built))
+            progress(Progress("bench", len(rows), len(search_ks) + 1))
+        index.close()
+    return rows
+
+
+def format_query_table(rows: list[QueryRow]) -> str:
+    lines = ["| items | method | p50 ms | p99 ms | recall@10 | index build |", "|" + " --- |" * 6]
+    for r in rows:
+        build = f"{r.build_seconds:.0f} s" if r.build_seconds is not None else ""
+        lines.append(f"| {r.items:,} | {r.method} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.recall_at_10:.3f} | {build} |")
+    return "\n".join(lines)
