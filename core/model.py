@@ -8,9 +8,11 @@ preprocessing beyond scaling pixels to [0, 1].
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -21,6 +23,8 @@ class Architecture:
     input_size: int = 64
     latent_dim: int = 64
     widths: tuple[int, ...] = (16, 32, 64, 128)
+    orientations: int = 8  # edge-orientation channels the decoder reconstructs
+    target_blur: int = 9  # pixels: edges are reconstructed as local orientation energy, not exact lines
 
     def __post_init__(self) -> None:
         stride = 2 ** len(self.widths)
@@ -28,6 +32,8 @@ class Architecture:
             raise ValueError(f"input size {self.input_size} must be a multiple of {stride}")
         if self.latent_dim <= 0 or not self.widths:
             raise ValueError("latent size and widths must be positive")
+        if self.orientations <= 0 or self.target_blur <= 0 or self.target_blur % 2 == 0:
+            raise ValueError("orientations must be positive and the target blur a positive odd size")
 
     @property
     def bottleneck_side(self) -> int:
@@ -49,6 +55,37 @@ class ForegroundMap(nn.Module):
         distance = (rgb - background).abs().amax(dim=1, keepdim=True)
         peak = distance.amax(dim=(2, 3), keepdim=True).clamp_min(self.floor)
         return distance / peak
+
+
+class OrientationMaps(nn.Module):
+    """Foreground map (N,1,H,W) -> local edge-orientation energy (N,B,H,W) in [0,1], per image.
+
+    Channel b holds the gradient magnitude of edges at angle b*180/B degrees (soft bins, from
+    doubled angles so no arctangent is needed), averaged over a blur x blur neighbourhood
+    and square-rooted: a dense, histogram-of-gradients-like picture of where edges run which
+    way. Reconstructing this rather than raw pixels makes the latent describe collars, straps,
+    heels and sleeves, not only the silhouette's mass.
+    """
+
+    def __init__(self, bins: int = 8, blur: int = 9) -> None:
+        super().__init__()
+        self.blur = blur
+        sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+        self.register_buffer("sobel", torch.stack([sobel, sobel.t()]).unsqueeze(1), persistent=False)
+        angles = torch.arange(bins) * math.pi / bins
+        self.register_buffer("cos2", torch.cos(2 * angles).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer("sin2", torch.sin(2 * angles).view(1, -1, 1, 1), persistent=False)
+
+    def forward(self, foreground: torch.Tensor) -> torch.Tensor:
+        gradient = F.conv2d(foreground, self.sobel, padding=1)
+        gx, gy = gradient[:, :1], gradient[:, 1:]
+        energy = gx * gx + gy * gy + 1e-8
+        cos2, sin2 = (gx * gx - gy * gy) / energy, 2 * gx * gy / energy
+        maps = energy.sqrt() * torch.relu(cos2 * self.cos2 + sin2 * self.sin2) ** 2
+        if self.blur > 1:
+            maps = F.avg_pool2d(maps, self.blur, stride=1, padding=self.blur // 2, count_include_pad=True)
+        maps = maps.sqrt()
+        return maps / maps.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-3)
 
 
 def _down(c_in: int, c_out: int) -> nn.Sequential:
@@ -83,7 +120,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Latent vector -> foreground map, with transposed convolutions."""
+    """Latent vector -> edge-orientation maps, with transposed convolutions."""
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
@@ -94,7 +131,7 @@ class Decoder(nn.Module):
         )
         channels = tuple(reversed(arch.widths))
         self.features = nn.Sequential(*(_up(a, b) for a, b in zip(channels, channels[1:])))
-        self.out = nn.ConvTranspose2d(channels[-1], 1, 4, stride=2, padding=1)
+        self.out = nn.ConvTranspose2d(channels[-1], arch.orientations, 4, stride=2, padding=1)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         x = self.expand(latent).view(-1, self.top, self.side, self.side)
@@ -117,18 +154,49 @@ class MirrorInvariant(nn.Module):
         return both[:n] + both[n:]
 
 
+class Whitening(nn.Module):
+    """x -> (x - mean) @ matrix: flattens the latent's few dominant directions (identity until fitted).
+
+    Fitted after training on the training photos' embeddings, with no labels: the principal
+    directions scaled by variance**-power. Power 0.25 (half-way to full whitening) lets the
+    weaker directions, where the finer differences between products live, count in the cosine.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("matrix", torch.eye(dim))
+
+    def fit(self, embeddings: torch.Tensor, power: float = 0.25) -> None:
+        mean = embeddings.mean(dim=0)
+        centred = (embeddings - mean).double()
+        variance, directions = torch.linalg.eigh(centred.T @ centred / max(1, len(embeddings) - 1))
+        scale = variance.clamp_min(variance.max() * 1e-6) ** -power
+        self.mean.copy_(mean)
+        self.matrix.copy_((directions * scale).float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) @ self.matrix
+
+
 class Autoencoder(nn.Module):
-    """Encoder and decoder; trained to reconstruct the foreground map of its input."""
+    """Encoder and decoder; trained to reconstruct the edge-orientation maps of its input's foreground."""
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
         self.arch = arch
         self.encoder = Encoder(arch)
         self.decoder = Decoder(arch)
+        self.orientation = OrientationMaps(arch.orientations, arch.target_blur)
+        self.whitening = Whitening(arch.latent_dim)
+
+    def embedder(self) -> nn.Module:
+        """What gets exported: the mirror-invariant encoder followed by the fitted whitening."""
+        return nn.Sequential(MirrorInvariant(self.encoder), self.whitening)
 
     def target(self, rgb: torch.Tensor) -> torch.Tensor:
         """What the decoder should reproduce for this input."""
-        return self.encoder.foreground(rgb)
+        return self.orientation(self.encoder.foreground(rgb))
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(rgb))

@@ -17,16 +17,16 @@ import torch
 from core import atomic
 from core.encoder import CONTRACT_KEYS, CONTRACT_VERSION
 from core.errors import ModelError
-from core.model import Autoencoder, MirrorInvariant
+from core.model import Autoencoder
 
 
-MODEL_VERSION = "lookalike-ae-1"  # this architecture and preprocessing (foreground map, mirror-invariant)
+MODEL_VERSION = "lookalike-ae-2"  # foreground map in, edge orientations reconstructed, mirror-invariant, whitened
 
 
 def export_encoder(model: Autoencoder, path: Path, trained_on: str, tolerance: float = 1e-3) -> None:
     """Write the encoder half of `model` to `path` (atomically) and check ONNX Runtime agrees with PyTorch."""
     arch = model.arch
-    encoder = MirrorInvariant(model.encoder).eval()
+    encoder = model.embedder().eval()
     example = torch.rand(2, 3, arch.input_size, arch.input_size)
     buffer = io.BytesIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -50,7 +50,7 @@ def export_encoder(model: Autoencoder, path: Path, trained_on: str, tolerance: f
         CONTRACT_KEYS["latent_dim"]: str(arch.latent_dim),
         CONTRACT_KEYS["mean"]: json.dumps([0.0, 0.0, 0.0]),
         CONTRACT_KEYS["std"]: json.dumps([1.0, 1.0, 1.0]),
-        CONTRACT_KEYS["architecture"]: json.dumps({"widths": list(arch.widths)}),
+        CONTRACT_KEYS["architecture"]: json.dumps({"widths": list(arch.widths), "orientations": arch.orientations, "target_blur": arch.target_blur}),
         CONTRACT_KEYS["trained_on"]: trained_on,
         CONTRACT_KEYS["created"]: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }

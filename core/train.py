@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from core.config import TrainSettings
 from core.errors import InputError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
-from core.model import Architecture, Autoencoder
+from core.model import Architecture, Autoencoder, MirrorInvariant
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,20 @@ def _evaluate(model: Autoencoder, images: np.ndarray, batch_size: int) -> float:
             rgb = to_tensor(images[start : start + batch_size])
             total += F.binary_cross_entropy(model(rgb), model.target(rgb), reduction="sum").item()
     return total / max(1, len(images) * images.shape[1] * images.shape[2])
+
+
+def fit_whitening(model: Autoencoder, images: np.ndarray, batch_size: int, cancel: CancelToken | None = None, limit: int = 20_000) -> None:
+    """Fit the model's whitening on the mirror-invariant embeddings of (up to `limit` of) its training photos."""
+    sample = images[np.linspace(0, len(images) - 1, min(limit, len(images))).astype(np.int64)]
+    embed = MirrorInvariant(model.encoder).eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(sample), batch_size * 4):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunks.append(embed(to_tensor(sample[start : start + batch_size * 4])))
+    if len(sample) > model.arch.latent_dim:  # fewer photos than dimensions cannot define the directions
+        model.whitening.fit(torch.cat(chunks))
 
 
 def train_autoencoder(
@@ -144,5 +158,6 @@ def train_autoencoder(
             best_loss, best_state, result.best_epoch = val_loss, copy.deepcopy(model.state_dict()), epoch
     model.load_state_dict(best_state)
     model.eval()
+    fit_whitening(model, train_images, settings.batch_size, cancel)
     result.seconds = time.perf_counter() - started
     return result

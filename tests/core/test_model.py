@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from core.model import Architecture, Autoencoder, ForegroundMap
+from core.model import Architecture, Autoencoder, ForegroundMap, OrientationMaps, Whitening
 
 
 def test_autoencoder_shapes():
@@ -9,7 +9,7 @@ def test_autoencoder_shapes():
     model = Autoencoder(arch)
     x = torch.rand(3, 3, 32, 32)
     assert model.encoder(x).shape == (3, 12)
-    assert model(x).shape == (3, 1, 32, 32)
+    assert model(x).shape == model.target(x).shape == (3, arch.orientations, 32, 32)
     with torch.no_grad():
         out = model(x)
     assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
@@ -20,6 +20,8 @@ def test_architecture_rejects_sizes_that_do_not_divide():
         Architecture(input_size=30, widths=(8, 16))
     with pytest.raises(ValueError):
         Architecture(latent_dim=0)
+    with pytest.raises(ValueError):
+        Architecture(target_blur=4)
 
 
 def _painted(colour: tuple[float, float, float]) -> torch.Tensor:
@@ -43,3 +45,38 @@ def test_foreground_map_of_blank_image_is_not_amplified():
     x = torch.ones(1, 3, 16, 16)
     x[:, :, 8, 8] = 0.99
     assert float(ForegroundMap()(x).max()) < 0.25
+
+
+def _stripes(vertical: bool) -> torch.Tensor:
+    x = torch.zeros(1, 1, 32, 32)
+    if vertical:
+        x[:, :, :, 8:24] = 1.0
+    else:
+        x[:, :, 8:24, :] = 1.0
+    return x
+
+
+def test_orientation_maps_put_vertical_and_horizontal_edges_in_their_own_channels():
+    maps = OrientationMaps(bins=8, blur=5)
+    vertical, horizontal = maps(_stripes(True)), maps(_stripes(False))
+    assert vertical.shape == (1, 8, 32, 32)
+    assert float(vertical.min()) >= 0.0 and float(vertical.max()) == pytest.approx(1.0)
+    # A vertical edge has a horizontal gradient: bin 0 (0 degrees); a horizontal edge, bin 4 (90 degrees).
+    # (away from the image's border, where the stripes end in edges of the other direction)
+    energy_v, energy_h = vertical[..., 8:24, :].sum(dim=(2, 3))[0], horizontal[..., 8:24].sum(dim=(2, 3))[0]
+    assert int(energy_v.argmax()) == 0 and int(energy_h.argmax()) == 4
+    assert float(energy_v[4]) < 0.01 * float(energy_v[0])
+    flat = maps(torch.zeros(1, 1, 32, 32))
+    assert float(flat.max()) == 0.0  # no edges: nothing, not noise blown up
+
+
+def test_whitening_flattens_the_spectrum_and_starts_as_identity():
+    white = Whitening(4)
+    x = torch.randn(500, 4) * torch.tensor([10.0, 3.0, 1.0, 0.3])
+    assert torch.equal(white(x), x)
+    white.fit(x, power=0.5)
+    spread = white(x).std(dim=0)
+    assert torch.allclose(spread.sort().values, torch.ones(4), atol=0.05)
+    white.fit(x, power=0.25)
+    spread = white(x).std(dim=0).sort().values
+    assert float(spread[-1] / spread[0]) == pytest.approx((10 / 0.3) ** 0.5, rel=0.15)
