@@ -31,7 +31,11 @@ class IndexSettings:
     batch_size: int = 128
     decode_threads: int = 2
     annoy_trees: int = 50
+    colour_trees: int = 10  # the colour index only proposes candidates for re-ranking
     annoy_search_k: int = -1
+    # Changes since the last build (added, changed or removed items) up to this share of the
+    # index are searched exactly beside it; beyond it the index is built again.
+    rebuild_share: float = 0.05
 
 
 @dataclass(frozen=True)

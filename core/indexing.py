@@ -50,12 +50,12 @@ def install_model(ws: Workspace, model: Path) -> None:
         atomic.write_bytes(ws.encoder, Path(model).read_bytes())
 
 
-def _sync(store: CatalogStore, catalog: Path, scan: ScanResult) -> tuple[int, int]:
+def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[int, int]:
     """Make the items table match the folder; returns (unchanged, removed).
 
     A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
     """
-    known = {row[1]: row for row in store.iter_paths()}
+    known = {row[1]: row for row in known_rows}  # store.iter_paths() as it was before the scan
     seen: set[str] = set()
     new_rows: list[tuple[str, int, int, str | None]] = []
     updates: list[tuple[int, int, int, str | None, bool]] = []
@@ -87,9 +87,17 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult) -> tuple[int, in
     return unchanged, len(removed)
 
 
-def _index_is_current(ws: Workspace, store: CatalogStore, model_id: str, ids: np.ndarray) -> bool:
-    """True when the index on disk already holds exactly these items' current embeddings."""
-    return ws.index.is_file() and store.get_meta("model_id") == model_id and np.array_equal(store.index_map(), ids)
+def _can_defer(ws: Workspace, store: CatalogStore, model_id: str, fresh: list[int], settings: IndexSettings) -> bool:
+    """True when the index on disk can stay, its changes searched exactly beside it.
+
+    It can while it was built with this model and the items changed, added or gone since
+    it was built stay under settings.rebuild_share of it; then it is built again.
+    """
+    if not ws.index.is_file() or store.get_meta("model_id") != model_id:
+        return False
+    built = len(store.index_map())
+    changes = len(store.pending_ids() | set(fresh)) + store.lost_positions()
+    return built > 0 and changes <= settings.rebuild_share * built
 
 
 @dataclass(frozen=True)
@@ -141,16 +149,18 @@ def index_catalog(
     model_id = encoder.info.model_id
     rows = read_product_csv(metadata) if metadata is not None else None
 
-    scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel)
-    if not scan.images and not scan.rejected:
-        raise CatalogError(f"no images found in {ws.catalog}")
-
     with CatalogStore(ws.database) as store:
-        unchanged, removed = _sync(store, ws.catalog, scan)
-        paths = {item.id: item.path for item in store.items()}
+        known = list(store.iter_paths())
+        trusted = {path: (size, mtime) for _, path, size, mtime, _, status in known if status == "ok"}
+        scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel, trusted=trusted)
+        if not scan.images and not scan.rejected:
+            raise CatalogError(f"no images found in {ws.catalog}")
+        unchanged, removed = _sync(store, ws.catalog, scan, known)
+        paths = dict(store.query("SELECT id, path FROM items"))
         todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id)]
         rate = Rate()
         done = embedded = 0
+        fresh: list[int] = []  # items embedded in this run
         progress(Progress("encode", 0, len(todo)))
         with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
             for decoded in _decoded_batches(ws.catalog, todo, encoder.input_size, settings, pool):
@@ -167,30 +177,32 @@ def index_catalog(
                 )
                 done += len(decoded)
                 embedded += len(good)
+                fresh += [d.item_id for d in good]
                 progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
         encode_rate = rate.per_second(done) if done else 0.0
 
         cancel.raise_if_cancelled()
-        ids, vectors = store.embeddings(model_id)
-        if embedded or model is not None or not _index_is_current(ws, store, model_id, ids):
+        facts = {
+            "model_id": model_id,
+            "model_trained_on": encoder.info.trained_on,
+            "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        if model is None and _can_defer(ws, store, model_id, fresh, settings):
+            # A few changes: the Annoy index stays, the changed items are searched exactly beside it.
+            if fresh:
+                store.add_pending(fresh, facts)
+        else:
+            ids, vectors = store.embeddings(model_id)
             progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
             build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
             colours = store.colours(model_id, COLOUR_DIMENSIONS)
             if colours is not None:
-                build_index(colours, ws.colour_index, trees=settings.annoy_trees, cancel=cancel)
+                build_index(colours, ws.colour_index, trees=settings.colour_trees, cancel=cancel)
             else:
                 ws.colour_index.unlink(missing_ok=True)
             if model is not None:
                 install_model(ws, model)
-            store.save_index_map(
-                ids,
-                {
-                    "model_id": model_id,
-                    "model_trained_on": encoder.info.trained_on,
-                    "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                    "index_items": str(len(ids)),
-                },
-            )
+            store.save_index_map(ids, {**facts, "index_items": str(len(ids))})
             progress(Progress("index", 1, 1))
 
         report_metadata = None

@@ -1,7 +1,7 @@
 """`bench speed`, search part: query latency and recall at catalog sizes from 10,000 to 1,000,000 products.
 
-Query latency is measured on synthetic clustered vectors (as embeddings of a catalog with many
-kinds of product are), for Annoy at several search_k settings beside exact NumPy search, with
+Query latency is measured on synthetic clustered vectors shaped like real embeddings (see
+clustered_vectors), for Annoy at several search_k settings beside exact NumPy search, with
 Annoy's recall@10 against the exact answer.
 """
 from __future__ import annotations
@@ -28,14 +28,25 @@ class QueryRow:
     build_seconds: float | None = None
 
 
-def clustered_vectors(n: int, dim: int = 64, clusters: int = 2000, spread: float = 0.35, seed: int = 0) -> np.ndarray:
-    """n unit vectors around `clusters` random centres."""
+def clustered_vectors(
+    n: int, dim: int = 64, clusters: int = 2000, spread: float = 0.35, decay: float = 1.5, seed: int = 0
+) -> np.ndarray:
+    """n unit vectors around `clusters` random centres, shaped like real embeddings.
+
+    An encoder's embeddings are far from isotropic: of the shipped encoder's vectors for the
+    60,000 Fashion-MNIST training items, 8 of 64 directions hold 82% of the variance. So the
+    variance along direction i falls as i**-decay (1.5 puts 82% in the first 8 and keeps a
+    heavier tail than the real vectors: Annoy's recall is a little lower on these than on
+    the real ones). decay 0 gives isotropic clusters, far harder than any real catalog.
+    """
     rng = np.random.default_rng(seed)
+    scale = (np.arange(1, dim + 1, dtype=np.float32) ** (-decay / 2)).astype(np.float32)
     centres = rng.standard_normal((clusters, dim)).astype(np.float32)
     out = np.empty((n, dim), np.float32)
     for start in range(0, n, 100_000):
         stop = min(n, start + 100_000)
-        out[start:stop] = centres[rng.integers(0, clusters, stop - start)] + spread * rng.standard_normal((stop - start, dim)).astype(np.float32)
+        noise = spread * rng.standard_normal((stop - start, dim)).astype(np.float32)
+        out[start:stop] = (centres[rng.integers(0, clusters, stop - start)] + noise) * scale
     return normalise(out)
 
 
@@ -48,7 +59,7 @@ def query_latency(
     n: int,
     dim: int = 64,
     trees: int = 50,
-    search_ks: tuple[int, ...] = (2_000, 5_000, 10_000),
+    search_ks: tuple[int, ...] = (1_000, 2_000, 5_000, 10_000),
     queries: int = 300,
     progress: ProgressFn = no_progress,
 ) -> list[QueryRow]:

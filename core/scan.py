@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from core.config import IMAGE_SUFFIXES
 from core.errors import CatalogError, ImageError
@@ -39,8 +39,12 @@ def scan_catalog(
     skip: Sequence[Path] = (),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    trusted: Mapping[str, tuple[int, int]] | None = None,
 ) -> ScanResult:
     """Walk `root` (following folder symlinks, skipping hidden entries and `skip` folders) for images.
+
+    A file listed in `trusted` (relative path -> size, mtime_ns of an image read before) whose
+    size and mtime still match is taken as an image without reading its header.
 
     Raises CatalogError for a missing or unreadable root, Cancelled when `cancel` is set.
     """
@@ -87,7 +91,7 @@ def scan_catalog(
                 progress(Progress("scan", files_seen, 0, f"{len(images)} images"))
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-            _classify(entry, prefix + entry.name, images, rejected)
+            _classify(entry, prefix + entry.name, images, rejected, trusted or {})
 
     progress(Progress("scan", files_seen, files_seen, f"{len(images)} images"))
     images.sort(key=lambda info: info.path)
@@ -147,6 +151,7 @@ def _classify(
     rel_path: str,
     images: list[FileInfo],
     rejected: list[tuple[FileInfo, str]],
+    trusted: Mapping[str, tuple[int, int]],
 ) -> None:
     """Add the file to `images` or `rejected`, or leave it out (not an image, not named as one)."""
     named_as_image = os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES
@@ -155,6 +160,9 @@ def _classify(
     except OSError:
         return
     info = FileInfo(rel_path, st.st_size, st.st_mtime_ns)
+    if trusted.get(rel_path) == (st.st_size, st.st_mtime_ns):
+        images.append(info)
+        return
     fmt: str | None = None
     if st.st_size == 0:
         reason = "empty file"

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from core.colour import DIMENSIONS as COLOUR_DIMENSIONS, colour_descriptor
+from core.config import IndexSettings
 from core.encoder import OnnxEncoder, normalise
 from core.errors import InputError, SearchIndexError
 from core.images import fit_square, load_square
@@ -32,16 +33,22 @@ class Match:
 
 
 class CatalogSearcher:
-    """An indexed catalog, opened for searching: its encoder, its index and its items."""
+    """An indexed catalog, opened for searching: its encoder, its index and its items.
 
-    def __init__(self, ws: Workspace) -> None:
+    Items embedded since the Annoy index was built (a small re-index defers the rebuild) are
+    searched exactly beside it, and index positions whose item changed or went away are
+    skipped, so answers are always those of the catalog as last indexed.
+    """
+
+    def __init__(self, ws: Workspace, search_k: int | None = None) -> None:
         self.ws = ws
+        self.search_k = IndexSettings().annoy_search_k if search_k is None else search_k
         if not ws.database.exists() or not ws.index.exists():
             raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
         self.store = CatalogStore(ws.database)
         self.encoder = OnnxEncoder(ws.encoder_in_use())
-        built_with = self.store.get_meta("model_id")
-        if built_with != self.encoder.info.model_id:
+        model_id = self.store.get_meta("model_id")
+        if model_id != self.encoder.info.model_id:
             raise SearchIndexError("the index was built with a different model; index the catalog again")
         self.positions = self.store.index_map()
         self.index = SearchIndex(ws.index, self.encoder.info.latent_dim)
@@ -50,8 +57,18 @@ class CatalogSearcher:
         self.colour_index = SearchIndex(ws.colour_index, COLOUR_DIMENSIONS) if ws.colour_index.exists() else None
         if self.colour_index is not None and len(self.colour_index) != len(self.positions):
             self.colour_index = None
-        self._position_of = {int(item_id): pos for pos, item_id in enumerate(self.positions)}
-        self._items = self.store.items_by_id(self.positions.tolist())
+        pending_ids, pending_vectors, pending_colours = self.store.pending(model_id, COLOUR_DIMENSIONS)
+        everything = self.store.items_by_id(self.positions.tolist() + pending_ids.tolist())
+        self._items = {i: item for i, item in everything.items() if item.status == "ok"}
+        pending = set(pending_ids.tolist())
+        self._live = np.array([int(i) in self._items and int(i) not in pending for i in self.positions], bool)
+        self._position_of = {int(item_id): pos for pos, item_id in enumerate(self.positions) if self._live[pos]}
+        self._pending_ids = pending_ids
+        self._pending_row = {int(item_id): row for row, item_id in enumerate(pending_ids)}
+        self._pending_vectors = normalise(pending_vectors) if len(pending_ids) else np.zeros((0, self.index.dim), np.float32)
+        if pending_colours is None and len(pending_ids) and self.colour_index is not None:
+            self.colour_index = None  # some new items have no colour yet: colour matching waits for a re-index
+        self._pending_colours = pending_colours if pending_colours is not None else np.zeros((0, COLOUR_DIMENSIONS), np.float32)
 
     def close(self) -> None:
         self.index.close()
@@ -66,11 +83,12 @@ class CatalogSearcher:
         self.close()
 
     def __len__(self) -> int:
-        return len(self.positions)
+        return len(self._position_of) + len(self._pending_ids)
 
     def items(self) -> list[Item]:
-        """Every indexed item, in index order."""
-        return [self._items[int(i)] for i in self.positions]
+        """Every searchable item: those in the index in index order, then those added since."""
+        ids = [int(i) for i, live in zip(self.positions, self._live) if live] + self._pending_ids.tolist()
+        return [self._items[i] for i in ids]
 
     def describe_image(self, image: Path | Image.Image) -> tuple[np.ndarray, np.ndarray]:
         """(shape embedding, colour descriptor) of a photo from a file or already in memory."""
@@ -81,6 +99,35 @@ class CatalogSearcher:
     def embed_image(self, image: Path | Image.Image) -> np.ndarray:
         """The shape embedding of a photo."""
         return self.describe_image(image)[0]
+
+    def _vector(self, item_id: int) -> np.ndarray:
+        row = self._pending_row.get(item_id)
+        return self._pending_vectors[row] if row is not None else self.index.vector(self._position_of[item_id])
+
+    def _colour(self, item_id: int) -> np.ndarray:
+        assert self.colour_index is not None
+        row = self._pending_row.get(item_id)
+        return self._pending_colours[row] if row is not None else self.colour_index.vector(self._position_of[item_id])
+
+    def _indexed(self, index: SearchIndex, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
+        """(item id, score) of the k best live items in an Annoy index, asking for more while skipped ones crowd them out."""
+        want = k
+        while True:
+            hits = index.search(vector, want, search_k=self.search_k, exclude=self._position_of.get(exclude) if exclude is not None else None)
+            live = [(int(self.positions[h.position]), h.score) for h in hits if self._live[h.position]]
+            if len(live) >= k or len(hits) < want:
+                return live[:k]
+            want *= 2
+
+    def _exact(self, vectors: np.ndarray, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
+        """(item id, score) of the k best items added since the index was built, by exact search."""
+        if not len(vectors):
+            return []
+        scores = vectors @ vector
+        if exclude is not None and exclude in self._pending_row:
+            scores[self._pending_row[exclude]] = -np.inf
+        top = np.argsort(-scores)[:k]
+        return [(int(self._pending_ids[r]), float(scores[r])) for r in top if np.isfinite(scores[r])]
 
     def similar_to_vector(
         self,
@@ -99,26 +146,24 @@ class CatalogSearcher:
             raise InputError("k must be at least 1")
         if not 0.0 <= colour_weight <= 1.0:
             raise InputError("colour weight must be between 0 and 1")
-        exclude = self._position_of.get(exclude_item) if exclude_item is not None else None
         unit = normalise(vector)
         if colour_weight == 0.0 or colour is None:
-            scored = [(hit.position, hit.score) for hit in self.index.search(unit, k, exclude=exclude)]
+            scored = self._indexed(self.index, unit, k, exclude_item) + self._exact(self._pending_vectors, unit, k, exclude_item)
         else:
             if self.colour_index is None:
                 raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")
             pool = max(k * 10, 100)
-            candidates = {h.position for h in self.index.search(unit, pool, exclude=exclude)}
-            candidates |= {h.position for h in self.colour_index.search(colour, pool, exclude=exclude)}
-            scored = []
-            for position in candidates:
-                shape = float(np.dot(unit, self.index.vector(position)))
-                hue = float(np.dot(colour, self.colour_index.vector(position)))
-                scored.append((position, (1.0 - colour_weight) * shape + colour_weight * hue))
-            scored.sort(key=lambda pair: -pair[1])
-            scored = scored[:k]
+            candidates = {i for i, _ in self._indexed(self.index, unit, pool, exclude_item)}
+            candidates |= {i for i, _ in self._indexed(self.colour_index, colour, pool, exclude_item)}
+            candidates |= {int(i) for i in self._pending_ids if i != exclude_item}
+            scored = [
+                (i, (1.0 - colour_weight) * float(np.dot(unit, self._vector(i))) + colour_weight * float(np.dot(colour, self._colour(i))))
+                for i in candidates
+            ]
+        scored.sort(key=lambda pair: -pair[1])
         matches = []
-        for position, score in scored:
-            item = self._items[int(self.positions[position])]
+        for item_id, score in scored[:k]:
+            item = self._items[item_id]
             matches.append(Match(item.id, item.path, score, item.sku, item.name, item.category))
         return matches
 
@@ -129,19 +174,20 @@ class CatalogSearcher:
 
     def similarity(self, a: int, b: int, colour_weight: float = 0.0) -> float | None:
         """The score `similar_to_item` gives b as a match for a (None if either is not indexed)."""
-        pa, pb = self._position_of.get(a), self._position_of.get(b)
-        if pa is None or pb is None:
+        if not (self._known(a) and self._known(b)):
             return None
-        shape = float(np.dot(self.index.vector(pa), self.index.vector(pb)))
+        shape = float(np.dot(self._vector(a), self._vector(b)))
         if colour_weight == 0.0 or self.colour_index is None:
             return shape
-        hue = float(np.dot(self.colour_index.vector(pa), self.colour_index.vector(pb)))
+        hue = float(np.dot(self._colour(a), self._colour(b)))
         return (1.0 - colour_weight) * shape + colour_weight * hue
+
+    def _known(self, item_id: int) -> bool:
+        return item_id in self._position_of or item_id in self._pending_row
 
     def similar_to_item(self, item_id: int, k: int, colour_weight: float = 0.0) -> list[Match]:
         """The k other catalog items that look most like item `item_id`, best first."""
-        position = self._position_of.get(item_id)
-        if position is None:
+        if not self._known(item_id):
             raise InputError(f"item {item_id} is not in the index")
-        colour = self.colour_index.vector(position) if self.colour_index is not None else None
-        return self.similar_to_vector(self.index.vector(position), k, item_id, colour, colour_weight)
+        colour = self._colour(item_id) if self.colour_index is not None else None
+        return self.similar_to_vector(self._vector(item_id), k, item_id, colour, colour_weight)

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS index_map (
     position  INTEGER PRIMARY KEY,
     item_id   INTEGER NOT NULL
 );
+-- Items embedded since the Annoy index was built: searched exactly until the next rebuild.
+CREATE TABLE IF NOT EXISTS index_pending (
+    item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE
+);
 CREATE TABLE IF NOT EXISTS history (
     id        INTEGER PRIMARY KEY,
     kind      TEXT NOT NULL CHECK (kind IN ('item', 'image')),
@@ -272,8 +276,42 @@ class CatalogStore:
         """Record which item each index position holds, with facts about the build, in one transaction."""
         with self._db:
             self._db.execute("DELETE FROM index_map")
+            self._db.execute("DELETE FROM index_pending")
             self._db.executemany("INSERT INTO index_map VALUES (?, ?)", enumerate(int(i) for i in ids))
             self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", facts.items())
+
+    def add_pending(self, ids: Iterable[int], facts: dict[str, str]) -> None:
+        """Record items embedded since the index was built (searched exactly until the next build)."""
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO index_pending VALUES (?)", ((int(i),) for i in ids))
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", facts.items())
+
+    def pending(self, model_id: str, colour_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(ids, vectors, colours or None) of the ok items embedded since the index was built."""
+        rows = self._db.execute(
+            "SELECT index_pending.item_id, vector, colour FROM index_pending JOIN embeddings USING (item_id) "
+            "JOIN items ON items.id = index_pending.item_id WHERE model_id = ? AND items.status = 'ok' "
+            "ORDER BY index_pending.item_id",
+            (model_id,),
+        ).fetchall()
+        ids = np.asarray([r[0] for r in rows], np.int64)
+        if not rows:
+            return ids, np.zeros((0, 0), np.float32), np.zeros((0, colour_dims), np.float32)
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        if any(r[2] is None or len(r[2]) != 4 * colour_dims for r in rows):
+            return ids, vectors, None
+        return ids, vectors, np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), colour_dims)
+
+    def pending_ids(self) -> set[int]:
+        return {row[0] for row in self._db.execute("SELECT item_id FROM index_pending")}
+
+    def lost_positions(self) -> int:
+        """Index positions whose item has since failed to decode or gone from the catalog."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM index_map LEFT JOIN items ON items.id = index_map.item_id "
+            "WHERE items.id IS NULL OR items.status != 'ok'"
+        ).fetchone()
+        return int(row[0])
 
     def index_map(self) -> np.ndarray:
         """Item id at each index position."""

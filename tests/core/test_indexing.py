@@ -3,6 +3,7 @@ import os
 import pytest
 
 from core.errors import CatalogError, Cancelled, ModelError
+from core.config import IndexSettings
 from core.indexing import index_catalog
 from core.jobs import CancelToken, Progress
 from core.store import CatalogStore
@@ -141,7 +142,7 @@ def test_workspace_elsewhere_leaves_the_catalog_untouched(shapes_catalog, small_
     assert ws.index.exists()
 
 
-def test_unchanged_catalog_keeps_its_index_and_a_change_rebuilds_it(shapes_catalog, small_encoder):
+def test_unchanged_catalog_keeps_its_index(shapes_catalog, small_encoder):
     _index(shapes_catalog, small_encoder)
     ws = Workspace.locate(shapes_catalog)
     built = ws.index.stat().st_mtime_ns
@@ -149,12 +150,39 @@ def test_unchanged_catalog_keeps_its_index_and_a_change_rebuilds_it(shapes_catal
     index_catalog(ws, progress=lambda p: stages.append(p.stage))
     assert ws.index.stat().st_mtime_ns == built and "index" not in stages
 
-    draw_product(shapes_catalog / "round" / "disc-0-0.png", "bar", (200, 0, 0))
-    report = index_catalog(ws)
-    assert report.encoded == 1 and ws.index.stat().st_mtime_ns != built
+
+def test_a_few_changes_are_searched_beside_the_index_until_there_are_enough_to_rebuild(shapes_catalog, small_encoder):
+    from core.search import CatalogSearcher
+
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
     built = ws.index.stat().st_mtime_ns
+    draw_product(shapes_catalog / "round" / "disc-0-0.png", "bar", (200, 0, 0))  # was a disc
     os.remove(shapes_catalog / "round" / "disc-1-0.png")
-    index_catalog(ws)
+    draw_product(shapes_catalog / "extra" / "new-disc.png", "disc", (0, 90, 0))
+    settings = IndexSettings(rebuild_share=0.1)  # 3 changes of 32 stay under 10%
+    report = index_catalog(ws, settings=settings)
+    assert (report.encoded, report.removed) == (2, 1)
+    assert ws.index.stat().st_mtime_ns == built
+    with CatalogStore(ws.database) as store:
+        ids = {i.path: i.id for i in store.items()}
+        assert store.pending_ids() == {ids["round/disc-0-0.png"], ids["extra/new-disc.png"]}
+    with CatalogSearcher(ws) as searcher:
+        assert len(searcher) == 32 and len(searcher.items()) == 32
+        everything = searcher.similar_to_item(ids["angular/bar-0-0.png"], 31)
+        paths = [m.path for m in everything]
+        assert len(paths) == len(set(paths)) == 31 and "round/disc-1-0.png" not in paths
+        changed = searcher.similar_to_item(ids["round/disc-0-0.png"], 4)
+        assert all(m.category == "bar" for m in changed[:3]), [m.path for m in changed]
+        new = searcher.similar_to_item(ids["extra/new-disc.png"], 3)
+        assert all("disc" in m.path for m in new) and all("new-disc" not in m.path for m in new)
+        found = searcher.similar_to_image(shapes_catalog / "extra" / "new-disc.png", 1)
+        assert found[0].path == "extra/new-disc.png" and found[0].score > 0.999
+        blended = searcher.similar_to_item(ids["extra/new-disc.png"], 5, colour_weight=0.5)
+        assert len(blended) == 5 and blended == sorted(blended, key=lambda m: -m.score)
+
+    draw_product(shapes_catalog / "round" / "disc-2-0.png", "wedge", (0, 0, 200))
+    index_catalog(ws, settings=settings)  # a fourth change: past 10%, so the index is built again
     assert ws.index.stat().st_mtime_ns != built
     with CatalogStore(ws.database) as store:
-        assert len(store.index_map()) == 31
+        assert store.pending_ids() == set() and len(store.index_map()) == 32

@@ -190,3 +190,14 @@ def test_content_hash(tmp_path: Path) -> None:
     assert len(digest) == 32
     second.write_bytes(data[:-1] + b"!")
     assert content_hash(second) != digest
+
+
+def test_trusted_files_with_unchanged_size_and_mtime_are_not_read_again(tmp_path):
+    fake = tmp_path / "was-a-photo.jpg"
+    fake.write_text("no longer a JPEG, but size and mtime say nothing changed")
+    st = fake.stat()
+    trusted = {"was-a-photo.jpg": (st.st_size, st.st_mtime_ns)}
+    assert [f.path for f in scan_catalog(tmp_path, trusted=trusted).images] == ["was-a-photo.jpg"]
+    os.utime(fake, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    result = scan_catalog(tmp_path, trusted=trusted)
+    assert result.images == [] and [f.path for f, _ in result.rejected] == ["was-a-photo.jpg"]
