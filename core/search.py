@@ -58,11 +58,10 @@ class CatalogSearcher:
         if self.colour_index is not None and len(self.colour_index) != len(self.positions):
             self.colour_index = None
         pending_ids, pending_vectors, pending_colours = self.store.pending(model_id, COLOUR_DIMENSIONS)
-        everything = self.store.items_by_id(self.positions.tolist() + pending_ids.tolist())
-        self._items = {i: item for i, item in everything.items() if item.status == "ok"}
-        pending = set(pending_ids.tolist())
-        self._live = np.array([int(i) in self._items and int(i) not in pending for i in self.positions], bool)
-        self._position_of = {int(item_id): pos for pos, item_id in enumerate(self.positions) if self._live[pos]}
+        ok = np.array([row[0] for row in self.store.query("SELECT id FROM items WHERE status = 'ok'")], np.int64)
+        self._live = np.isin(self.positions, ok) & ~np.isin(self.positions, pending_ids)
+        live = np.flatnonzero(self._live)
+        self._position_of = dict(zip(self.positions[live].tolist(), live.tolist()))
         self._pending_ids = pending_ids
         self._pending_row = {int(item_id): row for row, item_id in enumerate(pending_ids)}
         self._pending_vectors = normalise(pending_vectors) if len(pending_ids) else np.zeros((0, self.index.dim), np.float32)
@@ -87,8 +86,9 @@ class CatalogSearcher:
 
     def items(self) -> list[Item]:
         """Every searchable item: those in the index in index order, then those added since."""
-        ids = [int(i) for i, live in zip(self.positions, self._live) if live] + self._pending_ids.tolist()
-        return [self._items[i] for i in ids]
+        ids = self.positions[self._live].tolist() + self._pending_ids.tolist()
+        found = self.store.items_by_id(ids)
+        return [found[i] for i in ids if i in found]
 
     def describe_image(self, image: Path | Image.Image) -> tuple[np.ndarray, np.ndarray]:
         """(shape embedding, colour descriptor) of a photo from a file or already in memory."""
@@ -161,11 +161,9 @@ class CatalogSearcher:
                 for i in candidates
             ]
         scored.sort(key=lambda pair: -pair[1])
-        matches = []
-        for item_id, score in scored[:k]:
-            item = self._items[item_id]
-            matches.append(Match(item.id, item.path, score, item.sku, item.name, item.category))
-        return matches
+        found = self.store.items_by_id(i for i, _ in scored[:k])  # names and SKUs as they are now
+        # (an item a re-index running meanwhile has just removed is left out)
+        return [Match(i, found[i].path, score, found[i].sku, found[i].name, found[i].category) for i, score in scored[:k] if i in found]
 
     def similar_to_image(self, image: Path | Image.Image, k: int, colour_weight: float = 0.0) -> list[Match]:
         """The k catalog items that look most like `image`, best first."""
