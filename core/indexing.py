@@ -6,6 +6,7 @@ the Annoy index is replaced only once everything is embedded.
 """
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import datetime as dt
 import time
@@ -120,16 +121,17 @@ def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
 
 
 def _decoded_batches(
-    catalog: Path, todo: list[tuple[int, str]], size: int, settings: IndexSettings, pool: cf.Executor
+    catalog: Path, todo: list[tuple[int, str]], size: int, settings: IndexSettings, pool: cf.Executor, ahead: int = 2
 ) -> Iterator[list[_Decoded]]:
-    """Batches of decoded photos; the next batch decodes while the caller encodes this one."""
+    """Batches of decoded photos; the next `ahead` batches decode while the caller encodes this one."""
     batches = [todo[i : i + settings.batch_size] for i in range(0, len(todo), settings.batch_size)]
-    pending: list[cf.Future] | None = None
-    for batch in batches + [[]]:
-        submitted = [pool.submit(_decode, catalog, item_id, rel, size) for item_id, rel in batch]
-        if pending is not None:
-            yield [future.result() for future in pending]
-        pending = submitted
+    queued: collections.deque[list[cf.Future]] = collections.deque()
+    for batch in batches:
+        queued.append([pool.submit(_decode, catalog, item_id, rel, size) for item_id, rel in batch])
+        if len(queued) > ahead:
+            yield [future.result() for future in queued.popleft()]
+    while queued:
+        yield [future.result() for future in queued.popleft()]
 
 
 def index_catalog(

@@ -58,8 +58,8 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
 def query_latency(
     n: int,
     dim: int = 64,
-    trees: int = 50,
-    search_ks: tuple[int, ...] = (1_000, 2_000, 5_000, 10_000),
+    trees: int = 100,
+    search_ks: tuple[int, ...] = (2_000, 5_000, 10_000),
     queries: int = 300,
     progress: ProgressFn = no_progress,
 ) -> list[QueryRow]:
