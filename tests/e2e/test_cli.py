@@ -151,4 +151,4 @@ def test_bench_speed_prints_its_table_and_writes_json(tmp_path):
     out = lookalike("bench", "speed", "--parts", "queries", "--sizes", "800", "--out", tmp_path / "speed.json")
     assert "| 800 | exact NumPy |" in out.stdout and "at 800: Annoy" in out.stdout
     saved = json.loads((tmp_path / "speed.json").read_text())
-    assert [r["items"] for r in saved["queries"]] == [800] * 5 and saved["throughput"] == []
+    assert [r["items"] for r in saved["queries"]] == [800] * 4 and saved["throughput"] == []  # exact, then 3 search_k
