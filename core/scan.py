@@ -100,15 +100,19 @@ def scan_catalog(
 
 
 def content_hash(path: Path) -> str:
-    """Hex blake2b (16-byte digest) of the file's bytes, read in chunks; ImageError if unreadable."""
-    digest = hashlib.blake2b(digest_size=16)
+    """Hex SHA-256 of the file's bytes (first 16 bytes), read in chunks; ImageError if unreadable.
+
+    SHA-256 rather than BLAKE2: with the CPU's SHA instructions it hashes a full-size photo in
+    half the time, which is a noticeable share of indexing one.
+    """
+    digest = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(_HASH_CHUNK):
                 digest.update(chunk)
     except OSError as exc:
         raise ImageError(os_error_reason(exc)) from exc
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def _unreadable_root(root: Path, exc: OSError) -> CatalogError:

@@ -36,7 +36,7 @@ class Scale:
     """How big each part's catalog is."""
 
     full_size: int = 600
-    full_size_naive: int = 60
+    full_size_naive: int = 150
     thumbnails: int = 10_000
     thumbnails_naive: int = 1_000
     query_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
