@@ -231,6 +231,19 @@ def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(square)
 
 
+def differs_from(pixels: np.ndarray, background: np.ndarray, threshold: int) -> np.ndarray:
+    """(..., H, W) bool: pixels of (..., H, W, 3) uint8 further than `threshold` from `background` in any channel.
+
+    `background` broadcasts against the pixels: (3,) for one image, (N, 1, 1, 3) for one colour per image.
+    Compared channel by channel, which is several times faster than a reduction over the last axis.
+    """
+    wide, background = pixels.astype(np.int16), np.asarray(background).astype(np.int16)
+    differs = np.abs(wide[..., 0] - background[..., 0]) > threshold
+    for channel in (1, 2):
+        differs |= np.abs(wide[..., channel] - background[..., channel]) > threshold
+    return differs
+
+
 def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tuple[Image.Image, tuple[int, int, int]]:
     """(the smallest part of an RGB image holding everything that differs from its border colour, that colour).
 
@@ -240,10 +253,7 @@ def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tupl
     pixels = np.asarray(image)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     background = tuple(int(v) for v in np.median(border, axis=0))
-    wide = pixels.astype(np.int16)
-    differs = np.abs(wide[..., 0] - background[0]) > threshold  # channel by channel: faster than .any(axis=2)
-    for channel in (1, 2):
-        differs |= np.abs(wide[..., channel] - background[channel]) > threshold
+    differs = differs_from(pixels, np.array(background), threshold)
     rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
     if rows.size == 0:
         return image, background  # type: ignore[return-value]

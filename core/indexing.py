@@ -96,7 +96,7 @@ def _can_defer(ws: Workspace, store: CatalogStore, model_id: str, fresh: list[in
     """
     if not ws.index.is_file() or store.get_meta("model_id") != model_id:
         return False
-    built = len(store.index_map())
+    built = store.index_count()
     changes = len(store.pending_ids() | set(fresh)) + store.lost_positions()
     return built > 0 and changes <= settings.rebuild_share * built
 
@@ -161,7 +161,7 @@ def index_catalog(
         paths = dict(store.query("SELECT id, path FROM items"))
         todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id)]
         rate = Rate()
-        done = embedded = 0
+        done = 0
         fresh: list[int] = []  # items embedded in this run
         progress(Progress("encode", 0, len(todo)))
         with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
@@ -178,7 +178,6 @@ def index_catalog(
                     colours=colour_descriptors(pixels),
                 )
                 done += len(decoded)
-                embedded += len(good)
                 fresh += [d.item_id for d in good]
                 progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
         encode_rate = rate.per_second(done) if done else 0.0
@@ -216,7 +215,7 @@ def index_catalog(
         failed = [(item.path, item.error or "unreadable") for item in store.items(status="error")]
     return IndexReport(
         images=len(scan.images),
-        encoded=embedded,
+        encoded=len(fresh),
         unchanged=unchanged,
         removed=removed,
         failed=failed,

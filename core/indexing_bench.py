@@ -124,7 +124,8 @@ class Memory:
     seconds: float
 
 
-def _command() -> list[str]:
+def app_command() -> list[str]:
+    """How to start this Lookalike as a new process: the frozen app, or Python on main.py."""
     return [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, str(MAIN)]
 
 
@@ -150,7 +151,7 @@ def indexing_memory(catalog: Path, workspace: Path, items: int) -> Memory:
     peak = 0.0
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        proc = subprocess.Popen([*_command(), "index", str(catalog), "--workspace", str(workspace)], stdout=subprocess.DEVNULL, stderr=errors)
+        proc = subprocess.Popen([*app_command(), "index", str(catalog), "--workspace", str(workspace)], stdout=subprocess.DEVNULL, stderr=errors)
         while proc.poll() is None:
             peak = max(peak, _high_water_mb(proc.pid) or 0.0)
             time.sleep(0.02)

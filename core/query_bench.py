@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.config import IndexSettings
 from core.encoder import normalise
 from core.index import SearchIndex, build_index
 from core.jobs import Progress, ProgressFn, no_progress
@@ -58,7 +59,7 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
 def query_latency(
     n: int,
     dim: int = 64,
-    trees: int = 100,
+    trees: int = IndexSettings.annoy_trees,
     search_ks: tuple[int, ...] = (2_000, 5_000, 10_000),
     queries: int = 300,
     progress: ProgressFn = no_progress,

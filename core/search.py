@@ -119,11 +119,11 @@ class CatalogSearcher:
                 return live[:k]
             want *= 2
 
-    def _exact(self, vectors: np.ndarray, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
+    def _exact(self, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
         """(item id, score) of the k best items added since the index was built, by exact search."""
-        if not len(vectors):
+        if not len(self._pending_ids):
             return []
-        scores = vectors @ vector
+        scores = self._pending_vectors @ vector
         if exclude is not None and exclude in self._pending_row:
             scores[self._pending_row[exclude]] = -np.inf
         top = np.argsort(-scores)[:k]
@@ -148,7 +148,7 @@ class CatalogSearcher:
             raise InputError("colour weight must be between 0 and 1")
         unit = normalise(vector)
         if colour_weight == 0.0 or colour is None:
-            scored = self._indexed(self.index, unit, k, exclude_item) + self._exact(self._pending_vectors, unit, k, exclude_item)
+            scored = self._indexed(self.index, unit, k, exclude_item) + self._exact(unit, k, exclude_item)
         else:
             if self.colour_index is None:
                 raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")

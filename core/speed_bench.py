@@ -18,6 +18,7 @@ from core.indexing_bench import Incremental, Memory, Throughput, compare_through
 from core.jobs import CancelToken, ProgressFn, no_progress
 from core.query_bench import QueryRow, format_query_table, query_latency
 from core.startup_bench import Startup, time_startup
+from core.workspace import Workspace
 
 PARTS = ("indexing", "queries", "memory", "incremental", "startup")
 
@@ -77,11 +78,11 @@ def run_speed_bench(
             results.queries += query_latency(n, progress=progress)
     if "memory" in parts or "startup" in parts:
         folder, _ = catalog(f"thumbnails-{scale.memory}", scale.memory)
-        workspace = folder / ".lookalike"
-        if "memory" in parts or not (workspace / "index.ann").is_file():
-            results.memory = indexing_memory(folder, workspace, scale.memory)
+        ws = Workspace.locate(folder)  # the app's own workspace: the start-up part opens the folder as a user would
+        if "memory" in parts or not ws.index.is_file():
+            results.memory = indexing_memory(folder, ws.root, scale.memory)
         if "startup" in parts:
-            shutil.rmtree(workspace / "thumbs", ignore_errors=True)
+            shutil.rmtree(ws.thumbs, ignore_errors=True)
             results.startup.append(time_startup(folder, scale.memory, "empty"))
             results.startup.append(time_startup(folder, scale.memory, "warm"))
     if "incremental" in parts:

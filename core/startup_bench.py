@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.indexing_bench import _command
+from core.indexing_bench import app_command
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120) 
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home, XDG_CACHE_HOME=home)
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [*_command(), "--open", str(catalog), "--time-startup"],
+            [*app_command(), "--open", str(catalog), "--time-startup"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -94,6 +94,13 @@ class HistoryEntry:
 _ITEM_COLUMNS = "id, path, size, mtime_ns, hash, status, error, sku, name, category, link, attrs"
 
 
+def _colour_matrix(blobs: Sequence[bytes | None], dims: int) -> np.ndarray | None:
+    """(N, dims) float32 colour descriptors from their blobs; None if any is missing or of another size."""
+    if any(blob is None or len(blob) != 4 * dims for blob in blobs):
+        return None
+    return np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), dims)  # type: ignore[arg-type]
+
+
 def _item(row: Sequence) -> Item:
     return Item(*row[:11], attrs=json.loads(row[11]) if row[11] else {})
 
@@ -261,9 +268,7 @@ class CatalogStore:
             "WHERE model_id = ? AND items.status = 'ok' ORDER BY item_id",
             (model_id,),
         ).fetchall()
-        if any(blob is None or len(blob) != 4 * dims for (blob,) in rows):
-            return None
-        return np.frombuffer(b"".join(blob for (blob,) in rows), np.float32).reshape(len(rows), dims)
+        return _colour_matrix([blob for (blob,) in rows], dims)
 
     def embedding(self, item_id: int, model_id: str) -> np.ndarray | None:
         row = self._db.execute(
@@ -298,9 +303,11 @@ class CatalogStore:
         if not rows:
             return ids, np.zeros((0, 0), np.float32), np.zeros((0, colour_dims), np.float32)
         vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
-        if any(r[2] is None or len(r[2]) != 4 * colour_dims for r in rows):
-            return ids, vectors, None
-        return ids, vectors, np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), colour_dims)
+        return ids, vectors, _colour_matrix([r[2] for r in rows], colour_dims)
+
+    def index_count(self) -> int:
+        """How many positions the Annoy index on disk holds."""
+        return int(self._db.execute("SELECT COUNT(*) FROM index_map").fetchone()[0])
 
     def pending_ids(self) -> set[int]:
         return {row[0] for row in self._db.execute("SELECT item_id FROM index_pending")}
