@@ -57,6 +57,23 @@ class ForegroundMap(nn.Module):
         return distance / peak
 
 
+def box_blur(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Mean over each size x size neighbourhood (zero beyond the border), from running sums.
+
+    The same as a stride-1 average pool, about seven times faster on CPU; the training
+    target is computed on every batch, so this is a third of a training step.
+    """
+    if size == 1:
+        return x
+    half = size // 2
+    x = F.pad(x, (half + 1, half, half + 1, half))
+    x = x.cumsum(3)
+    x = x[..., size:] - x[..., :-size]
+    x = x.cumsum(2)
+    x = x[..., size:, :] - x[..., :-size, :]
+    return x / (size * size)
+
+
 class OrientationMaps(nn.Module):
     """Foreground map (N,1,H,W) -> local edge-orientation energy (N,B,H,W) in [0,1], per image.
 
@@ -82,9 +99,7 @@ class OrientationMaps(nn.Module):
         energy = gx * gx + gy * gy + 1e-8
         cos2, sin2 = (gx * gx - gy * gy) / energy, 2 * gx * gy / energy
         maps = energy.sqrt() * torch.relu(cos2 * self.cos2 + sin2 * self.sin2) ** 2
-        if self.blur > 1:
-            maps = F.avg_pool2d(maps, self.blur, stride=1, padding=self.blur // 2, count_include_pad=True)
-        maps = maps.sqrt()
+        maps = box_blur(maps, self.blur).clamp_min(0.0).sqrt()
         return maps / maps.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-3)
 
 
@@ -120,7 +135,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Latent vector -> edge-orientation maps, with transposed convolutions."""
+    """Latent vector -> edge-orientation maps as logits, with transposed convolutions."""
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
@@ -135,7 +150,7 @@ class Decoder(nn.Module):
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         x = self.expand(latent).view(-1, self.top, self.side, self.side)
-        return torch.sigmoid(self.out(self.features(x)))
+        return self.out(self.features(x))
 
 
 class MirrorInvariant(nn.Module):
@@ -198,5 +213,10 @@ class Autoencoder(nn.Module):
         """What the decoder should reproduce for this input."""
         return self.orientation(self.encoder.foreground(rgb))
 
+    def loss(self, rgb: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        """Binary cross-entropy of the reconstruction of `rgb` against `target`, from logits (stable, and fast on CPU)."""
+        return F.binary_cross_entropy_with_logits(self.decoder(self.encoder(rgb)), target, reduction=reduction)
+
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(rgb))
+        """The reconstructed edge-orientation maps, in [0, 1]."""
+        return torch.sigmoid(self.decoder(self.encoder(rgb)))

@@ -74,7 +74,7 @@ def _evaluate(model: Autoencoder, images: np.ndarray, batch_size: int) -> float:
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
             rgb = to_tensor(images[start : start + batch_size])
-            total += F.binary_cross_entropy(model(rgb), model.target(rgb), reduction="sum").item()
+            total += model.loss(rgb, model.target(rgb), reduction="sum").item()
     return total / max(1, len(images) * images.shape[1] * images.shape[2])
 
 
@@ -142,7 +142,7 @@ def train_autoencoder(
             noisy = (rgb + 0.03 * torch.randn(rgb.shape, generator=generator)).clamp_(0.0, 1.0)
             if settings.erase_share > 0:
                 noisy = erase(noisy, settings.erase_share, generator)
-            loss = F.binary_cross_entropy(model(noisy), target)
+            loss = model.loss(noisy, target)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()

@@ -1,7 +1,8 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
-from core.model import Architecture, Autoencoder, ForegroundMap, OrientationMaps, Whitening
+from core.model import Architecture, Autoencoder, ForegroundMap, OrientationMaps, Whitening, box_blur
 
 
 def test_autoencoder_shapes():
@@ -13,6 +14,21 @@ def test_autoencoder_shapes():
     with torch.no_grad():
         out = model(x)
     assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+def test_loss_is_the_cross_entropy_of_the_reconstruction():
+    model = Autoencoder(Architecture(input_size=32, latent_dim=12, widths=(8, 16, 32))).eval()
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = F.binary_cross_entropy(model(x), model.target(x))
+        assert float(model.loss(x, model.target(x))) == pytest.approx(float(expected), rel=1e-4)
+
+
+@pytest.mark.parametrize("size", [1, 3, 9])
+def test_box_blur_is_a_zero_padded_mean(size):
+    x = torch.rand(2, 3, 20, 17)
+    expected = F.avg_pool2d(x, size, stride=1, padding=size // 2, count_include_pad=True)
+    assert torch.allclose(box_blur(x, size), expected, atol=1e-5)
 
 
 def test_architecture_rejects_sizes_that_do_not_divide():
