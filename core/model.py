@@ -60,8 +60,8 @@ class ForegroundMap(nn.Module):
 def box_blur(x: torch.Tensor, size: int) -> torch.Tensor:
     """Mean over each size x size neighbourhood (zero beyond the border), from running sums.
 
-    The same as a stride-1 average pool, about seven times faster on CPU; the training
-    target is computed on every batch, so this is a third of a training step.
+    The same as a stride-1 average pool, about seven times faster on CPU. The training target
+    is computed on every batch, and that pool was a third of a training step.
     """
     if size == 1:
         return x
@@ -213,10 +213,14 @@ class Autoencoder(nn.Module):
         """What the decoder should reproduce for this input."""
         return self.orientation(self.encoder.foreground(rgb))
 
+    def logits(self, rgb: torch.Tensor) -> torch.Tensor:
+        """The reconstruction of `rgb` before the sigmoid."""
+        return self.decoder(self.encoder(rgb))
+
     def loss(self, rgb: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
         """Binary cross-entropy of the reconstruction of `rgb` against `target`, from logits (stable, and fast on CPU)."""
-        return F.binary_cross_entropy_with_logits(self.decoder(self.encoder(rgb)), target, reduction=reduction)
+        return F.binary_cross_entropy_with_logits(self.logits(rgb), target, reduction=reduction)
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
         """The reconstructed edge-orientation maps, in [0, 1]."""
-        return torch.sigmoid(self.decoder(self.encoder(rgb)))
+        return torch.sigmoid(self.logits(rgb))
