@@ -7,24 +7,34 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from core.errors import OutputError
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success rename it over `target`.
 
-    If the body raises, the temp file is removed and `target` is left as it was.
+    If the body raises, the temp file is removed and `target` is left as it was. A symbolic
+    link is written through: the file it points to is replaced, the link stays. The system
+    refusing the write (a read-only disk, no permission, a full disk) raises OutputError.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    _give_usual_mode(tmp, target)
+    target = Path(os.path.realpath(target))
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        _give_usual_mode(tmp, target)
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -24,6 +24,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+_MOST = 100_000_000  # beyond any catalog, and within what Annoy and NumPy take as a count
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -31,6 +34,8 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value > _MOST:
+        raise argparse.ArgumentTypeError(f"must be at most {_MOST:,}, got {value}")
     return value
 
 
@@ -96,6 +101,8 @@ def _print_index_report(report) -> None:
             more = f" and {len(report.metadata.unmatched) - 5} more" if len(report.metadata.unmatched) > 5 else ""
             line += f", {len(report.metadata.unmatched)} matched no image: {shown}{more}"
         print(line)
+    if report.metadata_problem is not None:
+        print(f"lookalike: product details not read: {report.metadata_problem}", file=sys.stderr)
     for path, reason in report.failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
 
@@ -173,7 +180,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
 
     ws = _workspace(args, create=False)
     out = Path(args.out)
-    check_destination(out, ws.catalog)
+    check_destination(out, ws.catalog, ws.root)
     rules = Rules(
         k=args.k,
         min_score=args.min_score,
@@ -189,7 +196,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         lists = export_lists(store, kinds)
     reporter.finish()
     thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE) if args.format == "html" else None
-    summary = write_export(lists, out, args.format, ws.catalog, thumbs)
+    summary = write_export(lists, out, args.format, ws.catalog, thumbs, ws.root)
     print(f"made {made} {rules.kind} lists (manual edits kept); wrote {args.format} for {summary.products} products to {out}")
     for reason in summary.skipped:
         print(f"left out: {reason}", file=sys.stderr)
@@ -371,6 +378,13 @@ def run(argv: Sequence[str]) -> int:
     except LookalikeError as exc:
         reporter.finish()
         print(f"lookalike: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # a file the user named that the system refused: say which and why
+        if os.environ.get("LOOKALIKE_DEBUG"):
+            raise
+        reporter.finish()
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"lookalike: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("LOOKALIKE_DEBUG"):

@@ -25,6 +25,10 @@ class InputError(LookalikeError):
     """A bad argument or input file given by the user."""
 
 
+class OutputError(LookalikeError):
+    """A file Lookalike writes could not be written (read-only place, no permission, disk full)."""
+
+
 class Cancelled(LookalikeError):
     """A long job was stopped through its cancel token."""
 

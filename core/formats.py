@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from core import atomic
 from core.curation import LIST_KINDS, ExportList
-from core.errors import ImageError, InputError
+from core.errors import InputError, LookalikeError
 from core.store import Item
 from core.thumbnails import ThumbnailCache, item_key
 
@@ -354,7 +354,7 @@ class _Thumbnails:
         if self.export.thumbs is not None:
             try:
                 data = self.export.thumbs.get_or_make(self.export.catalog / item.path, item_key(item)).read_bytes()
-            except (ImageError, OSError) as exc:
+            except (LookalikeError, OSError) as exc:
                 self.export.skip(f"{item.path}: no thumbnail ({exc}), shown as a grey box in the html file")
             else:
                 css_class = f"t{len(self.rules)}"
@@ -459,24 +459,36 @@ _WRITERS: dict[str, _Writer] = {
 }
 
 
-def check_destination(out: Path, catalog: Path) -> None:
-    """Refuse to overwrite a folder or any file that belongs to the catalog itself."""
+def check_destination(out: Path, catalog: Path, workspace: Path | None = None) -> None:
+    """Refuse to overwrite a folder, a device, or any file of the catalog or of its workspace.
+
+    Symbolic links are followed: what counts is the file that would be replaced.
+    """
     out = Path(out).expanduser().resolve()
     if out.is_dir():
         raise InputError(f"output is a folder: {out}")
-    catalog = Path(catalog).resolve()
-    if out.exists() and (catalog == out.parent or catalog in out.parents):
-        raise InputError(f"refusing to overwrite a file inside the catalog: {out}")
+    if not out.exists():
+        return
+    if not out.is_file():
+        raise InputError(f"output is not a regular file: {out}")
+    for folder, what in ((catalog, "the catalog"), (workspace, "Lookalike's workspace")):
+        if folder is not None and Path(folder).resolve() in out.parents:
+            raise InputError(f"refusing to overwrite a file inside {what}: {out}")
 
 
 def write_export(
-    lists: Sequence[ExportList], out: Path, fmt: str, catalog: Path, thumbs: ThumbnailCache | None = None
+    lists: Sequence[ExportList],
+    out: Path,
+    fmt: str,
+    catalog: Path,
+    thumbs: ThumbnailCache | None = None,
+    workspace: Path | None = None,
 ) -> ExportSummary:
     """Write `lists` to `out` in format `fmt`, atomically; `thumbs` supplies the HTML sheet's pictures."""
     writer = _WRITERS.get(fmt)
     if writer is None:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    check_destination(out, catalog)
+    check_destination(out, catalog, workspace)
     export = _Export(fmt, Path(catalog), thumbs)
     text, rows, products = writer(_without_self(lists, export), export)
     atomic.write_text(Path(out), text)

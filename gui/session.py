@@ -195,7 +195,10 @@ class CatalogSession(QObject):
         try:
             atomic.write_bytes(dest, self.ws.encoder_in_use().read_bytes())
         except OSError as exc:
-            self.error.emit(f"cannot write {dest}: {exc.strerror}")
+            self.error.emit(f"cannot read the model: {exc.strerror}")
+            return False
+        except LookalikeError as exc:
+            self.error.emit(str(exc))
             return False
         return True
 
@@ -222,7 +225,7 @@ class CatalogSession(QObject):
             self.error.emit("open a catalog first")
             return False
         try:
-            check_destination(out, ws.catalog)
+            check_destination(out, ws.catalog, ws.root)
         except LookalikeError as exc:
             self.error.emit(str(exc))
             return False
@@ -233,7 +236,7 @@ class CatalogSession(QObject):
             if not lists:
                 raise InputError("there are no lists to export yet: make them first")
             thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE)
-            return out, write_export(lists, out, fmt, ws.catalog, thumbs)
+            return out, write_export(lists, out, fmt, ws.catalog, thumbs, ws.root)
 
         job = Job("exporting", work)
         job.finished.connect(self.exported)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from core import atomic
+from core.errors import OutputError
 
 
 class Boom(Exception):
@@ -104,3 +105,21 @@ def test_new_files_get_the_usual_permissions_and_old_ones_keep_theirs(tmp_path):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
     finally:
         os.umask(mask)
+
+
+def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "list.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    atomic.write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_a_place_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match=f"cannot write {blocker / 'out.csv'}"):
+        atomic.write_text(blocker / "out.csv", "data")
+    assert blocker.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

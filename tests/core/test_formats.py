@@ -433,6 +433,36 @@ def test_write_export_checks_the_destination_itself(tmp_path: Path) -> None:
     assert sorted(p.name for p in (catalog / "shirts").iterdir()) == ["a.jpg"]
 
 
+def test_refuses_the_files_of_a_workspace_kept_outside_the_catalog(tmp_path: Path) -> None:
+    catalog, _ = catalog_with_photo(tmp_path)
+    workspace = tmp_path / "elsewhere" / "ws"
+    workspace.mkdir(parents=True)
+    database = workspace / "catalog.sqlite"
+    database.write_bytes(b"SQLite format 3\x00")
+    for fmt in FORMATS:
+        with pytest.raises(InputError, match="inside Lookalike's workspace"):
+            write_export(sample(), database, fmt, catalog, workspace=workspace)
+    assert database.read_bytes() == b"SQLite format 3\x00"
+    check_destination(tmp_path / "elsewhere" / "recs.csv", catalog, workspace)
+
+
+def test_follows_links_and_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    catalog, photo_path = catalog_with_photo(tmp_path)
+    link = tmp_path / "innocent.csv"
+    link.symlink_to(photo_path)
+    with pytest.raises(InputError, match="inside the catalog"):
+        write_export(sample(), link, "csv", catalog)
+    assert photo_path.read_bytes() == b"photo" and link.is_symlink()
+    with pytest.raises(InputError, match="not a regular file"):
+        check_destination(Path("/dev/null"), catalog)
+    elsewhere = tmp_path / "lists" / "recs.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("old")
+    (tmp_path / "recs-link.csv").symlink_to(elsewhere)
+    write_export(sample(), tmp_path / "recs-link.csv", "csv", catalog)
+    assert (tmp_path / "recs-link.csv").is_symlink() and elsewhere.read_text() != "old"
+
+
 def test_refuses_a_folder(tmp_path: Path) -> None:
     catalog, _ = catalog_with_photo(tmp_path)
     outside = tmp_path / "elsewhere"
