@@ -20,7 +20,7 @@ from core import atomic
 from core.colour import DIMENSIONS as COLOUR_DIMENSIONS, colour_descriptors
 from core.config import IndexSettings, METADATA_NAME
 from core.encoder import EncoderInfo, OnnxEncoder
-from core.errors import CatalogError, ImageError
+from core.errors import CatalogError, ImageError, InputError, SearchIndexError
 from core.images import load_square
 from core.index import build_index
 from core.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
@@ -40,6 +40,7 @@ class IndexReport:
     removed: int
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of every unreadable file
     metadata: MetadataReport | None = None
+    metadata_problem: str | None = None  # why the catalog's own products.csv was not read
     model: EncoderInfo | None = None
     seconds: float = 0.0
     encode_rate: float = 0.0  # images/s through decode + encode
@@ -51,10 +52,12 @@ def install_model(ws: Workspace, model: Path) -> None:
         atomic.write_bytes(ws.encoder, Path(model).read_bytes())
 
 
-def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[int, int]:
-    """Make the items table match the folder; returns (unchanged, removed).
+def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[int, list[int]]:
+    """Add and update the items table from the folder; returns (unchanged, ids of items whose files are gone).
 
     A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
+    Items whose files are gone are not removed here: removing one drops its curated lists, so
+    that waits until the run has something to index (see `index_catalog`).
     """
     known = {row[1]: row for row in known_rows}  # store.iter_paths() as it was before the scan
     seen: set[str] = set()
@@ -81,11 +84,24 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list
     removed = [row[0] for path, row in known.items() if path not in seen]
     store.add_items(new_rows)
     store.update_files(updates)
-    store.remove_items(removed)
     if scan.rejected:
         ids = {item.path: item.id for item in store.items()}
         store.mark_errors((ids[f.path], reason) for f, reason in scan.rejected)
-    return unchanged, len(removed)
+    return unchanged, removed
+
+
+def _remove_gone(store: CatalogStore, model_id: str, gone: list[int]) -> None:
+    """Remove the items whose files are gone, unless nothing indexable would be left.
+
+    A run that finds no readable photo at all (a folder emptied, a drive not mounted) fails
+    before this, and the items, their embeddings and their curated lists stay for the next run.
+    """
+    ids, _ = store.embeddings(model_id)
+    if not set(ids.tolist()) - set(gone):
+        failed = store.items(status="error")
+        example = f"; {len(failed)} unreadable, e.g. {failed[0].path}: {failed[0].error}" if failed else ""
+        raise SearchIndexError(f"nothing to index: no readable images were embedded{example}; the last index and its lists are kept")
+    store.remove_items(gone)
 
 
 def _can_defer(ws: Workspace, store: CatalogStore, model_id: str, fresh: list[int], settings: IndexSettings) -> bool:
@@ -150,6 +166,12 @@ def index_catalog(
     encoder = OnnxEncoder(model if model is not None else ws.encoder_in_use())
     model_id = encoder.info.model_id
     rows = read_product_csv(metadata) if metadata is not None else None
+    metadata_problem = None
+    if metadata is None and (ws.catalog / METADATA_NAME).is_file():
+        try:  # a broken product list in the catalog is reported, and the photos are indexed anyway
+            rows = read_product_csv(ws.catalog / METADATA_NAME)
+        except InputError as exc:
+            metadata_problem = str(exc)
 
     with CatalogStore(ws.database) as store:
         known = list(store.iter_paths())
@@ -157,9 +179,10 @@ def index_catalog(
         scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel, trusted=trusted)
         if not scan.images and not scan.rejected:
             raise CatalogError(f"no images found in {ws.catalog}")
-        unchanged, removed = _sync(store, ws.catalog, scan, known)
+        unchanged, gone = _sync(store, ws.catalog, scan, known)
+        set_of_gone = set(gone)
         paths = dict(store.query("SELECT id, path FROM items"))
-        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id)]
+        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in set_of_gone]
         rate = Rate()
         done = 0
         fresh: list[int] = []  # items embedded in this run
@@ -183,6 +206,7 @@ def index_catalog(
         encode_rate = rate.per_second(done) if done else 0.0
 
         cancel.raise_if_cancelled()
+        _remove_gone(store, model_id, gone)
         facts = {
             "model_id": model_id,
             "model_trained_on": encoder.info.trained_on,
@@ -207,9 +231,6 @@ def index_catalog(
             progress(Progress("index", 1, 1))
 
         report_metadata = None
-        csv_path = metadata if metadata is not None else ws.catalog / METADATA_NAME
-        if rows is None and csv_path.is_file():
-            rows = read_product_csv(csv_path)
         if rows is not None:
             report_metadata = import_metadata(store, rows)
         failed = [(item.path, item.error or "unreadable") for item in store.items(status="error")]
@@ -217,9 +238,10 @@ def index_catalog(
         images=len(scan.images),
         encoded=len(fresh),
         unchanged=unchanged,
-        removed=removed,
+        removed=len(gone),
         failed=failed,
         metadata=report_metadata,
+        metadata_problem=metadata_problem,
         model=encoder.info,
         seconds=time.perf_counter() - started,
         encode_rate=encode_rate,

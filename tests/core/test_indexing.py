@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from core.errors import CatalogError, Cancelled, ModelError
+from core.errors import CatalogError, Cancelled, ModelError, SearchIndexError
 from core.config import IndexSettings
 from core.indexing import index_catalog
 from core.jobs import CancelToken, Progress
@@ -186,3 +186,45 @@ def test_a_few_changes_are_searched_beside_the_index_until_there_are_enough_to_r
     assert ws.index.stat().st_mtime_ns != built
     with CatalogStore(ws.database) as store:
         assert store.pending_ids() == set() and len(store.index_map()) == 32
+
+
+def test_a_run_that_finds_nothing_readable_fails_and_keeps_items_and_lists(shapes_catalog, small_encoder, tmp_path):
+    from core.curation import Curation, Rules
+    from core.search import CatalogSearcher
+
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    with CatalogSearcher(ws) as searcher:
+        curation = Curation(searcher.store)
+        curation.generate(searcher, Rules(k=5))
+        source = searcher.items()[0].id
+        pinned = curation.state(source).shown[1].target_id
+        curation.pin(source, "related", pinned)
+    away = tmp_path / "away"
+    away.mkdir()
+    for folder in [p for p in shapes_catalog.iterdir() if p.name != ".lookalike"]:
+        folder.rename(away / folder.name)
+    (shapes_catalog / "junk.jpg").write_bytes(b"not a photo")
+
+    with pytest.raises(SearchIndexError, match="nothing to index.*junk.jpg.*kept"):
+        index_catalog(ws)
+    with CatalogStore(ws.database) as store:
+        assert store.count(status="ok") == 32
+        assert Curation(store).state(source).shown[1].target_id == pinned
+
+    for folder in away.iterdir():
+        folder.rename(shapes_catalog / folder.name)
+    report = index_catalog(ws)
+    assert (report.removed, len(report.failed)) == (0, 1)
+    with CatalogSearcher(ws) as searcher:
+        assert len(searcher.items()) == 32
+        state = Curation(searcher.store).state(source)
+        assert state.shown[1].target_id == pinned and state.shown[1].pinned
+
+
+def test_a_broken_product_list_in_the_catalog_is_reported_and_the_photos_indexed(shapes_catalog, small_encoder):
+    (shapes_catalog / "products.csv").write_text("sku,name\nA,B\n")
+    report = _index(shapes_catalog, small_encoder)
+    assert report.encoded == 32 and report.metadata is None
+    assert "path" in report.metadata_problem
+    assert Workspace.locate(shapes_catalog).index.is_file()
