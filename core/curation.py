@@ -289,16 +289,18 @@ class Curation:
             for item_id in todo[start : start + 200]:
                 source = catalog[item_id]
                 old = self.state(item_id, rules.kind)
-                keep = [e for e in old.shown if e.pinned and e.target_id in catalog]
+                # Pins and blocks stay even while their photo cannot be searched (unreadable for a
+                # while, say); they go only with the item itself.
+                keep = [e for e in old.shown if e.pinned]
                 skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
                 suggestions = [
                     (m.item_id, m.score)
                     for m in (searcher.similar_to_item(item_id, pool, rules.colour_weight) if pool > 0 else [])
                     if m.score >= rules.min_score and m.item_id not in skip and allowed(source, catalog[m.item_id], rules)
                 ]
-                keep = [replace(e, score=searcher.similarity(item_id, e.target_id, rules.colour_weight)) for e in keep]
+                keep = [replace(e, score=_first_known(searcher.similarity(item_id, e.target_id, rules.colour_weight), e.score)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
-                blocked = sorted((e for e in old.blocked if e.target_id in catalog), key=lambda e: e.target_id)
+                blocked = sorted(old.blocked, key=lambda e: e.target_id)
                 states.append(replace(old, entries=tuple(shown + blocked)))
             self.restore_many(states)
             done += len(states)
@@ -323,6 +325,10 @@ class Curation:
         if searcher is not None and rules is not None:
             self.generate(searcher, rules, items=[item_id])
         return self.state(item_id, kind)
+
+
+def _first_known(score: float | None, fallback: float | None) -> float | None:
+    return score if score is not None else fallback
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,39 @@ def test_edits_survive_regeneration_and_reindex(indexed, small_encoder):
     assert len(shown) == 6 and source not in shown
 
 
+def test_pins_and_blocks_outlive_a_photo_that_is_unreadable_for_a_while(indexed):
+    with CatalogSearcher(indexed) as searcher:
+        curation = Curation(searcher.store)
+        curation.generate(searcher, Rules(k=6))
+        source = searcher.items()[3].id
+        first = curation.state(source)
+        pinned, blocked = first.shown[2].target_id, first.shown[0].target_id
+        curation.pin(source, "related", pinned)
+        curation.block(source, "related", blocked)
+        place = _ids(curation.state(source)).index(pinned)  # the blocked one above it left
+        paths = {i: searcher.store.item(i).path for i in (pinned, blocked)}
+    originals = {i: (indexed.catalog / path).read_bytes() for i, path in paths.items()}
+    for path in paths.values():
+        (indexed.catalog / path).write_bytes(b"half-synced")
+    index_catalog(indexed)
+    with CatalogSearcher(indexed) as searcher:
+        assert not {pinned, blocked} & {i.id for i in searcher.items()}
+        curation = Curation(searcher.store)
+        curation.generate(searcher, Rules(k=6))
+        while_broken = curation.state(source)
+    assert while_broken.shown[place].target_id == pinned and while_broken.shown[place].pinned
+    assert [e.target_id for e in while_broken.blocked] == [blocked]
+    for i, path in paths.items():
+        (indexed.catalog / path).write_bytes(originals[i])
+    index_catalog(indexed)
+    with CatalogSearcher(indexed) as searcher:
+        curation = Curation(searcher.store)
+        curation.generate(searcher, Rules(k=6))
+        mended = curation.state(source)
+    assert mended.shown[place].target_id == pinned and mended.shown[place].pinned
+    assert blocked not in _ids(mended) and [e.target_id for e in mended.blocked] == [blocked]
+
+
 def test_pinned_entry_keeps_its_exact_place(indexed):
     with CatalogSearcher(indexed) as searcher:
         curation = Curation(searcher.store)
