@@ -77,6 +77,8 @@ class SearchIndex:
         if vector.shape[0] != self.dim:
             raise SearchIndexError(f"query has {vector.shape[0]} dimensions, index has {self.dim}")
         want = k + (1 if exclude is not None else 0)
+        if search_k > 0:  # Annoy returns at most about search_k / trees answers; a long list needs a wider search
+            search_k = max(search_k, want * self._index.get_n_trees())
         ids, distances = self._index.get_nns_by_vector(normalise(vector).tolist(), want, search_k, include_distances=True)
         hits = [Hit(i, _cosine(d)) for i, d in zip(ids, distances) if i != exclude]
         return hits[:k]

@@ -103,6 +103,19 @@ def test_k_larger_than_index(tmp_path: Path) -> None:
         index.close()
 
 
+def test_a_long_list_is_as_long_as_asked_whatever_search_k(tmp_path: Path) -> None:
+    data = clustered(3000, clusters=30)
+    path = tmp_path / "index.ann"
+    build_index(data, path, trees=10)
+    index = SearchIndex(path, DIM)
+    try:
+        hits = index.search(data[0], 2000, search_k=1000)  # 1,000 nodes alone yield a few hundred answers
+        assert len(hits) == 2000 and len({h.position for h in hits}) == 2000
+        assert len(index.search(data[0], 10, search_k=1000)) == 10
+    finally:
+        index.close()
+
+
 def test_query_dimension_mismatch(tmp_path: Path) -> None:
     path = tmp_path / "index.ann"
     build_index(clustered(50), path)
