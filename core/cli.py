@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, NoReturn, Sequence
 
-from core.errors import Cancelled, InputError, LookalikeError
+from core.errors import Cancelled, ImageError, InputError, LookalikeError
 from core.jobs import CancelToken, Progress
 
 EXIT_ERROR = 1
@@ -36,6 +36,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     if value > _MOST:
         raise argparse.ArgumentTypeError(f"must be at most {_MOST:,}, got {value}")
+    return value
+
+
+def _at_least_zero(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= _MOST:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {_MOST:,}, got {value}")
     return value
 
 
@@ -80,6 +90,8 @@ def _workspace(args: argparse.Namespace, create: bool = True):
 def cmd_demo(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core.demo import write_demo_catalog
 
+    if not args.dir.strip():
+        raise InputError("the demo catalog needs a folder name")
     products = write_demo_catalog(Path(args.dir), count=args.count, seed=args.seed, progress=reporter, cancel=cancel)
     reporter.finish()
     print(f"wrote {len(products)} product images and products.csv to {args.dir}")
@@ -162,7 +174,10 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     if image.is_dir():
         raise InputError(f"not an image file: {image}")
     with CatalogSearcher(_workspace(args, create=False)) as searcher:
-        matches = searcher.similar_to_image(image, args.k, colour_weight=args.color_weight)
+        try:
+            matches = searcher.similar_to_image(image, args.k, colour_weight=args.color_weight)
+        except ImageError as exc:
+            raise ImageError(f"{image}: {exc}") from None
     if args.json:
         print(json.dumps([m.as_json() for m in matches]))
     else:
@@ -328,7 +343,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float, default=0.0, help="leave out matches less alike than this")
     p.add_argument("--category", choices=("any", "same", "other"), default="any", help="recommend from the same or other categories")
     p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the same product")
-    p.add_argument("--sku-prefix", type=int, default=0, help="with --group sku-prefix: prefix length (0: up to the last - or _)")
+    p.add_argument("--sku-prefix", type=_at_least_zero, default=0, help="with --group sku-prefix: prefix length (0: up to the last - or _)")
     p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default related)")
     p.add_argument("--color-weight", type=_weight, default=0.0, help="0 matches by shape (default), 1 by colour")
     p.set_defaults(run=cmd_recommend)
