@@ -19,13 +19,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     refusing the write (a read-only disk, no permission, a full disk) raises OutputError.
     """
     target = Path(os.path.realpath(target))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(target)
     try:
         _give_usual_mode(tmp, target)
         yield tmp
@@ -38,6 +32,22 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_writable(target: Path) -> None:
+    """Raise OutputError now if `target` could not be written later: a check before long work."""
+    _temp_beside(Path(os.path.realpath(target))).unlink()
+
+
+def _temp_beside(target: Path) -> Path:
+    """A new empty temp file in the target's folder (made if missing)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return Path(name)
 
 
 def _umask() -> int:

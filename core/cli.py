@@ -187,6 +187,7 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 
 def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core import atomic
     from core.curation import LIST_KINDS, Curation, Rules, export_lists
     from core.formats import PLATFORM_FORMATS, check_destination, write_export
     from core.search import CatalogSearcher
@@ -196,6 +197,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
     ws = _workspace(args, create=False)
     out = Path(args.out)
     check_destination(out, ws.catalog, ws.root)
+    atomic.check_writable(out)  # before the lists are made, not after
     rules = Rules(
         k=args.k,
         min_score=args.min_score,

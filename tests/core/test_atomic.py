@@ -123,3 +123,11 @@ def test_a_place_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> No
     with pytest.raises(OutputError, match=f"cannot write {blocker / 'out.csv'}"):
         atomic.write_text(blocker / "out.csv", "data")
     assert blocker.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_writability_is_checked_up_front_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    atomic.check_writable(tmp_path / "new" / "recs.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["new"] and not any((tmp_path / "new").iterdir())
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        atomic.check_writable(tmp_path / "a-file" / "recs.csv")
