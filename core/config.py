@@ -10,6 +10,7 @@ WORKSPACE_DIRNAME = ".lookalike"
 DATABASE_NAME = "catalog.sqlite"
 ENCODER_NAME = "encoder.onnx"
 INDEX_NAME = "index.ann"
+LOCK_NAME = "lock"  # held while a run rewrites the workspace
 COLOUR_INDEX_NAME = "colour.ann"
 THUMBS_DIRNAME = "thumbs"
 METADATA_NAME = "products.csv"

@@ -173,7 +173,7 @@ def index_catalog(
         except InputError as exc:
             metadata_problem = str(exc)
 
-    with CatalogStore(ws.database) as store:
+    with ws.exclusive("indexing"), CatalogStore(ws.database) as store:
         known = list(store.iter_paths())
         trusted = {path: (size, mtime) for _, path, size, mtime, _, status in known if status == "ok"}
         scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel, trusted=trusted)

@@ -1,9 +1,16 @@
 """Where a catalog's work lives: the workspace folder and the paths inside it."""
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 from core import config
 from core.errors import CatalogError
@@ -38,6 +45,21 @@ class Workspace:
         elif not root.is_dir():
             raise CatalogError(f"catalog has not been indexed yet: {catalog} (run: index {catalog})")
         return cls(catalog, root)
+
+    @contextlib.contextmanager
+    def exclusive(self, doing: str) -> Iterator[None]:
+        """Hold the workspace for a run that rewrites it; a second such run meanwhile gets CatalogError.
+
+        The lock is the operating system's, on a file in the workspace: it goes with the
+        process, so a run that crashed or was killed never leaves the workspace locked.
+        """
+        with open(self.root / config.LOCK_NAME, "a") as handle:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise CatalogError(f"another Lookalike run is {doing} {self.catalog}; try again when it has finished") from None
+            yield
 
     @property
     def database(self) -> Path:

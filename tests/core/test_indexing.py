@@ -228,3 +228,12 @@ def test_a_broken_product_list_in_the_catalog_is_reported_and_the_photos_indexed
     assert report.encoded == 32 and report.metadata is None
     assert "path" in report.metadata_problem
     assert Workspace.locate(shapes_catalog).index.is_file()
+
+
+def test_a_second_run_at_once_is_turned_away_and_the_first_unharmed(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    with ws.exclusive("indexing"):  # as another process's run would hold it
+        with pytest.raises(CatalogError, match="another Lookalike run is indexing"):
+            index_catalog(ws, model=small_encoder)
+        assert not ws.database.exists()
+    assert index_catalog(ws, model=small_encoder).encoded == 32
