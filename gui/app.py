@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QIcon
@@ -136,6 +136,13 @@ class _FirstPaint(QObject):
             QApplication.instance().exit(0)
 
 
+def has_display(environ: Mapping[str, str], platform: str) -> bool:
+    """False where Qt would abort for want of a screen: Linux with no X or Wayland display and no platform chosen."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: Sequence[str]) -> int:
     """`python main.py [--open FOLDER] [--self-test [--screenshot FILE]]`."""
     started = time.perf_counter()
@@ -152,6 +159,9 @@ def run(argv: Sequence[str]) -> int:
     if args.self_test or args.time_startup:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         qInstallMessageHandler(_quiet_offscreen)
+    elif not has_display(os.environ, sys.platform):
+        print("lookalike: no screen to show the window on (DISPLAY is not set); the command line works without one: see --help", file=sys.stderr)
+        return 1
     app = _application()
     if args.self_test:
         try:

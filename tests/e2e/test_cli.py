@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -157,3 +158,10 @@ def test_bench_speed_prints_its_table_and_writes_json(tmp_path):
     assert "| 800 | exact NumPy |" in out.stdout and "at 800: Annoy" in out.stdout
     saved = json.loads((tmp_path / "speed.json").read_text())
     assert [r["items"] for r in saved["queries"]] == [800] * 4 and saved["throughput"] == []  # exact, then 3 search_k
+
+
+def test_the_window_without_a_screen_is_one_line_not_a_crash():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, str(ROOT / "main.py")], capture_output=True, text=True, timeout=120, env=env)
+    assert_one_line_error(result, "no screen", "--help")
+    assert result.returncode == 1
