@@ -52,8 +52,8 @@ def install_model(ws: Workspace, model: Path) -> None:
         atomic.write_bytes(ws.encoder, Path(model).read_bytes())
 
 
-def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[int, list[int]]:
-    """Add and update the items table from the folder; returns (unchanged, ids of items whose files are gone).
+def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[set[int], list[int]]:
+    """Add and update the items table from the folder; returns (ids of unchanged items, ids of items whose files are gone).
 
     A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
     Items whose files are gone are not removed here: removing one drops its curated lists, so
@@ -63,7 +63,7 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list
     seen: set[str] = set()
     new_rows: list[tuple[str, int, int, str | None]] = []
     updates: list[tuple[int, int, int, str | None, bool]] = []
-    unchanged = 0
+    unchanged: set[int] = set()
     for info in scan.images + [f for f, _ in scan.rejected]:
         seen.add(info.path)
         row = known.get(info.path)
@@ -72,7 +72,8 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list
             continue
         item_id, _, size, mtime_ns, digest, status = row
         if (size, mtime_ns) == (info.size, info.mtime_ns) and digest is not None:
-            unchanged += status == "ok"
+            if status == "ok":
+                unchanged.add(item_id)
             continue
         try:
             fresh: str | None = content_hash(catalog / info.path)
@@ -80,7 +81,8 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list
             fresh = None  # unreadable now: decoding will record why
         changed = fresh is None or fresh != digest
         updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
-        unchanged += (not changed) and status == "ok"
+        if not changed and status == "ok":
+            unchanged.add(item_id)
     removed = [row[0] for path, row in known.items() if path not in seen]
     store.add_items(new_rows)
     store.update_files(updates)
@@ -183,6 +185,7 @@ def index_catalog(
         set_of_gone = set(gone)
         paths = dict(store.query("SELECT id, path FROM items"))
         todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in set_of_gone]
+        unchanged -= {item_id for item_id, _ in todo}  # same file, embedded again (by another model): counted as encoded
         rate = Rate()
         done = 0
         fresh: list[int] = []  # items embedded in this run
@@ -237,7 +240,7 @@ def index_catalog(
     return IndexReport(
         images=len(scan.images),
         encoded=len(fresh),
-        unchanged=unchanged,
+        unchanged=len(unchanged),
         removed=len(gone),
         failed=failed,
         metadata=report_metadata,

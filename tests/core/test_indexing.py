@@ -97,6 +97,7 @@ def test_new_model_reencodes_everything(shapes_catalog, small_encoder, tmp_path)
     export_encoder(Autoencoder(Architecture(32, 8, (8, 16))).eval(), other, trained_on="another")
     second = _index(shapes_catalog, other)
     assert second.encoded == 32 and second.model.model_id != first.model.model_id
+    assert second.unchanged == 0  # every photo was encoded again; none counts twice
 
 
 def test_cancel_keeps_finished_batches_and_the_old_index(shapes_catalog, small_encoder):
