@@ -262,7 +262,7 @@ def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tupl
 
 def _decode_reason(exc: BaseException) -> str:
     if isinstance(exc, Image.DecompressionBombError):
-        return f"image too large: more than {2 * (Image.MAX_IMAGE_PIXELS or 0)} pixels"
+        return f"image too large: more than {MAX_IMAGE_PIXELS:,} pixels"
     if isinstance(exc, UnidentifiedImageError):
         return "corrupt image header"
     if isinstance(exc, MemoryError):
