@@ -33,6 +33,8 @@ class Workspace:
             raise CatalogError(f"not a folder: {catalog}")
         catalog = catalog.resolve()
         root = Path(workspace).expanduser().resolve() if workspace else catalog / config.WORKSPACE_DIRNAME
+        if root == catalog:
+            raise CatalogError(f"the workspace cannot be the catalog folder itself: {catalog}")
         if create:
             try:
                 root.mkdir(parents=True, exist_ok=True)

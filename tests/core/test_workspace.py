@@ -46,6 +46,15 @@ def test_workspace_elsewhere(tmp_path: Path) -> None:
     assert ws.database.parent == elsewhere.resolve()
 
 
+def test_the_catalog_itself_is_refused_as_its_workspace(tmp_path: Path) -> None:
+    catalog = make_catalog(tmp_path)
+    before = sorted(p.name for p in catalog.iterdir())
+    for given in (catalog, catalog / ".", str(catalog) + "/"):
+        with pytest.raises(CatalogError, match="cannot be the catalog folder itself"):
+            Workspace.locate(catalog, workspace=given)
+    assert sorted(p.name for p in catalog.iterdir()) == before
+
+
 def test_missing_catalog_folder(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="not found"):
         Workspace.locate(tmp_path / "nope")
