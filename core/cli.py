@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, NoReturn, Sequence
 
-from core.errors import Cancelled, ImageError, InputError, LookalikeError
+from core.errors import Cancelled, ImageError, InputError, LookalikeError, SearchIndexError
 from core.jobs import CancelToken, Progress
 
 EXIT_ERROR = 1
@@ -165,6 +165,11 @@ def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     return 0
 
 
+def _require_searchable(searcher) -> None:
+    if not len(searcher):
+        raise SearchIndexError(f"no photo of {searcher.ws.catalog} can be searched: every one is unreadable or gone (see: index)")
+
+
 def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core.search import CatalogSearcher
 
@@ -174,6 +179,7 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     if image.is_dir():
         raise InputError(f"not an image file: {image}")
     with CatalogSearcher(_workspace(args, create=False)) as searcher:
+        _require_searchable(searcher)
         try:
             matches = searcher.similar_to_image(image, args.k, colour_weight=args.color_weight)
         except ImageError as exc:
@@ -208,6 +214,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         colour_weight=args.color_weight,
     )
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
+        _require_searchable(searcher)
         made = Curation(store).generate(searcher, rules, progress=reporter, cancel=cancel)
         kinds = LIST_KINDS if args.format in PLATFORM_FORMATS else (rules.kind,)
         lists = export_lists(store, kinds)

@@ -165,3 +165,20 @@ def test_the_window_without_a_screen_is_one_line_not_a_crash():
     result = subprocess.run([sys.executable, str(ROOT / "main.py")], capture_output=True, text=True, timeout=120, env=env)
     assert_one_line_error(result, "no screen", "--help")
     assert result.returncode == 1
+
+
+def test_a_catalog_whose_photos_all_turned_unreadable_is_an_error_not_an_empty_answer(tmp_path):
+    from tests.conftest import draw_product
+
+    catalog = tmp_path / "cat"
+    for i, kind in enumerate(("disc", "wedge")):
+        draw_product(catalog / f"{kind}.png", kind, (200, 20 * i, 0))
+    lookalike("index", catalog)
+    probe = tmp_path / "probe.png"
+    probe.write_bytes((catalog / "disc.png").read_bytes())
+    for photo in catalog.glob("*.png"):
+        photo.write_bytes(b"overwritten by a failed sync")
+    assert_one_line_error(lookalike("index", catalog, check=False), "nothing to index", "kept")
+    assert_one_line_error(lookalike("query", catalog, probe, check=False), "can be searched")
+    assert_one_line_error(lookalike("recommend", catalog, "--out", tmp_path / "r.csv", check=False), "can be searched")
+    assert not (tmp_path / "r.csv").exists()
