@@ -8,10 +8,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
 
 from core.errors import Cancelled, ImageError, InputError, LookalikeError, SearchIndexError
 from core.jobs import CancelToken, Progress
+
+if TYPE_CHECKING:  # the commands import what they need when they run, to start fast
+    from core.search import CatalogSearcher
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -165,7 +168,8 @@ def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     return 0
 
 
-def _require_searchable(searcher) -> None:
+def _require_searchable(searcher: CatalogSearcher) -> None:
+    """An index whose photos are all unreadable or gone answers nothing: say so instead."""
     if not len(searcher):
         raise SearchIndexError(f"no photo of {searcher.ws.catalog} can be searched: every one is unreadable or gone (see: index)")
 

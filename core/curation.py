@@ -298,7 +298,7 @@ class Curation:
                     for m in (searcher.similar_to_item(item_id, pool, rules.colour_weight) if pool > 0 else [])
                     if m.score >= rules.min_score and m.item_id not in skip and allowed(source, catalog[m.item_id], rules)
                 ]
-                keep = [replace(e, score=_first_known(searcher.similarity(item_id, e.target_id, rules.colour_weight), e.score)) for e in keep]
+                keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
                 blocked = sorted(old.blocked, key=lambda e: e.target_id)
                 states.append(replace(old, entries=tuple(shown + blocked)))
@@ -327,8 +327,10 @@ class Curation:
         return self.state(item_id, kind)
 
 
-def _first_known(score: float | None, fallback: float | None) -> float | None:
-    return score if score is not None else fallback
+def _current_score(searcher: CatalogSearcher, source: int, entry: Entry, colour_weight: float) -> float | None:
+    """The entry's score now, or the last one it had while its photo cannot be searched."""
+    score = searcher.similarity(source, entry.target_id, colour_weight)
+    return entry.score if score is None else score
 
 
 @dataclass(frozen=True)

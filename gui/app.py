@@ -160,7 +160,7 @@ def run(argv: Sequence[str]) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         qInstallMessageHandler(_quiet_offscreen)
     elif not has_display(os.environ, sys.platform):
-        print("lookalike: no screen to show the window on (DISPLAY is not set); the command line works without one: see --help", file=sys.stderr)
+        print("lookalike: no screen to show the window on (DISPLAY is not set); the command line needs none: see --help", file=sys.stderr)
         return 1
     app = _application()
     if args.self_test:
