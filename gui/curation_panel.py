@@ -48,7 +48,7 @@ class CurationPanel(QWidget):
         self.kind = QComboBox()
         for kind in LIST_KINDS:
             self.kind.addItem(KIND_LABELS[kind], kind)
-        self.kind.currentIndexChanged.connect(lambda _: self.refresh())
+        self.kind.currentIndexChanged.connect(lambda _: (self._on_note(), self.refresh()))
         self.progress = QLabel()
         self.view = QListView()
         self.view.setViewMode(QListView.ViewMode.IconMode)
@@ -65,6 +65,7 @@ class CurationPanel(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.note = QLineEdit(placeholderText="Note for this list (kept in exports)")
+        self._note_owner: tuple[int, str] | None = None  # (item, kind) of the list the note field shows
         self.note.editingFinished.connect(self._on_note)
         self.reviewed = QCheckBox("Reviewed")
         self.reviewed.clicked.connect(lambda checked: self._apply("Mark reviewed" if checked else "Mark not reviewed", lambda c, i, k: c.set_reviewed(i, k, checked)))
@@ -132,6 +133,8 @@ class CurationPanel(QWidget):
 
     # showing -----------------------------------------------------------------------------
     def show_item(self, item_id: int | None) -> None:
+        if item_id != self.item_id:
+            self._on_note()  # a note still being typed belongs to the list it was typed for
         self.item_id = item_id
         self.refresh()
 
@@ -155,8 +158,10 @@ class CurationPanel(QWidget):
             for row in range(self.model.rowCount()):
                 if self.model.entry(row).target_id == selected:
                     self.view.setCurrentIndex(self.model.index(row, 0))
-        if not self.note.hasFocus():
+        owner = (self.item_id, self.current_kind)
+        if owner != self._note_owner or not self.note.hasFocus():  # a refresh never undoes typing in progress
             self.note.setText(state.note)
+            self._note_owner = owner
         self.reviewed.setChecked(state.reviewed)
         blocked = len(state.blocked)
         if not state.entries:
@@ -185,12 +190,12 @@ class CurationPanel(QWidget):
         return self.model.entry(index.row()).target_id
 
     # editing -----------------------------------------------------------------------------
-    def _apply(self, text: str, edit: Callable[..., ListState]) -> bool:
-        """Run one edit through the store and put it on the undo stack."""
+    def _apply(self, text: str, edit: Callable[..., ListState], owner: tuple[int, str] | None = None) -> bool:
+        """Run one edit through the store (on the shown list, or `owner`'s) and put it on the undo stack."""
         curation = self.session.curation
         if curation is None or self.item_id is None:
             return False
-        item_id, kind = self.item_id, self.current_kind
+        item_id, kind = owner if owner is not None else (self.item_id, self.current_kind)
         before = curation.state(item_id, kind)
         try:
             after = edit(curation, item_id, kind)
@@ -244,12 +249,12 @@ class CurationPanel(QWidget):
         self.add(ids, row)
 
     def _on_note(self) -> None:
-        curation = self.session.curation
-        if curation is None or self.item_id is None:
+        curation, owner = self.session.curation, self._note_owner
+        if curation is None or owner is None:
             return
         text = self.note.text().strip()
-        if text != curation.state(self.item_id, self.current_kind).note:
-            self._apply("Edit note", lambda c, i, k: c.set_note(i, k, text))
+        if text != curation.state(*owner).note:
+            self._apply("Edit note", lambda c, i, k: c.set_note(i, k, text), owner)
 
     def review_and_next(self) -> None:
         if self.item_id is None:

@@ -134,6 +134,24 @@ def test_notes_and_review_walk(window, qtbot):
     assert not panel.reviewed.isChecked() and panel.note.text() == ""
 
 
+def test_a_note_still_being_typed_is_kept_for_its_own_list_when_moving_on(window, qtbot):
+    panel = window.curation_panel
+    first = panel.item_id
+    window.activateWindow()
+    panel.note.setFocus()
+    qtbot.keyClicks(panel.note, "only for the first product")
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        qtbot.keyClick(panel.note, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # Reviewed, next
+    second = panel.item_id
+    assert second != first and panel.note.text() == ""
+    panel.view.setFocus()  # leaving the field must not give the text to the second list
+    with CatalogStore(window.session.ws.database) as store:
+        curation = Curation(store)
+        assert curation.state(first, "related").note == "only for the first product"
+        assert curation.state(first, "related").reviewed
+        assert curation.state(second, "related").note == ""
+
+
 def test_regeneration_keeps_edits_and_export_writes_them(window, qtbot, tmp_path):
     panel = window.curation_panel
     select(panel, 3)
