@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.session = CatalogSession(self)
         self.last_error = ""
         self._unreadable = 0
+        self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
         self.setAcceptDrops(True)
@@ -432,9 +433,27 @@ class MainWindow(QMainWindow):
         ws = self.session.ws
         if ws is None:
             return
+        kept = self._selected_item()
         self.catalog_model.reset(ws.catalog, items)
         self._unreadable = sum(1 for item in items if item.status == "error")
         self._update_count()
+        proxy = self._grid_index(kept) if kept is not None else QModelIndex()
+        if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
+            self._keeping_place = True
+            try:
+                self.catalog_view.setCurrentIndex(proxy)
+            finally:
+                self._keeping_place = False
+            self.catalog_view.scrollTo(proxy)
+
+    def _selected_item(self) -> int | None:
+        indexes = self.catalog_view.selectionModel().selectedIndexes()
+        return int(indexes[0].data(Roles.ItemIdRole)) if len(indexes) == 1 else None
+
+    def _grid_index(self, item_id: int) -> QModelIndex:
+        """The catalog grid's index of an item (invalid if the filter hides it)."""
+        row = self.catalog_model.row_of(item_id)
+        return self.catalog_filter.mapFromSource(self.catalog_model.index(row)) if row is not None else QModelIndex()
 
     def _update_count(self) -> None:
         total = self.catalog_model.rowCount()
@@ -500,23 +519,21 @@ class MainWindow(QMainWindow):
 
     # queries -----------------------------------------------------------------------------
     def _on_catalog_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
-        indexes = self.catalog_view.selectionModel().selectedIndexes()
-        if len(indexes) == 1:
-            item_id = int(indexes[0].data(Roles.ItemIdRole))
+        item_id = self._selected_item()
+        if item_id is not None:
             self.curation_panel.show_item(item_id)
-            self.session.query_item(item_id)
+            if not self._keeping_place:
+                self.session.query_item(item_id)
 
     def _on_result_activated(self, index: QModelIndex) -> None:
         item_id = index.data(Roles.ItemIdRole)
         if item_id is None:
             return
-        row = self.catalog_model.row_of(int(item_id))
-        if row is not None:
-            proxy = self.catalog_filter.mapFromSource(self.catalog_model.index(row))
-            if proxy.isValid():
-                self.catalog_view.setCurrentIndex(proxy)
-                self.catalog_view.scrollTo(proxy)
-                return
+        proxy = self._grid_index(int(item_id))
+        if proxy.isValid():
+            self.catalog_view.setCurrentIndex(proxy)
+            self.catalog_view.scrollTo(proxy)
+            return
         self.session.query_item(int(item_id))
 
     def _on_results(self, query: Query, rows: list) -> None:

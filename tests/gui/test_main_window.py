@@ -80,6 +80,20 @@ def test_selecting_an_item_shows_its_lookalikes(qtbot, window, catalog):
     assert window.history_list.count() == 1
 
 
+def test_re_indexing_keeps_the_selected_product_and_its_list(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    index = window.catalog_filter.index(10, 0)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(index)
+    chosen = index.data(Roles.ItemIdRole)
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        window.reindex_action.trigger()
+    qtbot.waitUntil(lambda: window.catalog_view.currentIndex().isValid(), timeout=WAIT)
+    assert window.catalog_view.currentIndex().data(Roles.ItemIdRole) == chosen
+    assert window.curation_panel.item_id == chosen
+    assert window.history_list.count() == 1  # keeping the place is not a new query
+
+
 def test_browsing_the_grid_leaves_python_intact(qtbot, window, catalog):
     """Every empty value a view reads from a model must not cost Python a reference to None.
 
