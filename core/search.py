@@ -180,8 +180,12 @@ class CatalogSearcher:
         hue = float(np.dot(self._colour(a), self._colour(b)))
         return (1.0 - colour_weight) * shape + colour_weight * hue
 
-    def _known(self, item_id: int) -> bool:
+    def __contains__(self, item_id: object) -> bool:
+        """Whether an item can be searched for (indexed and readable)."""
         return item_id in self._position_of or item_id in self._pending_row
+
+    def _known(self, item_id: int) -> bool:
+        return item_id in self
 
     def similar_to_item(self, item_id: int, k: int, colour_weight: float = 0.0) -> list[Match]:
         """The k other catalog items that look most like item `item_id`, best first."""

@@ -250,6 +250,10 @@ class CatalogSession(QObject):
             return
         item = self.store.item(item_id) if self.store is not None else None  # the GUI thread's own connection
         label = (item.name or item.path) if item else str(item_id)
+        if item_id not in searcher:
+            why = f"could not be read: {item.error}" if item is not None and item.status == "error" else "is not indexed yet: re-index (F5)"
+            self.error.emit(f"{item.path if item else label} {why}")
+            return
         weight = self.colour_weight
         self._run_query(Query(label, item_id=item_id), lambda: searcher.similar_to_item(item_id, self.k, weight))
         self._remember("item", str(item_id), label)

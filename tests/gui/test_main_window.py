@@ -152,6 +152,16 @@ def test_an_unreadable_dropped_file_shows_an_error_and_the_app_carries_on(qtbot,
     assert window.results_model.matches()[0].score >= 0.99
 
 
+def test_selecting_an_unreadable_photo_says_why_and_is_not_a_query(qtbot, window, catalog):
+    (catalog / "zz-broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    open_and_index(qtbot, window, catalog)
+    row = window.catalog_model.row_of(window.session.store.item_by_path("zz-broken.jpg").id)
+    window.catalog_view.setCurrentIndex(window.catalog_filter.mapFromSource(window.catalog_model.index(row)))
+    assert window.banner.isVisible()
+    assert window.banner.label.text().startswith("zz-broken.jpg could not be read: ")
+    assert window.history_list.count() == 0
+
+
 def test_dropping_a_folder_opens_it_as_a_catalog(qtbot, window, catalog):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(catalog))])
