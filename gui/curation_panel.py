@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,9 @@ class CurationPanel(QWidget):
 
         self.title = QLabel("Select a product to see its recommendation list.")
         self.title.setWordWrap(True)
+        # A long unbroken SKU or name is cut at the panel's edge (the full text is the tooltip)
+        # rather than widening the panel and squeezing the catalog grid.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.kind = QComboBox()
         for kind in LIST_KINDS:
             self.kind.addItem(KIND_LABELS[kind], kind)
@@ -152,6 +156,7 @@ class CurationPanel(QWidget):
         name = (source.name or Path(source.path).name) if source else str(self.item_id)
         sku = f" · {source.sku}" if source and source.sku else ""
         self.title.setText(f"<b>{name}</b>{sku}")
+        self.title.setToolTip(f"{name}{sku}")
         selected = self._selected_target()
         self.model.reset(ws.catalog, [(e, items[e.target_id]) for e in state.shown if e.target_id in items])
         if selected is not None:

@@ -193,3 +193,13 @@ def test_dragging_an_entry_within_the_list_reorders_and_pins_it(window):
     assert stored(window) == shown(panel)
     window.undo_action.trigger()
     assert shown(panel) == original
+
+
+def test_a_long_unbroken_sku_does_not_widen_the_window(window):
+    panel = window.curation_panel
+    window.tabs.setCurrentWidget(panel)
+    narrowest = window.minimumSizeHint().width()
+    window.session.store.set_metadata([(panel.item_id, {"sku": "SKU-" + "X" * 120, "name": "Backpack"})])
+    panel.refresh()
+    assert "X" * 120 in panel.title.toolTip()
+    assert window.minimumSizeHint().width() <= narrowest
