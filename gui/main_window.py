@@ -458,7 +458,8 @@ class MainWindow(QMainWindow):
     def _update_count(self) -> None:
         total = self.catalog_model.rowCount()
         shown = self.catalog_filter.rowCount()
-        text = f"{total:,} products" if shown == total else f"{shown:,} of {total:,} products"
+        noun = "product" if total == 1 else "products"
+        text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
         if self._unreadable:
             text += f" · {self._unreadable} unreadable"
         self.count_label.setText(text)

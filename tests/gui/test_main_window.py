@@ -295,3 +295,11 @@ def test_colour_slider_reruns_the_query_by_colour(qtbot, window, catalog):
     source_category = index.data(Roles.CategoryRole)
     shape_same = sum(window.catalog_model.item(window.catalog_model.row_of(m.item_id)).category == source_category for m in window.results_model.matches())
     assert shape_same < len(by_colour)  # by colour alone, other kinds of product come in
+
+
+def test_a_one_photo_catalog_counts_one_product(qtbot, window, tmp_path):
+    from tests.conftest import draw_product
+
+    draw_product(tmp_path / "single" / "only.png", "disc", (200, 30, 30))
+    open_and_index(qtbot, window, tmp_path / "single")
+    assert window.count_label.text() == "1 product"
