@@ -61,6 +61,10 @@ EXPORT_CHOICES = {
 STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending"}
 
 
+def _short(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _grid(delegate: ThumbnailDelegate) -> QListView:
     view = QListView()
     view.setViewMode(QListView.ViewMode.IconMode)
@@ -568,7 +572,13 @@ class MainWindow(QMainWindow):
 
     def _on_history(self, item: QListWidgetItem) -> None:
         entry = item.data(Qt.ItemDataRole.UserRole)
-        if entry is not None:
+        if entry is None:
+            return
+        proxy = self._grid_index(int(entry.ref)) if entry.kind == "item" else QModelIndex()
+        if proxy.isValid():  # select it, so the grid and the recommendation list follow the query
+            self.catalog_view.setCurrentIndex(proxy)
+            self.catalog_view.scrollTo(proxy)
+        else:
             self.session.rerun(entry)
 
     def choose_image(self) -> None:
@@ -730,8 +740,12 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         item_id = int(index.data(Roles.ItemIdRole))
         menu.addAction("Find Lookalikes", lambda: self.session.query_item(item_id))
-        if self.curation_panel.item_id is not None and item_id != self.curation_panel.item_id:
-            menu.addAction("Add to Recommendation List", lambda: self.curation_panel.add([item_id], self.curation_panel.model.rowCount()))
+        owner = self.curation_panel.item_id
+        if owner is not None and item_id != owner and self.session.store is not None:
+            listed = self.session.store.item(owner)
+            name = (listed.name or Path(listed.path).name) if listed else str(owner)
+            # named, because the list shown need not be that of the lookalikes' query
+            menu.addAction(f"Add to the List of {_short(name)}", lambda: self.curation_panel.add([item_id], self.curation_panel.model.rowCount()))
         menu.addSeparator()
         menu.addAction("Open Containing Folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
         menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText(str(path)))

@@ -303,3 +303,36 @@ def test_a_one_photo_catalog_counts_one_product(qtbot, window, tmp_path):
     draw_product(tmp_path / "single" / "only.png", "disc", (200, 30, 30))
     open_and_index(qtbot, window, tmp_path / "single")
     assert window.count_label.text() == "1 product"
+
+
+def test_a_recent_product_query_selects_that_product_so_its_list_follows(qtbot, window, catalog):
+    open_and_index(qtbot, window, catalog)
+    first, second = window.catalog_filter.index(0, 0), window.catalog_filter.index(5, 0)
+    for index in (first, second):
+        with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+            window.catalog_view.setCurrentIndex(index)
+    wanted = first.data(Roles.ItemIdRole)
+    entry = next(window.history_list.item(r) for r in range(window.history_list.count())
+                 if window.history_list.item(r).data(Qt.ItemDataRole.UserRole).ref == str(wanted))
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT) as blocker:
+        window.history_list.itemClicked.emit(entry)
+    assert blocker.args[0].item_id == wanted
+    assert window.catalog_view.currentIndex().data(Roles.ItemIdRole) == wanted
+    assert window.curation_panel.item_id == wanted
+
+
+def test_the_context_menu_names_the_list_a_lookalike_would_be_added_to(qtbot, window, catalog):
+    from PySide6.QtWidgets import QApplication
+
+    open_and_index(qtbot, window, catalog)
+    index = window.catalog_filter.index(2, 0)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(index)
+    listed = window.session.store.item(index.data(Roles.ItemIdRole))
+    pos = window.results_view.visualRect(window.results_model.index(0, 0)).center()
+    window.results_view.customContextMenuRequested.emit(pos)
+    menu = QApplication.activePopupWidget()
+    assert menu is not None
+    texts = [a.text() for a in menu.actions()]
+    menu.close()
+    assert f"Add to the List of {listed.name}" in texts
