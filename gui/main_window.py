@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap, QUndoStack
+from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -263,6 +263,23 @@ class MainWindow(QMainWindow):
         self.catalog_stack.addWidget(self.catalog_view)
         self.results_holder.addWidget(self.results_view)
         self.curation_panel.set_delegate(self.list_delegate)
+        # Keyboard: the filter, then the grid it filters, then the panel on the right.
+        chain = (self.filter_edit, self.catalog_view, self.tabs, self.k_spin, self.colour_slider, self.results_view, self.history_list)
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
+        self.filter_edit.returnPressed.connect(self._into_grid)
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter_edit, self._into_grid, context=Qt.ShortcutContext.WidgetShortcut)
+
+    def _into_grid(self) -> None:
+        """From the filter box (Down or Return): to the grid, on its first product if none is chosen."""
+        if not self.catalog_filter.rowCount():
+            return
+        self.catalog_view.setFocus()
+        selection = self.catalog_view.selectionModel()
+        if not selection.hasSelection():
+            current = self.catalog_view.currentIndex()
+            target = current if current.isValid() else self.catalog_filter.index(0, 0)
+            selection.setCurrentIndex(target, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def _scratch_thumbs(self) -> str:
         return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) + "/thumbs"

@@ -336,3 +336,20 @@ def test_the_context_menu_names_the_list_a_lookalike_would_be_added_to(qtbot, wi
     texts = [a.text() for a in menu.actions()]
     menu.close()
     assert f"Add to the List of {listed.name}" in texts
+
+
+def test_from_the_filter_the_keyboard_goes_to_the_grid_it_filters(qtbot, window, catalog):
+    from PySide6.QtWidgets import QApplication
+
+    open_and_index(qtbot, window, catalog)
+    window.activateWindow()
+    window.filter_edit.setFocus()
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.catalog_view
+    window.filter_edit.setFocus()
+    window.filter_edit.setText("boot")
+    qtbot.waitUntil(lambda: window.catalog_filter.rowCount() < 40, timeout=WAIT)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        qtbot.keyClick(window.filter_edit, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.catalog_view
+    assert "boot" in window.catalog_view.currentIndex().data(Roles.PathRole)
