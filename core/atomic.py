@@ -46,7 +46,9 @@ def _temp_beside(target: Path) -> Path:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        blocker = next((folder for folder in target.parents if folder.exists() and not folder.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else exc.strerror or str(exc)
+        raise OutputError(f"cannot write {target}: {reason}") from None
     return Path(name)
 
 

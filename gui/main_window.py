@@ -704,10 +704,10 @@ class MainWindow(QMainWindow):
 
     def _on_exported(self, outcome: tuple) -> None:
         out, summary = outcome
-        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}", 10000)
         if summary.skipped:
             more = f" (and {len(summary.skipped) - 1} more)" if len(summary.skipped) > 1 else ""
             self.show_error(f"Left out of {out.name}: {summary.skipped[0]}{more}")
+        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}", 10000)
 
     def step_product(self, step: int) -> None:
         """Walk the (filtered) catalog: the review flow's previous and next."""
@@ -724,6 +724,7 @@ class MainWindow(QMainWindow):
     # small things ------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         self.last_error = message
+        self.statusBar().clearMessage()  # an earlier success ("Wrote ...") must not stand beside it
         self.banner.show_message(message)
 
     def set_thumb_size(self, size: int) -> None:

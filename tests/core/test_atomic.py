@@ -120,7 +120,7 @@ def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path: Path) -> 
 def test_a_place_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match=f"cannot write {blocker / 'out.csv'}"):
+    with pytest.raises(OutputError, match=f"cannot write {blocker / 'out.csv'}: {blocker} is a file, not a folder"):
         atomic.write_text(blocker / "out.csv", "data")
     assert blocker.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 

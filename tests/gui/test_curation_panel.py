@@ -178,9 +178,11 @@ def test_regeneration_keeps_edits_and_export_writes_them(window, qtbot, tmp_path
     entries = json.loads(out_json.read_text())
     mine = next(e for e in entries if e["path"] == window.catalog_filter.index(0, 0).data(Roles.PathRole))
     assert [r["pinned"] for r in mine["recommendations"]][2] is True
+    assert window.statusBar().currentMessage().startswith("Wrote ")
     refused = window.session.ws.catalog / "products.csv"
     assert not window.export_lists(refused, "csv")
     assert "refusing to overwrite" in window.banner.label.text()
+    assert window.statusBar().currentMessage() == ""  # the last success is not left beside the error
 
 
 def test_dragging_an_entry_within_the_list_reorders_and_pins_it(window):
