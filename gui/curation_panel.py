@@ -169,7 +169,9 @@ class CurationPanel(QWidget):
             self._note_owner = owner
         self.reviewed.setChecked(state.reviewed)
         blocked = len(state.blocked)
-        if not state.entries:
+        if not state.entries and curation.has_lists(self.current_kind):
+            self.hint.setText("Nothing matched the rules for this product. Drag products here to add them.")
+        elif not state.entries:
             self.hint.setText("No list yet: use Lists › Make Lists…, or drag products here.")
         else:
             pinned = sum(e.pinned for e in state.shown)

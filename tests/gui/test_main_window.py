@@ -353,3 +353,19 @@ def test_from_the_filter_the_keyboard_goes_to_the_grid_it_filters(qtbot, window,
         qtbot.keyClick(window.filter_edit, Qt.Key.Key_Down)
     assert QApplication.focusWidget() is window.catalog_view
     assert "boot" in window.catalog_view.currentIndex().data(Roles.PathRole)
+
+
+def test_a_one_photo_catalog_has_an_empty_list_not_a_missing_one(qtbot, window, tmp_path):
+    from core.curation import Rules
+
+    from tests.conftest import draw_product
+
+    draw_product(tmp_path / "single" / "only.png", "disc", (200, 30, 30))
+    open_and_index(qtbot, window, tmp_path / "single")
+    panel = window.curation_panel
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(window.catalog_filter.index(0, 0))
+    assert panel.hint.text().startswith("No list yet")
+    with qtbot.waitSignal(window.session.generated, timeout=WAIT):
+        assert window.make_lists(Rules(k=5))
+    assert panel.hint.text().startswith("Nothing matched the rules")
