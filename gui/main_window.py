@@ -462,10 +462,13 @@ class MainWindow(QMainWindow):
         if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
             self._keeping_place = True
             try:
-                self.catalog_view.setCurrentIndex(proxy)
+                self._select_in_grid(proxy)
             finally:
                 self._keeping_place = False
-            self.catalog_view.scrollTo(proxy)
+
+    def _select_in_grid(self, proxy: QModelIndex) -> None:
+        self.catalog_view.setCurrentIndex(proxy)
+        self.catalog_view.scrollTo(proxy)
 
     def _selected_item(self) -> int | None:
         indexes = self.catalog_view.selectionModel().selectedIndexes()
@@ -553,8 +556,7 @@ class MainWindow(QMainWindow):
             return
         proxy = self._grid_index(int(item_id))
         if proxy.isValid():
-            self.catalog_view.setCurrentIndex(proxy)
-            self.catalog_view.scrollTo(proxy)
+            self._select_in_grid(proxy)
             return
         self.session.query_item(int(item_id))
 
@@ -591,10 +593,10 @@ class MainWindow(QMainWindow):
         entry = item.data(Qt.ItemDataRole.UserRole)
         if entry is None:
             return
-        proxy = self._grid_index(int(entry.ref)) if entry.kind == "item" else QModelIndex()
-        if proxy.isValid():  # select it, so the grid and the recommendation list follow the query
-            self.catalog_view.setCurrentIndex(proxy)
-            self.catalog_view.scrollTo(proxy)
+        item_id = int(entry.ref) if entry.kind == "item" else None
+        proxy = self._grid_index(item_id) if item_id is not None and item_id != self._selected_item() else QModelIndex()
+        if proxy.isValid():  # selecting it runs the query, and the recommendation list follows
+            self._select_in_grid(proxy)
         else:
             self.session.rerun(entry)
 
@@ -717,9 +719,7 @@ class MainWindow(QMainWindow):
         current = self.catalog_view.currentIndex()
         row = current.row() + step if current.isValid() else 0
         if 0 <= row < rows:
-            index = self.catalog_filter.index(row, 0)
-            self.catalog_view.setCurrentIndex(index)
-            self.catalog_view.scrollTo(index)
+            self._select_in_grid(self.catalog_filter.index(row, 0))
 
     # small things ------------------------------------------------------------------------
     def show_error(self, message: str) -> None:

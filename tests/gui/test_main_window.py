@@ -319,6 +319,9 @@ def test_a_recent_product_query_selects_that_product_so_its_list_follows(qtbot, 
     assert blocker.args[0].item_id == wanted
     assert window.catalog_view.currentIndex().data(Roles.ItemIdRole) == wanted
     assert window.curation_panel.item_id == wanted
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT) as blocker:  # the selected product's own entry
+        window.history_list.itemClicked.emit(window.history_list.item(0))
+    assert blocker.args[0].item_id == wanted
 
 
 def test_the_context_menu_names_the_list_a_lookalike_would_be_added_to(qtbot, window, catalog):
