@@ -35,6 +35,9 @@ class Workspace:
         root = Path(workspace).expanduser().resolve() if workspace else catalog / config.WORKSPACE_DIRNAME
         if root == catalog:
             raise CatalogError(f"the workspace cannot be the catalog folder itself: {catalog}")
+        if workspace and catalog in root.parents and _holds_photos(root):
+            # indexing skips the workspace, so these photos would silently drop out of the catalog
+            raise CatalogError(f"the workspace {root} holds photos of the catalog; choose an empty folder")
         if create:
             try:
                 root.mkdir(parents=True, exist_ok=True)
@@ -86,3 +89,10 @@ class Workspace:
     def encoder_in_use(self) -> Path:
         """The workspace's own encoder if it has one, else the embedded default."""
         return self.encoder if self.encoder.exists() else config.DEFAULT_ENCODER
+
+
+def _holds_photos(folder: Path) -> bool:
+    try:
+        return any(entry.suffix.lower() in config.IMAGE_SUFFIXES for entry in folder.iterdir())
+    except OSError:  # missing (made later) or unreadable: nothing of the catalog's in it
+        return False

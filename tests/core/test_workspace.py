@@ -55,6 +55,16 @@ def test_the_catalog_itself_is_refused_as_its_workspace(tmp_path: Path) -> None:
     assert sorted(p.name for p in catalog.iterdir()) == before
 
 
+def test_a_folder_of_the_catalogs_photos_is_refused_as_its_workspace(tmp_path: Path) -> None:
+    catalog = make_catalog(tmp_path)
+    photos = catalog / "shoes"
+    photos.mkdir()
+    (photos / "boot.png").write_bytes(b"photo")
+    with pytest.raises(CatalogError, match="holds photos of the catalog"):
+        Workspace.locate(catalog, workspace=photos)
+    assert Workspace.locate(catalog, workspace=catalog / "lookalike-work").root == (catalog / "lookalike-work").resolve()
+
+
 def test_missing_catalog_folder(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="not found"):
         Workspace.locate(tmp_path / "nope")
