@@ -30,11 +30,15 @@ class _Parser(argparse.ArgumentParser):
 _MOST = 100_000_000  # beyond any catalog, and within what Annoy and NumPy take as a count
 
 
-def _positive(text: str) -> int:
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     if value > _MOST:
@@ -43,10 +47,7 @@ def _positive(text: str) -> int:
 
 
 def _at_least_zero(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = _whole(text)
     if not 0 <= value <= _MOST:
         raise argparse.ArgumentTypeError(f"must be between 0 and {_MOST:,}, got {value}")
     return value

@@ -52,7 +52,7 @@ def install_model(ws: Workspace, model: Path) -> None:
         atomic.write_bytes(ws.encoder, Path(model).read_bytes())
 
 
-def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[set[int], list[int]]:
+def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[set[int], set[int]]:
     """Add and update the items table from the folder; returns (ids of unchanged items, ids of items whose files are gone).
 
     A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
@@ -83,23 +83,25 @@ def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list
         updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
         if not changed and status == "ok":
             unchanged.add(item_id)
-    removed = [row[0] for path, row in known.items() if path not in seen]
+    gone = {row[0] for path, row in known.items() if path not in seen}
     store.add_items(new_rows)
     store.update_files(updates)
     if scan.rejected:
         ids = {item.path: item.id for item in store.items()}
         store.mark_errors((ids[f.path], reason) for f, reason in scan.rejected)
-    return unchanged, removed
+    return unchanged, gone
 
 
-def _remove_gone(store: CatalogStore, model_id: str, gone: list[int]) -> None:
+def _remove_gone(store: CatalogStore, model_id: str, gone: set[int]) -> None:
     """Remove the items whose files are gone, unless nothing indexable would be left.
 
     A run that finds no readable photo at all (a folder emptied, a drive not mounted) fails
     before this, and the items, their embeddings and their curated lists stay for the next run.
     """
-    ids, _ = store.embeddings(model_id)
-    if not set(ids.tolist()) - set(gone):
+    embedded = store.query(
+        "SELECT item_id FROM embeddings JOIN items ON items.id = item_id WHERE model_id = ? AND items.status = 'ok'", (model_id,)
+    )
+    if not {item_id for item_id, in embedded} - gone:
         failed = store.items(status="error")
         example = f"; {len(failed)} unreadable, e.g. {failed[0].path}: {failed[0].error}" if failed else ""
         raise SearchIndexError(f"nothing to index: no readable images were embedded{example}; the last index and its lists are kept")
@@ -182,9 +184,8 @@ def index_catalog(
         if not scan.images and not scan.rejected:
             raise CatalogError(f"no images found in {ws.catalog}")
         unchanged, gone = _sync(store, ws.catalog, scan, known)
-        set_of_gone = set(gone)
         paths = dict(store.query("SELECT id, path FROM items"))
-        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in set_of_gone]
+        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in gone]
         unchanged -= {item_id for item_id, _ in todo}  # same file, embedded again (by another model): counted as encoded
         rate = Rate()
         done = 0

@@ -172,7 +172,7 @@ class CatalogSearcher:
 
     def similarity(self, a: int, b: int, colour_weight: float = 0.0) -> float | None:
         """The score `similar_to_item` gives b as a match for a (None if either is not indexed)."""
-        if not (self._known(a) and self._known(b)):
+        if not (a in self and b in self):
             return None
         shape = float(np.dot(self._vector(a), self._vector(b)))
         if colour_weight == 0.0 or self.colour_index is None:
@@ -184,12 +184,9 @@ class CatalogSearcher:
         """Whether an item can be searched for (indexed and readable)."""
         return item_id in self._position_of or item_id in self._pending_row
 
-    def _known(self, item_id: int) -> bool:
-        return item_id in self
-
     def similar_to_item(self, item_id: int, k: int, colour_weight: float = 0.0) -> list[Match]:
         """The k other catalog items that look most like item `item_id`, best first."""
-        if not self._known(item_id):
+        if item_id not in self:
             raise InputError(f"item {item_id} is not in the index")
         colour = self._colour(item_id) if self.colour_index is not None else None
         return self.similar_to_vector(self._vector(item_id), k, item_id, colour, colour_weight)
