@@ -345,7 +345,7 @@ class _Thumbnails:
         css_class = self._class(item)
         if css_class is None:
             return f'<div class="thumb none">{_e(PurePosixPath(item.path).name)}</div>'
-        return f'<div class="thumb {css_class}" role="img" aria-label="{_e(_title(item))}"></div>'
+        return f'<div class="thumb {css_class}" role="img" aria-label="{_e(item.title)}"></div>'
 
     def _class(self, item: Item) -> str | None:
         if item.path in self._classes:
@@ -362,10 +362,6 @@ class _Thumbnails:
                 self.rules.append(f".{css_class} {{ background-image: url(data:image/jpeg;base64,{encoded}); }}")
         self._classes[item.path] = css_class
         return css_class
-
-
-def _title(item: Item) -> str:
-    return item.name or PurePosixPath(item.path).name
 
 
 def _e(text: object) -> str:
@@ -392,7 +388,7 @@ def _list_html(lst: ExportList, thumbs: _Thumbnails) -> str:
             score = _score(entry.score)
             pin = ' <span class="pin" title="placed by a person">pinned</span>' if entry.pinned else ""
             parts.append(
-                f'<li class="rec">{thumbs.html(entry.item)}<div class="name">{_e(_title(entry.item))}</div>'
+                f'<li class="rec">{thumbs.html(entry.item)}<div class="name">{_e(entry.item.title)}</div>'
                 f'<div class="meta">{_e(entry.item.sku or "no SKU")}</div>'
                 f'<div class="meta">score {"–" if score is None else f"{score:.3f}"}{pin}</div></li>'
             )
@@ -408,7 +404,7 @@ def _write_html(lists: Sequence[ExportList], export: _Export) -> tuple[str, int,
         body = "".join(_list_html(lst, thumbs) for lst in product_lists)
         sections.append(
             f'<section class="product"><div class="source">{thumbs.html(source)}</div>'
-            f'<div><h2>{_e(_title(source))}</h2><div class="meta">{_facts(source)}</div>'
+            f'<div><h2>{_e(source.title)}</h2><div class="meta">{_facts(source)}</div>'
             f'<div class="lists">{body}</div></div></section>'
         )
     generated = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")

@@ -9,7 +9,7 @@ import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -79,6 +79,11 @@ class Item:
     category: str | None = None
     link: str | None = None
     attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """What the merchandiser calls it: the product's name, else its photo's file name."""
+        return self.name or PurePosixPath(self.path).name
 
 
 @dataclass(frozen=True)

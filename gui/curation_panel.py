@@ -153,7 +153,7 @@ class CurationPanel(QWidget):
         state = curation.state(self.item_id, self.current_kind)
         items = store.items_by_id([self.item_id] + [e.target_id for e in state.shown])
         source = items.get(self.item_id)
-        name = (source.name or Path(source.path).name) if source else str(self.item_id)
+        name = source.title if source else str(self.item_id)
         sku = f" · {source.sku}" if source and source.sku else ""
         self.title.setText(f"<b>{name}</b>{sku}")
         self.title.setToolTip(f"{name}{sku}")

@@ -761,7 +761,7 @@ class MainWindow(QMainWindow):
         owner = self.curation_panel.item_id
         if owner is not None and item_id != owner and self.session.store is not None:
             listed = self.session.store.item(owner)
-            name = (listed.name or Path(listed.path).name) if listed else str(owner)
+            name = listed.title if listed else str(owner)
             # named, because the list shown need not be that of the lookalikes' query
             menu.addAction(f"Add to the List of {_short(name)}", lambda: self.curation_panel.add([item_id], self.curation_panel.model.rowCount()))
         menu.addSeparator()

@@ -1,7 +1,7 @@
 """List models for the catalog grid and the results grid (plain core data in, Qt roles out)."""
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
@@ -48,10 +48,6 @@ class _DraggableItems:
         return Qt.DropAction.CopyAction
 
 
-def _title(item: Item) -> str:
-    return item.name or PurePosixPath(item.path).name
-
-
 class CatalogModel(_DraggableItems, QAbstractListModel):
     """Every catalog item, in path order."""
 
@@ -94,7 +90,7 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
 
 def _item_data(item: Item, catalog: Path, role: int) -> Any:
     if role == Qt.ItemDataRole.DisplayRole or role == Roles.NameRole:
-        return _title(item)
+        return item.title
     if role == Roles.ItemIdRole:
         return item.id
     if role == Roles.PathRole:
