@@ -17,6 +17,16 @@ from core.store import CatalogStore, Item
 from core.workspace import Workspace
 
 
+# Scores equal to this many decimals (what the JSON output shows) count as tied; ties go by item id,
+# so the order never depends on the index's internals or on a machine's last bits of rounding.
+SCORE_DECIMALS = 6
+
+
+def ranked(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """(item id, score) pairs best first; tied scores in item-id order."""
+    return sorted(scored, key=lambda pair: (-round(pair[1], SCORE_DECIMALS), pair[0]))
+
+
 @dataclass(frozen=True)
 class Match:
     """One lookalike: the catalog item and how alike it is (cosine similarity, 1 = identical)."""
@@ -126,7 +136,7 @@ class CatalogSearcher:
         scores = self._pending_vectors @ vector
         if exclude is not None and exclude in self._pending_row:
             scores[self._pending_row[exclude]] = -np.inf
-        top = np.argsort(-scores)[:k]
+        top = np.lexsort((self._pending_ids, -np.round(scores, SCORE_DECIMALS)))[:k]
         return [(int(self._pending_ids[r]), float(scores[r])) for r in top if np.isfinite(scores[r])]
 
     def similar_to_vector(
@@ -160,7 +170,7 @@ class CatalogSearcher:
                 (i, (1.0 - colour_weight) * float(np.dot(unit, self._vector(i))) + colour_weight * float(np.dot(colour, self._colour(i))))
                 for i in candidates
             ]
-        scored.sort(key=lambda pair: -pair[1])
+        scored = ranked(scored)
         found = self.store.items_by_id(i for i, _ in scored[:k])  # names and SKUs as they are now
         # (an item a re-index running meanwhile has just removed is left out)
         return [Match(i, found[i].path, score, found[i].sku, found[i].name, found[i].category) for i, score in scored[:k] if i in found]

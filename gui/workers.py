@@ -33,6 +33,7 @@ class Job(QObject):
         self._fn = fn
         self._token = CancelToken()
         self._thread: threading.Thread | None = None
+        self._ended = threading.Event()  # set before the outcome is announced
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"job-{self.name}", daemon=True)
@@ -43,7 +44,12 @@ class Job(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """True from start until the job's work is over: false already in slots of its outcome signals.
+
+        The thread itself may still be alive for a moment after that (it emits `done` last), so
+        this does not ask the thread: a job started from `finished` must not be refused as busy.
+        """
+        return self._thread is not None and not self._ended.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job's thread ends (for shutdown); True if it did."""
@@ -58,12 +64,16 @@ class Job(QObject):
         try:
             result = self._fn(self._report, self._token)
         except Cancelled:
+            self._ended.set()
             self.cancelled.emit()
         except LookalikeError as exc:
+            self._ended.set()
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must reach the user as a message, not kill the thread silently
             traceback.print_exc()
+            self._ended.set()
             self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
         else:
+            self._ended.set()
             self.finished.emit(result)
         self.done.emit()

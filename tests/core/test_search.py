@@ -82,3 +82,20 @@ def test_colour_weight_moves_from_shape_to_colour(indexed):
     assert {m.path.split("/")[1].split("-")[0] for m in by_colour} == {"disc", "bar", "slab", "wedge"}
     assert item.path not in {m.path for m in blended}
     assert blended[0].score >= blended[-1].score
+
+
+def test_tied_scores_come_in_item_id_order_whatever_the_index_or_the_weight(indexed):
+    """Scores equal to 6 decimals are ties; their order is the items' ids, for shape, blended and pending search."""
+    with CatalogSearcher(indexed) as searcher:
+        wedge = next(i for i in searcher.items() if i.path == "angular/wedge-1-6.png")
+        for weight in (0.0, 0.3):
+            matches = searcher.similar_to_item(wedge.id, 31, colour_weight=weight)
+            keys = [(-round(m.score, 6), m.item_id) for m in matches]
+            assert keys == sorted(keys)
+            again = searcher.similar_to_item(wedge.id, 31, colour_weight=weight)
+            assert [m.item_id for m in again] == [m.item_id for m in matches]
+        # The photo's own item scores 1.0 and its recolourings 0.9999998: the same to 6 decimals,
+        # so a machine's last bits of rounding do not decide which comes first.
+        tied = searcher.similar_to_image(indexed.catalog / "angular/wedge-3-6.png", 8)
+        assert all(round(m.score, 6) == 1.0 for m in tied)
+        assert [m.item_id for m in tied] == sorted(m.item_id for m in tied)
