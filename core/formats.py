@@ -32,6 +32,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from core import atomic
+from core.files import check_destination
+from core.scan import inside_catalog
 from core.curation import LIST_KINDS, ExportList
 from core.errors import InputError, LookalikeError
 from core.store import Item
@@ -41,6 +43,9 @@ FORMATS = ("csv", "json", "shopify", "woocommerce", "magento", "html")
 PLATFORM_FORMATS = ("shopify", "woocommerce", "magento")  # these carry every list kind, each in its column
 
 Row = dict[str, object]
+
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,9 @@ class CsvFormat:
 
 def _write_csv(layout: CsvFormat, lists: Sequence[ExportList], export: _Export) -> tuple[str, int, int]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=layout.columns(lists), lineterminator="\n", extrasaction="ignore")
+    # Rows end in "\r\n" (RFC 4180): the writer quotes a cell holding any character of the line end, and a lone
+    # "\r" left unquoted ends the row in spreadsheets and in Python's reader alike.
+    writer = csv.DictWriter(buffer, fieldnames=layout.columns(lists), lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     rows = 0
     products: set[str] = set()
@@ -107,20 +114,26 @@ def _pair_columns(lists: Sequence[ExportList]) -> tuple[str, ...]:
     return PAIR_COLUMNS + (("list",) if len({lst.kind for lst in lists}) > 1 else ())
 
 
+def _text_cell(text: str) -> str:
+    """`text` as a spreadsheet shows it instead of running it: a leading quote before a formula start (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _pair_rows(lists: Sequence[ExportList], export: _Export) -> Iterator[tuple[Item, Row]]:
+    # Only text cells are quoted: rank, pinned and score (which may be negative) stay numbers.
     for lst in lists:
         for rank, entry in enumerate(lst.entries, 1):
             score = _score(entry.score)
             yield lst.item, {
-                "source_sku": lst.item.sku or "",
-                "source_path": lst.item.path,
+                "source_sku": _text_cell(lst.item.sku or ""),
+                "source_path": _text_cell(lst.item.path),
                 "rank": rank,
-                "target_sku": entry.item.sku or "",
-                "target_path": entry.item.path,
+                "target_sku": _text_cell(entry.item.sku or ""),
+                "target_path": _text_cell(entry.item.path),
                 "score": "" if score is None else f"{score:.6f}",
                 "pinned": "true" if entry.pinned else "false",
-                "note": lst.note,
-                "list": lst.kind,
+                "note": _text_cell(lst.note),
+                "list": _text_cell(lst.kind),
             }
 
 
@@ -155,7 +168,8 @@ def _platform_columns(spec: PlatformFormat, lists: Sequence[ExportList]) -> tupl
 def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Export) -> dict[str, str]:
     """The shop identifier of every product the lists mention, by path; products without a usable one are reported.
 
-    Identifiers must match the shop's own, so a clash is not renamed: the first product by path keeps it.
+    Identifiers must match the shop's own, so a clash is not renamed (the first product by path keeps it) and one
+    a spreadsheet would run as a formula is not quoted: that product is left out.
     """
     items: dict[str, Item] = {}
     for lst in lists:
@@ -171,6 +185,9 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
             export.skip(f"{path}: no {spec.key_label}, {left_out}")
         elif spec.separator.strip() in key:
             export.skip(f"{path}: {spec.key_label} {key!r} contains {spec.separator.strip()!r}, {left_out}")
+        elif key.startswith(FORMULA_STARTS):
+            formula = f"starts with {key[0]!r}, which spreadsheets run as a formula"
+            export.skip(f"{path}: {spec.key_label} {key!r} {formula}; {left_out}")
         elif key.casefold() in owners:
             export.skip(f"{path}: {spec.key_label} {key!r} is also {owners[key.casefold()]}'s, {left_out}")
         else:
@@ -351,17 +368,27 @@ class _Thumbnails:
         if item.path in self._classes:
             return self._classes[item.path]
         css_class = None
-        if self.export.thumbs is not None:
-            try:
-                data = self.export.thumbs.get_or_make(self.export.catalog / item.path, item_key(item)).read_bytes()
-            except (LookalikeError, OSError) as exc:
-                self.export.skip(f"{item.path}: no thumbnail ({exc}), shown as a grey box in the html file")
-            else:
-                css_class = f"t{len(self.rules)}"
-                encoded = base64.b64encode(data).decode("ascii")
-                self.rules.append(f".{css_class} {{ background-image: url(data:image/jpeg;base64,{encoded}); }}")
+        data = self._thumbnail(item)
+        if data is not None:
+            css_class = f"t{len(self.rules)}"
+            encoded = base64.b64encode(data).decode("ascii")
+            self.rules.append(f".{css_class} {{ background-image: url(data:image/jpeg;base64,{encoded}); }}")
         self._classes[item.path] = css_class
         return css_class
+
+    def _thumbnail(self, item: Item) -> bytes | None:
+        """The item's thumbnail (JPEG bytes), or None, reported, when it has none; never a file outside the catalog."""
+        if self.export.thumbs is None:
+            return None
+        photo = inside_catalog(self.export.catalog, item.path)
+        if photo is None:
+            self.export.skip(f"{item.path}: leads outside the catalog, not read; shown as a grey box in the html file")
+            return None
+        try:
+            return self.export.thumbs.get_or_make(photo, item_key(item)).read_bytes()
+        except (LookalikeError, OSError) as exc:
+            self.export.skip(f"{item.path}: no thumbnail ({exc}), shown as a grey box in the html file")
+            return None
 
 
 def _e(text: object) -> str:
@@ -453,23 +480,6 @@ _WRITERS: dict[str, _Writer] = {
     "magento": partial(_write_csv, _platform_csv(MAGENTO)),
     "html": _write_html,
 }
-
-
-def check_destination(out: Path, catalog: Path, workspace: Path | None = None) -> None:
-    """Refuse to overwrite a folder, a device, or any file of the catalog or of its workspace.
-
-    Symbolic links are followed: what counts is the file that would be replaced.
-    """
-    out = Path(out).expanduser().resolve()
-    if out.is_dir():
-        raise InputError(f"output is a folder: {out}")
-    if not out.exists():
-        return
-    if not out.is_file():
-        raise InputError(f"output is not a regular file: {out}")
-    for folder, what in ((catalog, "the catalog"), (workspace, "Lookalike's workspace")):
-        if folder is not None and Path(folder).resolve() in out.parents:
-            raise InputError(f"refusing to overwrite a file inside {what}: {out}")
 
 
 def write_export(

@@ -125,14 +125,123 @@ def test_rejects_a_file_as_destination(tmp_path):
         write_demo_catalog(target, count=1)
 
 
-def test_keeps_other_files_and_replaces_its_own(tmp_path):
-    (tmp_path / "notes.txt").write_text("mine")
-    (tmp_path / "products.csv").write_text("old")
+def tree(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under `folder`: a file's bytes, a link's target, or "folder"."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            entries[path.relative_to(folder).as_posix()] = f"link to {path.readlink()}"
+        else:
+            entries[path.relative_to(folder).as_posix()] = path.read_bytes() if path.is_file() else "folder"
+    return entries
+
+
+def user_photo(dest: Path) -> None:
+    (dest / "photos").mkdir(parents=True)
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(dest / "photos" / "IMG_001.jpg")
+
+
+def user_products_csv(dest: Path) -> None:
+    dest.mkdir()
+    (dest / "products.csv").write_text("path,sku\nIMG_001.jpg,A1\n")
+
+
+def user_csv_in_demo_columns(dest: Path) -> None:
+    write_demo_catalog(dest, count=2)
+    (dest / "products.csv").write_text("path,sku,name,category\nsneakers/my-sneaker.jpg,MY-1,Mine,sneakers\n")
+
+
+def note_beside_a_demo(dest: Path) -> None:
+    write_demo_catalog(dest, count=2)
+    (dest / "notes.txt").write_text("mine")
+
+
+def hidden_file_beside_a_demo(dest: Path) -> None:
+    write_demo_catalog(dest, count=2)
+    (dest / "t-shirts" / ".mine").write_text("mine")
+
+
+def demo_named_photo_in_another_folder(dest: Path) -> None:
+    write_demo_catalog(dest / "old", count=5)
+    (dest / "old" / "products.csv").unlink()
+
+
+def link_at_a_demo_path(dest: Path) -> None:
+    products = write_demo_catalog(dest, count=2)
+    (dest / products[0].path).unlink()
+    (dest / products[0].path).symlink_to(dest.parent / "precious.jpg")
+
+
+@pytest.mark.parametrize(
+    "make, example",
+    [
+        (user_photo, "photos/IMG_001.jpg"),
+        (user_products_csv, "products.csv"),
+        (user_csv_in_demo_columns, "products.csv"),
+        (note_beside_a_demo, "notes.txt"),
+        (hidden_file_beside_a_demo, "t-shirts/.mine"),
+        (demo_named_photo_in_another_folder, "old/boots/boot-0005.jpg"),
+        (link_at_a_demo_path, "t-shirts/t-shirt-0001.jpg"),
+    ],
+)
+def test_refuses_a_folder_holding_what_is_not_a_demo_and_leaves_it_as_it_was(tmp_path, make, example):
+    (tmp_path / "precious.jpg").write_bytes(b"a photo someone took")
+    dest = tmp_path / "demo-catalog"
+    make(dest)
+    before = tree(tmp_path)
+    reports: list[Progress] = []
+    with pytest.raises(InputError) as refused:
+        write_demo_catalog(dest, count=3, progress=reports.append)
+    assert str(refused.value) == (
+        f"{dest} holds files that are not a Lookalike demo (e.g. {example}); choose an empty or new folder"
+    )
+    assert tree(tmp_path) == before and reports == []
+
+
+def test_rewrites_an_earlier_demo_removing_what_it_no_longer_lists_and_keeping_the_workspace(tmp_path):
+    dest = tmp_path / "demo"
+    write_demo_catalog(dest, count=COUNT, seed=3)
+    workspace = dest / ".lookalike"
+    workspace.mkdir()
+    (workspace / "catalog.sqlite").write_bytes(b"SQLite format 3\x00")
+    (dest / "sneakers" / ".sneaker-0004.jpg.k2j4h6_x.tmp").write_bytes(b"left by a killed run")
+    (dest / ".products.csv.abcd1234.tmp").write_text("left by a killed run")
+    (dest / "empty").mkdir()
+
+    products = write_demo_catalog(dest, count=2, seed=4)
+
+    fresh = tmp_path / "fresh"
+    assert products == write_demo_catalog(fresh, count=2, seed=4)
+    assert sorted(tree(dest)) == sorted(
+        ["products.csv", "empty", ".lookalike", ".lookalike/catalog.sqlite"]
+        + [p.category for p in products] + [p.path for p in products]
+    )
+    assert {path: data for path, data in tree(dest).items() if not path.startswith((".", "empty"))} == tree(fresh)
+    assert (workspace / "catalog.sqlite").read_bytes() == b"SQLite format 3\x00"
+
+
+def test_an_earlier_demo_can_grow_and_a_cancelled_one_be_finished(tmp_path):
+    token = CancelToken()
+
+    def cancel_after_two(report: Progress) -> None:
+        if report.done == 2:
+            token.cancel()
+
+    write_demo_catalog(tmp_path, count=2, seed=1)
+    with pytest.raises(Cancelled):
+        write_demo_catalog(tmp_path, count=COUNT, seed=2, progress=cancel_after_two, cancel=token)
+    assert len(read_csv(tmp_path / "products.csv")[1]) == 2  # the first run's list, until the new one is written
+    (tmp_path / "products.csv").unlink()
+    products = write_demo_catalog(tmp_path, count=COUNT, seed=2)  # over the images of a run that wrote no csv
+    assert len(read_csv(tmp_path / "products.csv")[1]) == COUNT
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.jpg")) == sorted(
+        p.path for p in products
+    )
+
+
+def test_writes_into_an_empty_folder(tmp_path):
     products = write_demo_catalog(tmp_path, count=2)
-    (tmp_path / products[0].path).write_bytes(b"stale")
-    write_demo_catalog(tmp_path, count=2)
-    assert (tmp_path / "notes.txt").read_text() == "mine"
-    assert len(read_csv(tmp_path / "products.csv")[1]) == 2
+    assert [row["path"] for row in read_csv(tmp_path / "products.csv")[1]] == [p.path for p in products]
     with Image.open(tmp_path / products[0].path) as image:
         image.verify()
 
@@ -148,3 +257,12 @@ def test_cancel_stops_between_images_without_writing_the_csv(tmp_path):
         write_demo_catalog(tmp_path, count=50, progress=cancel_after_two, cancel=token)
     assert len(list(tmp_path.rglob("*.jpg"))) == 2
     assert not (tmp_path / "products.csv").exists()
+
+
+def test_a_file_managers_litter_does_not_block_rewriting_a_demo(tmp_path):
+    folder = tmp_path / "demo"
+    write_demo_catalog(folder, count=4)
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (folder / "t-shirts" / "Thumbs.db").write_bytes(b"thumbs")
+    assert len(write_demo_catalog(folder, count=3)) == 3
+    assert (folder / ".DS_Store").read_bytes() == b"\x00\x00\x00\x01Bud1"

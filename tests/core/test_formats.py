@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import re
@@ -207,6 +208,34 @@ def test_csv_of_one_kind_has_exactly_the_documented_columns(tmp_path: Path) -> N
     assert out.read_text(encoding="utf-8").splitlines()[0] == ",".join(PAIR_COLUMNS)
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_quotes_text_a_spreadsheet_would_run_as_a_formula_and_keeps_numbers(start: str, tmp_path: Path) -> None:
+    evil = item(6, f"{start}x/evil.jpg", f'{start}HYPERLINK("http://x.test","go")', "Evil")
+    lists = [
+        ExportList(evil, "related", [ExportEntry(SHIRT, -0.125, True)], note=f"{start}cmd|' /C calc'!A0"),
+        ExportList(SHIRT, "related", [ExportEntry(evil, -0.5, False)]),
+    ]
+    out = tmp_path / "lists.csv"
+    summary = write_export(lists, out, "csv", tmp_path / "catalog")
+    _, rows = read_csv(out)
+
+    assert len(rows) == 2  # a "\r" in a cell does not end its row
+    assert rows[0] == {
+        "source_sku": f"'{start}HYPERLINK(\"http://x.test\",\"go\")",
+        "source_path": f"'{start}x/evil.jpg",
+        "rank": "1",
+        "target_sku": "S-A",
+        "target_path": "shirts/a.jpg",
+        "score": "-0.125000",
+        "pinned": "true",
+        "note": f"'{start}cmd|' /C calc'!A0",
+    }
+    assert (rows[1]["target_sku"], rows[1]["target_path"], rows[1]["score"]) == (
+        f"'{start}HYPERLINK(\"http://x.test\",\"go\")", f"'{start}x/evil.jpg", "-0.500000"
+    )
+    assert summary.skipped == []
+
+
 def test_json_shape(tmp_path: Path) -> None:
     out = tmp_path / "lists.json"
     summary = write_export(sample(), out, "json", tmp_path / "catalog")
@@ -338,6 +367,30 @@ def test_identifiers_containing_the_separator_are_left_out(tmp_path: Path) -> No
     assert summary.skipped == ["odd.jpg: SKU 'A,B' contains ',', left out of the magento file"]
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])  # keys are stripped, so a tab or CR cannot lead one
+@pytest.mark.parametrize("fmt", PLATFORM_COLUMNS)
+def test_identifiers_a_spreadsheet_would_run_as_a_formula_are_left_out(fmt: str, start: str, tmp_path: Path) -> None:
+    key = f'{start}HYPERLINK("http://x.test")'
+    evil = item(6, "shirts/x.jpg", key, "Evil", handle=key)
+    lists = [
+        ExportList(SHIRT, "related", [ExportEntry(evil, 0.9, False), ExportEntry(BLOUSE, 0.8, False)]),
+        ExportList(evil, "related", [ExportEntry(SHIRT, 0.7, False)]),
+    ]
+    out = tmp_path / f"{fmt}.csv"
+    summary = write_export(lists, out, fmt, tmp_path / "catalog")
+    columns, rows = read_csv(out)
+
+    label = "handle" if fmt == "shopify" else "SKU"
+    assert [r[columns[0]] for r in rows] == ["blue-shirt" if fmt == "shopify" else "S-A"]  # no row of its own
+    assert rows[0][columns[1]] == ("red-blouse" if fmt == "shopify" else "S-B")  # nor is it recommended
+    assert key not in out.read_text(encoding="utf-8")
+    assert summary.skipped == [
+        f"shirts/x.jpg: {label} {key!r} starts with {start!r}, which spreadsheets run as a formula; "
+        f"left out of the {fmt} file"
+    ]
+    assert (summary.rows, summary.products) == (1, 1)
+
+
 # ---- html review sheet ----------------------------------------------------------------------
 
 
@@ -398,6 +451,42 @@ def test_html_reports_a_photo_it_cannot_thumbnail(tmp_path: Path) -> None:
 
     assert sheet.products[0]["thumbs"][1] == ["thumb", "none"]
     assert len(summary.skipped) == 1 and summary.skipped[0].startswith("shirts/b.jpg: no thumbnail (")
+
+
+@pytest.mark.parametrize("route", ["../secret.jpg", "shirts/../../secret.jpg", "..\\secret.jpg", "{secret}"])
+def test_html_never_reads_a_photo_outside_the_catalog(route: str, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    photo(catalog / "shirts/a.jpg", (200, 30, 30))
+    secret = tmp_path / "secret.jpg"
+    photo(secret, (12, 34, 56))
+    (catalog / "..\\secret.jpg").write_bytes(secret.read_bytes())  # a file name on posix, but refused all the same
+    escaping = item(7, route.format(secret=secret), "S-X", "Secret")
+    lists = [ExportList(SHIRT, "related", [ExportEntry(escaping, 0.5, False)])]
+    out = tmp_path / "sheet.html"
+    thumbs = ThumbnailCache(tmp_path / "thumbs", APP_THUMB_SIZE)
+    summary = write_export(lists, out, "html", catalog, thumbs)
+    text = out.read_text(encoding="utf-8")
+
+    assert Sheet(text).products[0]["thumbs"][1] == ["thumb", "none"]
+    assert text.count("data:image/jpeg;base64,") == 1  # the shirt's own photo only
+    assert base64.b64encode(secret.read_bytes()).decode("ascii") not in text
+    assert len(list((tmp_path / "thumbs").rglob("*.jpg"))) == 1
+    assert summary.skipped == [
+        f"{escaping.path}: leads outside the catalog, not read; shown as a grey box in the html file"
+    ]
+
+
+def test_html_shows_photos_in_a_folder_the_catalog_links_in(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    photo(catalog / "shirts/a.jpg", (200, 30, 30))
+    photo(tmp_path / "shared/b.jpg", (30, 200, 30))
+    (catalog / "linked").symlink_to(tmp_path / "shared", target_is_directory=True)
+    linked = item(8, "linked/b.jpg", "S-L", "Linked")
+    out = tmp_path / "sheet.html"
+    summary = write_export([ExportList(SHIRT, "related", [ExportEntry(linked, 0.5, False)])], out, "html", catalog,
+                           ThumbnailCache(tmp_path / "thumbs"))
+
+    assert out.read_text(encoding="utf-8").count("data:image/jpeg;base64,") == 2 and summary.skipped == []
 
 
 # ---- check_destination ----------------------------------------------------------------------

@@ -182,3 +182,20 @@ def test_a_catalog_whose_photos_all_turned_unreadable_is_an_error_not_an_empty_a
     assert_one_line_error(lookalike("query", catalog, probe, check=False), "can be searched")
     assert_one_line_error(lookalike("recommend", catalog, "--out", tmp_path / "r.csv", check=False), "can be searched")
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_demo_refuses_a_folder_holding_someone_elses_files(tmp_path):
+    folder = tmp_path / "demo-catalog"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "photos" / "IMG_001.jpg").write_bytes(b"a holiday photo")
+    (folder / "products.csv").write_text("path,sku\nphotos/IMG_001.jpg,A1\n")
+    result = lookalike("demo", folder, "--count", 3, check=False)
+    assert result.returncode == 1
+    assert_one_line_error(result, f"{folder} holds files that are not a Lookalike demo (e.g. photos/IMG_001.jpg)")
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "photos", "photos/IMG_001.jpg", "products.csv"
+    ]
+    assert (folder / "photos" / "IMG_001.jpg").read_bytes() == b"a holiday photo"
+    assert (folder / "products.csv").read_text() == "path,sku\nphotos/IMG_001.jpg,A1\n"
+    lookalike("demo", tmp_path / "new", "--count", 3)
+    assert "wrote 2 product images" in lookalike("demo", tmp_path / "new", "--count", 2).stdout  # over its own demo
