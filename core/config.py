@@ -20,9 +20,27 @@ DEFAULT_ENCODER = RESOURCES / "default_encoder.onnx"
 # Image files are recognised by content; these suffixes mark files that were meant to be
 # images, so a file with one of them that is not an image is reported instead of ignored.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+# Photo formats Lookalike cannot read: a file named so is reported with the reason, not ignored.
+_SAVE_AS = "save it as JPEG or PNG to include it"
+UNSUPPORTED_SUFFIXES = {
+    ".heic": f"HEIC photos cannot be read; {_SAVE_AS}",
+    ".heif": f"HEIF photos cannot be read; {_SAVE_AS}",
+    ".psd": f"Photoshop files cannot be read; {_SAVE_AS}",
+    ".svg": f"SVG drawings cannot be read; {_SAVE_AS}",
+    ".dng": f"camera raw files cannot be read; {_SAVE_AS}",
+    ".cr2": f"camera raw files cannot be read; {_SAVE_AS}",
+    ".nef": f"camera raw files cannot be read; {_SAVE_AS}",
+    ".arw": f"camera raw files cannot be read; {_SAVE_AS}",
+}
 
 # Refuse images above this many pixels (decompression bombs); a 100 MP camera photo still passes.
 MAX_IMAGE_PIXELS = 150_000_000
+# Refuse images whose decoding would hold more than this many bytes at once (the decoded frame,
+# the decoder's own copies of it, and any full-size converted copy). 400 MiB admits a 100 MP RGB
+# PNG or TIFF and a 24 MP WebP, refuses a 12000x12000 RGB PNG (549 MiB), and keeps indexing's two
+# decode threads under 1 GiB of decoding; JPEGs decoded for a square or a thumbnail are drafted
+# down first, so any JPEG under the pixel limit passes.
+MAX_DECODE_BYTES = 400 * 2**20
 
 
 @dataclass(frozen=True)

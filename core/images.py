@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import BinaryIO, Sequence
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
-from core.config import MAX_IMAGE_PIXELS
+from core.config import MAX_DECODE_BYTES, MAX_IMAGE_PIXELS
 from core.errors import ImageError
 
 # The limit is enforced here (MAX_IMAGE_PIXELS) for every format; Pillow's own warning for
@@ -28,6 +28,11 @@ WHITE = (255, 255, 255)
 # is part of the product; the trimmed product keeps this share of its size as margin.
 TRIM_THRESHOLD = 24
 TRIM_MARGIN = 0.06
+
+# Large photos are shrunk by a whole factor right after decoding, before any conversion or
+# trimming copies them, keeping the shorter side at least this many times the caller's min_side
+# (room to trim a background away from a small product and still have pixels to spare).
+REDUCE_HEADROOM = 4
 
 _SNIFF_BYTES = 32
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
@@ -44,6 +49,22 @@ _BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_GREY_MODES = frozenset({"I", "F", "I;16", "I;16L", "I;16B", "I;16N"})
 _TRUNCATION_MARKS = ("truncated", "broken data stream", "unexpected end")
+# Bytes per pixel of Pillow's in-memory image by mode; every other mode takes 4.
+_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+# Decoders holding more than the frame: libwebp's animation decoder keeps two canvases and hands
+# Pillow a third copy as bytes (measured: 4 frames at peak).
+_DECODER_COPIES = {"webp": 4}
+# Conversions run over bands of about this many pixels, so none copies a whole large frame.
+_BAND_PIXELS = 1 << 18
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _MAX_REASON_CHARS = 120
 
 
@@ -91,12 +112,18 @@ def os_error_reason(exc: OSError) -> str:
 
 
 def open_rgb(
-    path: Path, min_side: int | None = None, *, max_pixels: int = MAX_IMAGE_PIXELS
+    path: Path,
+    min_side: int | None = None,
+    *,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    max_bytes: int = MAX_DECODE_BYTES,
 ) -> Image.Image:
     """Decode any supported image to RGB: EXIF orientation applied, transparency composited on white.
 
-    With min_side, JPEGs are decoded with draft mode (reduced-size DCT) to no less than
-    min_side on the shorter side. Images over max_pixels are refused before decoding.
+    With min_side, JPEGs are decoded with draft mode (reduced-size DCT) to no less than min_side
+    on the shorter side, and any image still over REDUCE_HEADROOM times that is shrunk by a whole
+    factor as it is converted. Images over max_pixels, or whose decoding would hold more than
+    max_bytes, are refused before decoding.
     """
     try:
         with open(path, "rb") as fh:
@@ -107,7 +134,7 @@ def open_rgb(
             if fmt is None:
                 raise ImageError("not an image")
             fh.seek(0)
-            return _decode(fh, fmt, min_side, max_pixels)
+            return _decode(fh, fmt, min_side, max_pixels, max_bytes)
     except ImageError:
         raise
     # Besides OSError, Pillow's decoders raise many exception types for malformed files
@@ -124,7 +151,7 @@ def load_square(path: Path, size: int) -> np.ndarray:
 def fit_square(image: Image.Image, size: int) -> np.ndarray:
     """`load_square` for an already-open image (e.g. from the clipboard)."""
     try:
-        rgb = _to_rgb(_upright(image))
+        rgb = _turned(_rgb(image, _reduce_factor(image.size, 2 * size)), _orientation(image))
     except Exception as exc:
         raise ImageError(_decode_reason(exc)) from exc
     return _fit_rgb(rgb, size)
@@ -157,34 +184,110 @@ def _load_or_reason(path: Path, size: int) -> tuple[np.ndarray | None, str | Non
         return None, str(exc)
 
 
-def _decode(fh: BinaryIO, fmt: str, min_side: int | None, max_pixels: int) -> Image.Image:
+def _decode(fh: BinaryIO, fmt: str, min_side: int | None, max_pixels: int, max_bytes: int) -> Image.Image:
     image = Image.open(fh, formats=[_PIL_FORMATS[fmt]])
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(f"image too large: {width}x{height} pixels")
     if min_side and fmt == "jpeg":
         image.draft("RGB", (min_side, min_side))
+    factor = _reduce_factor(image.size, min_side)
+    needed = _decode_bytes(image, fmt, factor)
+    if needed > max_bytes:
+        raise ImageError(
+            f"image too large to decode: {width}x{height} {image.format} needs {_mib(needed)} MB"
+            f" (limit {_mib(max_bytes)} MB)"
+        )
     image.load()
-    return _to_rgb(_upright(image))
+    orientation = _orientation(image)
+    rgb = _rgb(image, factor)
+    if rgb is not image:
+        image.close()  # frees the decoded frame before the turn copies the result
+    return _turned(rgb, orientation)
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """The image turned as its EXIF (or XMP) orientation says; the image itself when upright."""
-    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-    if orientation in (2, 3, 4, 5, 6, 7, 8):
-        return ImageOps.exif_transpose(image)
-    return image
+def _reduce_factor(size: tuple[int, int], min_side: int | None) -> int:
+    """The whole factor an image of `size` can shrink by and keep REDUCE_HEADROOM x min_side; 1 without min_side."""
+    if not min_side:
+        return 1
+    return max(1, min(size) // (REDUCE_HEADROOM * min_side))
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode in _WIDE_GREY_MODES:
-        image = _to_8bit_grey(image)
-    transparent = (
+def _decode_bytes(image: Image.Image, fmt: str, factor: int) -> int:
+    """Bytes held at once to decode `image` (opened, not loaded): the frame, the decoder's copies of it,
+    and the RGB copy when it is made at full size (a shrunk one has at most a quarter of the pixels).
+    """
+    width, height = image.size
+    frame = width * height * _PIXEL_BYTES.get(image.mode, 4) * _DECODER_COPIES.get(fmt, 1)
+    if factor == 1 and not _is_plain_rgb(image):
+        return frame + width * height * 4
+    return frame
+
+
+def _mib(count: int) -> int:
+    return round(count / 2**20)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The image's EXIF (or XMP) orientation, 1 when upright."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1)
+
+
+def _turned(image: Image.Image, orientation: int) -> Image.Image:
+    """The image turned as an EXIF orientation says; the image itself when upright."""
+    method = _TURNS.get(orientation)
+    return image if method is None else image.transpose(method)
+
+
+def _is_transparent(image: Image.Image) -> bool:
+    return (
         image.mode in _ALPHA_MODES
         or "transparency" in image.info
         or (image.mode == "P" and image.palette is not None and image.palette.mode == "RGBA")
     )
-    if not transparent:
+
+
+def _is_plain_rgb(image: Image.Image) -> bool:
+    return image.mode == "RGB" and not _is_transparent(image)
+
+
+def _rgb(image: Image.Image, factor: int) -> Image.Image:
+    """The image as RGB on white, shrunk by a whole `factor`; the image itself when already plain RGB at 1.
+
+    Any other mode is converted and reduced a band of rows at a time, so the only full-size image
+    is the input: compositing, grey scaling and Pillow's own RGBA reduce would each copy a whole
+    frame, some in wider types.
+    """
+    if _is_plain_rgb(image):
+        return image if factor == 1 else image.reduce(factor)
+    width, height = image.size
+    high = _grey_high(image) if image.mode in ("I", "F") else None
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)), WHITE)
+    rows = max(1, _BAND_PIXELS // (width * factor)) * factor  # a whole number of reduce boxes
+    for top in range(0, height, rows):
+        band = _to_rgb(image.crop((0, top, width, min(height, top + rows))), high)
+        out.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    return out
+
+
+def _grey_high(image: Image.Image) -> float:
+    """The largest value of an 'I' or 'F' image (NaN taken as 0, infinity as 255), read a band at a time."""
+    width, height = image.size
+    rows = max(1, _BAND_PIXELS // width)
+    high = 0.0
+    for top in range(0, height, rows):
+        values = np.asarray(image.crop((0, top, width, min(height, top + rows))))
+        if image.mode == "F":
+            values = np.nan_to_num(values, nan=0.0, posinf=255.0, neginf=0.0)
+        high = max(high, float(values.max(initial=0)))
+    return high
+
+
+def _to_rgb(image: Image.Image, high: float | None = None) -> Image.Image:
+    """`image` as RGB on white; `high` is the largest value of the whole image when this is a band of an 'I' or 'F' one."""
+    if image.mode in _WIDE_GREY_MODES:
+        image = _to_8bit_grey(image, high)
+    if not _is_transparent(image):
         return image if image.mode == "RGB" else image.convert("RGB")
     if image.mode == "La":
         image = image.convert("LA")
@@ -194,19 +297,19 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return flat
 
 
-def _to_8bit_grey(image: Image.Image) -> Image.Image:
-    """16-bit, 32-bit integer and float greyscale scaled to 0..255 ('L')."""
+def _to_8bit_grey(image: Image.Image, high: float | None = None) -> Image.Image:
+    """16-bit, 32-bit integer and float greyscale scaled to 0..255 ('L'); `high` as in `_to_rgb`."""
     values = np.asarray(image)
     if image.mode.startswith("I;16"):
         scaled = values.astype(np.float32) / 257.0
     elif image.mode == "I":
         # 16-bit files often open as 'I'; values beyond 8 bits are taken as a 16-bit range.
-        high = int(values.max(initial=0))
+        high = int(values.max(initial=0)) if high is None else high
         scaled = values.astype(np.float32) / (257.0 if high > 255 else 1.0)
     else:
         # Float images are either 0..1 or 0..255 by convention.
         finite = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
-        high = float(finite.max(initial=0.0))
+        high = float(finite.max(initial=0.0)) if high is None else high
         scaled = finite * (255.0 if high <= 1.0 else 1.0)
     grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
     return Image.fromarray(grey)

@@ -3,6 +3,9 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import struct
+import subprocess
+import sys
+import textwrap
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -11,12 +14,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.config import MAX_IMAGE_PIXELS
+from core.config import MAX_DECODE_BYTES, MAX_IMAGE_PIXELS
 from core.errors import ImageError
-from core.images import fit_square, load_batch, load_square, open_rgb, sniff_format
+from core.images import REDUCE_HEADROOM, fit_square, load_batch, load_square, open_rgb, sniff_format
 
 RED = (255, 0, 0)
 WHITE = (255, 255, 255)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def half_transparent_rgba(width: int = 8, height: int = 4) -> np.ndarray:
@@ -36,6 +40,27 @@ def png_header_only(width: int, height: int) -> bytes:
     pixels = zlib.compress(bytes(1000))
     chunks = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+# PNG colour type, bit depth, background and product pixel of the modes `write_big_png` writes.
+_BIG_PNG_MODES = {
+    "RGB": (2, 8, b"\xff" * 3, bytes(RED)),
+    "RGBA": (6, 8, bytes(4), bytes(RED) + b"\xff"),  # transparent around an opaque product
+    "I;16": (0, 16, b"\xff\xff", b"\x4c\x4c"),  # the product 0x4c4c: grey 76, as red comes out in grey
+}
+
+
+def write_big_png(path: Path, width: int, height: int, box: tuple[int, int, int, int], mode: str = "RGB") -> None:
+    """A real PNG of a red product `box` on white, written a row at a time: large pictures in little memory."""
+    colour_type, depth, background, product = _BIG_PNG_MODES[mode]
+    x0, y0, x1, y1 = box
+    plain = b"\x00" + background * width
+    crossed = b"\x00" + background * x0 + product * (x1 - x0) + background * (width - x1)
+    packer = zlib.compressobj(1)
+    data = b"".join(packer.compress(crossed if y0 <= y < y1 else plain) for y in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    chunks = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
 
 
 # ---- modes -------------------------------------------------------------------------------
@@ -230,9 +255,12 @@ def test_draft_mode_with_orientation(tmp_path: Path) -> None:
     assert open_rgb(tmp_path / "turned.jpg", min_side=64).size == (135, 180)
 
 
-def test_min_side_leaves_other_formats_whole(tmp_path: Path) -> None:
+def test_min_side_shrinks_other_formats_by_a_whole_factor(tmp_path: Path) -> None:
     Image.new("RGB", (300, 200), RED).save(tmp_path / "big.png")
-    assert open_rgb(tmp_path / "big.png", min_side=16).size == (300, 200)
+    assert REDUCE_HEADROOM == 4
+    assert open_rgb(tmp_path / "big.png", min_side=16).size == (100, 67)  # 200 // (4 * 16) = 3
+    assert open_rgb(tmp_path / "big.png", min_side=50).size == (300, 200)
+    assert (np.asarray(open_rgb(tmp_path / "big.png", min_side=16)) == RED).all()
 
 
 # ---- failures ------------------------------------------------------------------------------
@@ -290,6 +318,103 @@ def test_pixel_limit_enforced_for_every_format(tmp_path: Path, fmt: str) -> None
     assert open_rgb(path, max_pixels=8000).size == (100, 80)
     with pytest.raises(ImageError, match=r"^image too large: 100x80 pixels$"):
         open_rgb(path, max_pixels=7999)
+
+
+# ---- memory budget -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def huge_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 12000x12000 RGB PNG under the pixel limit: a small file that decodes to 549 MB."""
+    path = tmp_path_factory.mktemp("huge") / "huge.png"
+    write_big_png(path, 12_000, 12_000, (3000, 2000, 9000, 10_000))
+    return path
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_photo_over_the_memory_budget_is_refused(huge_png: Path) -> None:
+    assert huge_png.stat().st_size < 3_000_000 and 12_000 * 12_000 < MAX_IMAGE_PIXELS
+    expected = f"image too large to decode: 12000x12000 PNG needs 549 MB (limit {MAX_DECODE_BYTES // 2**20} MB)"
+    assert assert_one_line_image_error(huge_png) == expected
+    for min_side in (128, 512):
+        with pytest.raises(ImageError) as caught:
+            open_rgb(huge_png, min_side=min_side)
+        assert str(caught.value) == expected
+    assert load_batch([huge_png], 64)[1] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "per_pixel"),
+    [
+        ("RGB", "PNG", 4),  # Pillow holds RGB in 4 bytes a pixel and returns the frame itself
+        ("RGBA", "PNG", 8),  # the frame, and the RGB copy composited on white
+        ("L", "PNG", 5),
+        ("I;16", "PNG", 6),
+        ("P", "GIF", 5),
+        ("RGB", "WEBP", 16),  # libwebp's two canvases and the copy it hands over, besides the frame
+    ],
+)
+def test_memory_budget_counts_the_frame_and_its_copies(tmp_path: Path, mode: str, fmt: str, per_pixel: int) -> None:
+    path = tmp_path / f"photo.{fmt.lower()}"
+    Image.new(mode, (100, 80)).save(path, format=fmt)
+    needed = 100 * 80 * per_pixel
+    assert open_rgb(path, max_bytes=needed).size == (100, 80)
+    with pytest.raises(ImageError, match=rf"^image too large to decode: 100x80 {fmt} needs \d+ MB \(limit 0 MB\)$"):
+        open_rgb(path, max_bytes=needed - 1)
+
+
+def test_memory_budget_counts_what_is_decoded(tmp_path: Path, portrait_jpeg: Path) -> None:
+    # A shrunk copy has a small fraction of the frame's pixels: only the frame counts.
+    Image.new("RGBA", (1000, 800)).save(tmp_path / "rgba.png")
+    assert open_rgb(tmp_path / "rgba.png", min_side=16, max_bytes=1000 * 800 * 4).size == (84, 67)
+    # A drafted JPEG counts at the size it is decoded to.
+    drafted = 135 * 180 * 4
+    assert open_rgb(portrait_jpeg, min_side=64, max_bytes=drafted).size == (135, 180)
+    with pytest.raises(ImageError, match=r"^image too large to decode: 1080x1440 JPEG"):
+        open_rgb(portrait_jpeg, max_bytes=drafted)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "I;16"])
+def test_large_photo_under_the_budget_gives_the_square_of_a_small_copy(tmp_path: Path, mode: str) -> None:
+    write_big_png(tmp_path / "big.png", 6000, 4000, (1500, 1400, 4500, 2400), mode)  # a 3:1 product
+    write_big_png(tmp_path / "small.png", 600, 400, (150, 140, 450, 240), mode)
+    assert open_rgb(tmp_path / "big.png", min_side=128).size == (858, 572)  # shrunk 7 times: 4000 // (4 * 128)
+    big, small = load_square(tmp_path / "big.png", 64), load_square(tmp_path / "small.png", 64)
+    product = (76, 76, 76) if mode == "I;16" else RED
+    inside = (np.abs(big.astype(int) - product) <= 16).all(axis=2)  # edges blend a little when shrunk
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    assert cols[0] in (3, 4) and cols[-1] in (59, 60) and 18 <= len(rows) <= 20
+    assert (big[:20] == WHITE).all() and (big[45:] == WHITE).all()
+    assert np.abs(big.astype(int) - small).mean() < 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="reads the peak memory with the resource module")
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "I;16"])
+def test_peak_memory_of_a_large_photo_stays_near_its_decoded_frame(tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "big.png"
+    write_big_png(path, 6000, 4000, (1500, 1000, 4500, 3000), mode)
+    frame = 6000 * 4000 * (2 if mode == "I;16" else 4)
+    # Peak resident memory of a fresh process, before and after the decode (KiB on Linux, bytes on macOS).
+    script = textwrap.dedent(
+        """
+        import resource, sys
+        from pathlib import Path
+        from core.images import load_square
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        square = load_square(Path(sys.argv[1]), 64)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(after - before, square.shape == (64, 64, 3))
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    grown, shaped = run.stdout.split()
+    grown_bytes = int(grown) * (1 if sys.platform == "darwin" else 1024)
+    assert shaped == "True"
+    # The frame, band-sized conversions and a small shrunk copy; converting and trimming at full
+    # size took 4.4 (RGB) to 9 (16-bit grey) times the frame.
+    assert grown_bytes <= 1.5 * frame + 32 * 2**20, (grown_bytes / 2**20, frame / 2**20)
 
 
 # ---- squares and batches -------------------------------------------------------------------
