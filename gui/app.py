@@ -9,11 +9,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QMessageLogContext, QSettings, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QEventLoop,
+    QMessageLogContext,
+    QObject,
+    QSettings,
+    QtMsgType,
+    QTimer,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from core.config import RESOURCES
+from gui.platform_libs import missing_libraries_message, missing_window_libraries
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -161,6 +172,10 @@ def run(argv: Sequence[str]) -> int:
         qInstallMessageHandler(_quiet_offscreen)
     elif not has_display(os.environ, sys.platform):
         print("lookalike: no screen to show the window on (DISPLAY is not set); the command line needs none: see --help", file=sys.stderr)
+        return 1
+    missing = missing_window_libraries(os.environ, sys.platform)
+    if missing:  # Qt would abort natively on loading its platform plugin, saying little
+        print(missing_libraries_message(missing), file=sys.stderr)
         return 1
     app = _application()
     if args.self_test:

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Debian libraries that Qt loads even on its offscreen platform, and any packages named as
-# arguments (packaging/build.sh adds its build tools); installs only what is missing.
+# Debian libraries that Qt loads even on its offscreen platform, the ones its xcb platform plugin
+# needs to open the window on an X11 desktop, a virtual X screen for the tests that open it there,
+# and any packages named as arguments (packaging/build.sh adds its build tools); installs only what
+# is missing.
 set -euo pipefail
-needed=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 "$@")
+offscreen=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
+xcb=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+    libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
+x_tests=(xvfb xdotool)  # tests/gui/test_app_start.py: the window on a real X server
+needed=("${offscreen[@]}" "${xcb[@]}" "${x_tests[@]}" "$@")
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
