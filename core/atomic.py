@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from core import faults
 from core.errors import OutputError
 
 
@@ -15,16 +16,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success rename it over `target`.
 
     If the body raises, the temp file is removed and `target` is left as it was. A symbolic
-    link is written through: the file it points to is replaced, the link stays. The system
-    refusing the write (a read-only disk, no permission, a full disk) raises OutputError.
+    link is written through: the file it points to is replaced, the link stays (the workspace
+    hands out no links: see Workspace.file). The system refusing the write (a read-only disk,
+    no permission, a full disk) raises OutputError. Writing and replacing are fault points.
     """
     target = Path(os.path.realpath(target))
     tmp = _temp_beside(target)
     try:
         _give_usual_mode(tmp, target)
         yield tmp
+        faults.point(f"file:write:{target.name}")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        faults.point(f"file:replace:{target.name}")
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -200,7 +200,8 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core import atomic
     from core.curation import LIST_KINDS, Curation, Rules, export_lists
-    from core.formats import PLATFORM_FORMATS, check_destination, write_export
+    from core.files import check_destination
+    from core.formats import PLATFORM_FORMATS, write_export
     from core.search import CatalogSearcher
     from core.store import CatalogStore
     from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
@@ -243,7 +244,7 @@ def cmd_evaluate(args: argparse.Namespace, reporter: _Reporter, cancel: CancelTo
         raise InputError(f"file not found: {args.recommendations}") from None
     except (ValueError, KeyError, TypeError):
         raise InputError(f"{args.recommendations}: not a recommend --format json file") from None
-    labels = {row["path"]: row.get("category", "") for row in read_product_csv(Path(args.labels))}
+    labels = {row["path"]: row.get("category", "") for row in read_product_csv(Path(args.labels)).rows}
     labels = {path: label for path, label in labels.items() if label}
     quality = precision(lists, labels, args.k)
     if quality.queries == 0:

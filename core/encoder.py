@@ -158,3 +158,59 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def embedding_problem(vectors: np.ndarray) -> str | None:
+    """Why a batch of embeddings of different photos is unusable for search (None if it is fine).
+
+    Search ranks by the angle between embeddings, so a model whose numbers are not finite,
+    that gives no numbers, only zeros, or the same embedding whatever the photo, would make
+    every score 0 or NaN: that is refused rather than indexed.
+    """
+    if vectors.ndim != 2 or vectors.shape[1] == 0:
+        return f"it gives no numbers per photo (output shape {tuple(vectors.shape)})"
+    if not np.isfinite(vectors).all():
+        return "it gives NaN or infinite numbers"
+    norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
+    if (norms <= 1e-12).any():
+        return "it gives all-zero embeddings"
+    if len(vectors) > 1:
+        unit = vectors / norms[:, None]
+        if float(np.abs(unit - unit[0]).max()) <= 1e-6:
+            return "it gives the same embedding for every photo"
+    return None
+
+
+def probe_pictures(size: int) -> np.ndarray:
+    """(4, size, size, 3) uint8 plainly different product-like shapes on white, to try a model on."""
+    from PIL import Image, ImageDraw
+
+    pictures = []
+    s = size
+    for shape, colour in (("disc", (200, 40, 40)), ("bar", (30, 120, 200)), ("wedge", (40, 40, 40)), ("ring", (20, 150, 60))):
+        image = Image.new("RGB", (s, s), "white")
+        draw = ImageDraw.Draw(image)
+        if shape == "disc":
+            draw.ellipse((s * 0.2, s * 0.2, s * 0.8, s * 0.8), fill=colour)
+        elif shape == "bar":
+            draw.rectangle((s * 0.4, s * 0.05, s * 0.6, s * 0.95), fill=colour)
+        elif shape == "wedge":
+            draw.polygon([(s * 0.1, s * 0.9), (s * 0.9, s * 0.9), (s * 0.5, s * 0.1)], fill=colour)
+        else:
+            draw.ellipse((s * 0.1, s * 0.3, s * 0.9, s * 0.7), outline=colour, width=max(1, s // 12))
+        pictures.append(np.asarray(image))
+    return np.stack(pictures)
+
+
+def check_encoder(encoder: OnnxEncoder, photos: np.ndarray | None = None) -> None:
+    """Refuse (ModelError) an encoder whose embeddings of a few different photos are unusable.
+
+    `photos` are (N, S, S, 3) uint8 pictures from the catalog at the encoder's input size;
+    four drawn shapes are always added, so that a catalog of one photo can be checked too.
+    """
+    pictures = probe_pictures(encoder.input_size)
+    if photos is not None and len(photos):
+        pictures = np.concatenate([pictures, photos])
+    trouble = embedding_problem(encoder.embed(pictures))
+    if trouble is not None:
+        raise ModelError(f"{Path(encoder.info.path).name} is not a usable encoder: {trouble}")

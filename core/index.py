@@ -14,9 +14,13 @@ from pathlib import Path
 import numpy as np
 from annoy import AnnoyIndex
 
+from core import faults
 from core.encoder import normalise
-from core.errors import SearchIndexError
+from core.errors import OutputError, SearchIndexError
 from core.jobs import CancelToken
+
+# Annoy counts in C ints: a search asks for at most this many nodes.
+_MOST_SEARCH_K = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,22 @@ def build_index(vectors: np.ndarray, path: Path, trees: int = 50, cancel: Cancel
     index.build(trees, n_jobs=-1)
     if cancel is not None:
         cancel.raise_if_cancelled()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        faults.point(f"annoy:save:{path.name}")
         index.save(tmp)
         index.unload()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        faults.point(f"annoy:replace:{path.name}")
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -76,9 +90,11 @@ class SearchIndex:
         vector = np.asarray(vector, np.float32).reshape(-1)
         if vector.shape[0] != self.dim:
             raise SearchIndexError(f"query has {vector.shape[0]} dimensions, index has {self.dim}")
-        want = k + (1 if exclude is not None else 0)
+        want = min(k + (1 if exclude is not None else 0), len(self))
+        if want <= 0:
+            return []
         if search_k > 0:  # Annoy returns at most about search_k / trees answers; a long list needs a wider search
-            search_k = max(search_k, want * self._index.get_n_trees())
+            search_k = min(max(search_k, want * self._index.get_n_trees()), _MOST_SEARCH_K)
         ids, distances = self._index.get_nns_by_vector(normalise(vector).tolist(), want, search_k, include_distances=True)
         hits = [Hit(i, _cosine(d)) for i, d in zip(ids, distances) if i != exclude]
         return hits[:k]

@@ -1,14 +1,16 @@
 """Indexing a catalog: scan, bring the database up to date, embed what is new, rebuild the index.
 
 Only new or changed photos are decoded and encoded; unchanged ones keep their embeddings.
-Each batch is committed as it finishes, so a cancelled or killed run keeps its work, and
-the Annoy index is replaced only once everything is embedded.
+Each batch is committed as it finishes, so a cancelled or killed run keeps its work. The
+index files and the model are written under new names and put to use by one database
+commit (see core.index_state), so a run stopped at any point leaves the previous index in
+use. Photos that vanish are kept as missing with their lists, and found again by content
+when they reappear anywhere in the catalog.
 """
 from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +20,29 @@ import numpy as np
 
 from core import atomic
 from core.colour import DIMENSIONS as COLOUR_DIMENSIONS, colour_descriptors
-from core.config import IndexSettings, METADATA_NAME
-from core.encoder import EncoderInfo, OnnxEncoder
+from core.config import DEFAULT_ENCODER, IndexSettings, METADATA_NAME
+from core.encoder import EncoderInfo, OnnxEncoder, check_encoder
 from core.errors import CatalogError, ImageError, InputError, SearchIndexError
 from core.images import load_square
 from core.index import build_index
+from core.index_state import (
+    STATE_KEY,
+    DamagedIndexError,
+    IndexState,
+    check_state,
+    next_names,
+    read_state,
+    remove_stale,
+    seal,
+    staged_encoder_name,
+)
 from core.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
-from core.metadata import MetadataReport, import_metadata, read_product_csv
-from core.scan import ScanResult, content_hash, scan_catalog
-from core.store import CatalogStore
+from core.metadata import MetadataReport, ProductList, import_metadata, read_product_csv
+from core.scan import ScanResult, catalog_file, content_hash, scan_catalog
+from core.store import CatalogStore, now_utc
 from core.workspace import Workspace
+
+PROBE_PHOTOS = 8  # catalog photos a new encoder is tried on before anything is changed
 
 
 @dataclass(frozen=True)
@@ -37,84 +52,112 @@ class IndexReport:
     images: int
     encoded: int
     unchanged: int
-    removed: int
+    removed: int  # photos gone since the last run: kept as missing, with their lists
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of every unreadable file
     metadata: MetadataReport | None = None
     metadata_problem: str | None = None  # why the catalog's own products.csv was not read
     model: EncoderInfo | None = None
     seconds: float = 0.0
     encode_rate: float = 0.0  # images/s through decode + encode
+    moved: int = 0  # missing photos found again (elsewhere, or back in place)
+    missing: int = 0  # items missing after the run (see `python main.py missing`)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of what the scan did not follow
+    repaired: str | None = None  # why the index files were rebuilt although nothing asked for it
 
 
-def install_model(ws: Workspace, model: Path) -> None:
-    """Make `model` (already checked against the encoder contract) the workspace's encoder."""
-    if Path(model).resolve() != ws.encoder.resolve():
-        atomic.write_bytes(ws.encoder, Path(model).read_bytes())
+@dataclass
+class _Sync:
+    """How the items table changes for a scan (see CatalogStore.sync_files)."""
+
+    new: list[tuple[str, int, int, str | None]] = field(default_factory=list)
+    updates: list[tuple[int, int, int, str | None, bool]] = field(default_factory=list)
+    moves: list[tuple[int, str, int, int]] = field(default_factory=list)
+    present: list[int] = field(default_factory=list)
+    unchanged: set[int] = field(default_factory=set)
+    gone: dict[int, str] = field(default_factory=dict)  # id -> why its photo is not there
 
 
-def _sync(store: CatalogStore, catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> tuple[set[int], set[int]]:
-    """Add and update the items table from the folder; returns (ids of unchanged items, ids of items whose files are gone).
+def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Sync:
+    """What the scan means for the items table.
 
     A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
-    Items whose files are gone are not removed here: removing one drops its curated lists, so
-    that waits until the run has something to index (see `index_catalog`).
+    A new file with the content of a photo that is gone (or missing since an earlier run) is
+    that photo moved: the item follows it, with its embedding and lists.
     """
+    plan = _Sync()
     known = {row[1]: row for row in known_rows}  # store.iter_paths() as it was before the scan
     seen: set[str] = set()
-    new_rows: list[tuple[str, int, int, str | None]] = []
-    updates: list[tuple[int, int, int, str | None, bool]] = []
-    unchanged: set[int] = set()
+    arrivals = []
     for info in scan.images + [f for f, _ in scan.rejected]:
         seen.add(info.path)
         row = known.get(info.path)
         if row is None:
-            new_rows.append((info.path, info.size, info.mtime_ns, None))
+            arrivals.append(info)
             continue
-        item_id, _, size, mtime_ns, digest, status = row
+        item_id, _, size, mtime_ns, digest, status, missing = row
+        if missing is not None:
+            plan.present.append(item_id)
         if (size, mtime_ns) == (info.size, info.mtime_ns) and digest is not None:
             if status == "ok":
-                unchanged.add(item_id)
+                plan.unchanged.add(item_id)
             continue
         try:
             fresh: str | None = content_hash(catalog / info.path)
         except ImageError:
             fresh = None  # unreadable now: decoding will record why
         changed = fresh is None or fresh != digest
-        updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
+        plan.updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
         if not changed and status == "ok":
-            unchanged.add(item_id)
-    gone = {row[0] for path, row in known.items() if path not in seen}
-    store.add_items(new_rows)
-    store.update_files(updates)
-    if scan.rejected:
-        ids = {item.path: item.id for item in store.items()}
-        store.mark_errors((ids[f.path], reason) for f, reason in scan.rejected)
-    return unchanged, gone
+            plan.unchanged.add(item_id)
+    away = [row for path, row in known.items() if path not in seen]
+    wanted = collections.defaultdict(list)  # (size, hash) -> ids of photos not found in place
+    for item_id, _, size, _, digest, status, _ in sorted(away):
+        if digest is not None:
+            wanted[(size, digest)].append((item_id, status))
+    sizes = {size for size, _ in wanted}
+    for info in arrivals:
+        claimants = None
+        if info.size in sizes:
+            try:
+                claimants = wanted.get((info.size, content_hash(catalog / info.path)))
+            except ImageError:
+                claimants = None
+        if claimants:
+            item_id, status = claimants.pop(0)
+            plan.moves.append((item_id, info.path, info.size, info.mtime_ns))
+            if status == "ok":
+                plan.unchanged.add(item_id)
+        else:
+            plan.new.append((info.path, info.size, info.mtime_ns, None))
+    moved = {item_id for item_id, *_ in plan.moves}
+    unreachable = scan.unreadable_folders
+    for item_id, path, *_ in away:
+        if item_id not in moved:
+            folder = next((f for f, _ in unreachable if path.startswith(f + "/")), None)
+            reason = dict(unreachable)[folder] if folder is not None else None
+            plan.gone[item_id] = f"its folder {folder} could not be read ({reason})" if folder else "file not found"
+    return plan
 
 
-def _remove_gone(store: CatalogStore, model_id: str, gone: set[int]) -> None:
-    """Remove the items whose files are gone, unless nothing indexable would be left.
+def _check_something_left(store: CatalogStore, model_id: str, gone: set[int]) -> None:
+    """Fail the run, before anything is marked missing, when no searchable photo would be left.
 
-    A run that finds no readable photo at all (a folder emptied, a drive not mounted) fails
-    before this, and the items, their embeddings and their curated lists stay for the next run.
+    A run that finds no readable photo at all (a folder emptied, a drive not mounted) keeps
+    the last index answering as it did.
     """
-    embedded = store.query(
-        "SELECT item_id FROM embeddings JOIN items ON items.id = item_id WHERE model_id = ? AND items.status = 'ok'", (model_id,)
-    )
-    if not {item_id for item_id, in embedded} - gone:
+    if not {int(i) for i in store.embeddings(model_id)[0]} - gone:
         failed = store.items(status="error")
         example = f"; {len(failed)} unreadable, e.g. {failed[0].path}: {failed[0].error}" if failed else ""
         raise SearchIndexError(f"nothing to index: no readable images were embedded{example}; the last index and its lists are kept")
-    store.remove_items(gone)
 
 
-def _can_defer(ws: Workspace, store: CatalogStore, model_id: str, fresh: list[int], settings: IndexSettings) -> bool:
+def _can_defer(state: IndexState | None, store: CatalogStore, model_id: str, fresh: list[int], settings: IndexSettings) -> bool:
     """True when the index on disk can stay, its changes searched exactly beside it.
 
-    It can while it was built with this model and the items changed, added or gone since
-    it was built stay under settings.rebuild_share of it; then it is built again.
+    It can while it is sealed, sound, built with this model, and the items changed, added or
+    gone since it was built stay under settings.rebuild_share of it; then it is built again.
     """
-    if not ws.index.is_file() or store.get_meta("model_id") != model_id:
+    if state is None or state.shape is None or state.model_id != model_id:
         return False
     built = store.index_count()
     changes = len(store.pending_ids() | set(fresh)) + store.lost_positions()
@@ -130,8 +173,8 @@ class _Decoded:
 
 
 def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
-    path = catalog / relative
     try:
+        path = catalog_file(catalog, relative)
         digest = content_hash(path)
         return _Decoded(item_id, load_square(path, size), digest, None)
     except ImageError as exc:
@@ -154,6 +197,37 @@ def _decoded_batches(
         yield [future.result() for future in queued.popleft()]
 
 
+def _probe_photos(catalog: Path, scan: ScanResult, size: int) -> np.ndarray:
+    """A few of the catalog's own photos at the encoder's input size, to try a new encoder on."""
+    photos = []
+    for info in scan.images:
+        if len(photos) == PROBE_PHOTOS:
+            break
+        try:
+            photos.append(load_square(catalog_file(catalog, info.path), size))
+        except (ImageError, OSError):
+            continue
+    return np.stack(photos) if photos else np.zeros((0, size, size, 3), np.uint8)
+
+
+def _usable(vectors: np.ndarray) -> np.ndarray:
+    """Rows of a batch's embeddings that can be searched (finite, not all zero)."""
+    finite = np.isfinite(vectors).all(axis=1)
+    return finite & (np.abs(np.where(finite[:, None], vectors, 0)).sum(axis=1) > 0)
+
+
+def read_metadata(ws: Workspace, metadata: Path | None) -> tuple[ProductList | None, str | None]:
+    """The product list to import (the one given, else the catalog's own), and why the catalog's own was not read."""
+    if metadata is not None:
+        return read_product_csv(metadata), None
+    if not (ws.catalog / METADATA_NAME).is_file():
+        return None, None
+    try:  # a broken product list in the catalog is reported, and the photos are indexed anyway
+        return read_product_csv(ws.catalog / METADATA_NAME), None
+    except InputError as exc:
+        return None, str(exc)
+
+
 def index_catalog(
     ws: Workspace,
     model: Path | None = None,
@@ -165,28 +239,35 @@ def index_catalog(
     """Bring the workspace's embeddings and index up to date with the catalog folder."""
     started = time.perf_counter()
     cancel = cancel or CancelToken()
-    # A new model is checked now but becomes the workspace's only once the index built with it
-    # is in place: a cancelled or failed run leaves the old model and its index in use.
-    encoder = OnnxEncoder(model if model is not None else ws.encoder_in_use())
-    model_id = encoder.info.model_id
-    rows = read_product_csv(metadata) if metadata is not None else None
-    metadata_problem = None
-    if metadata is None and (ws.catalog / METADATA_NAME).is_file():
-        try:  # a broken product list in the catalog is reported, and the photos are indexed anyway
-            rows = read_product_csv(ws.catalog / METADATA_NAME)
-        except InputError as exc:
-            metadata_problem = str(exc)
+    products, metadata_problem = read_metadata(ws, metadata)
 
     with ws.exclusive("indexing"), CatalogStore(ws.database) as store:
+        ws.claim(store)
+        state = read_state(store) if store.get_meta(STATE_KEY) or store.get_meta("model_id") else None
+        repaired = None
+        if state is not None:
+            try:
+                check_state(ws.root, state)
+            except DamagedIndexError as exc:
+                repaired = str(exc).split(";")[0]  # its files are built again, from the stored embeddings
+        # A new model becomes the workspace's only with the index built with it: a cancelled or
+        # failed run leaves the old model and its index in use.
+        in_use = ws.root / state.encoder if state is not None and state.encoder else DEFAULT_ENCODER
+        encoder = OnnxEncoder(model if model is not None else in_use)
+        model_id = encoder.info.model_id
+
         known = list(store.iter_paths())
-        trusted = {path: (size, mtime) for _, path, size, mtime, _, status in known if status == "ok"}
+        trusted = {path: (size, mtime) for _, path, size, mtime, _, status, missing in known if status == "ok" and missing is None}
         scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel, trusted=trusted)
         if not scan.images and not scan.rejected:
             raise CatalogError(f"no images found in {ws.catalog}")
-        unchanged, gone = _sync(store, ws.catalog, scan, known)
+        if model is not None:
+            check_encoder(encoder, _probe_photos(ws.catalog, scan, encoder.input_size))
+        plan = _plan_sync(ws.catalog, scan, known)
+        store.sync_files(plan.new, plan.updates, plan.moves, plan.present, (), [(f.path, r) for f, r in scan.rejected])
         paths = dict(store.query("SELECT id, path FROM items"))
-        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in gone]
-        unchanged -= {item_id for item_id, _ in todo}  # same file, embedded again (by another model): counted as encoded
+        todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in plan.gone]
+        unchanged = plan.unchanged - {item_id for item_id, _ in todo}  # same file, embedded again (by another model): counted as encoded
         rate = Rate()
         done = 0
         fresh: list[int] = []  # items embedded in this run
@@ -196,57 +277,93 @@ def index_catalog(
                 cancel.raise_if_cancelled()
                 good = [d for d in decoded if d.pixels is not None]
                 pixels = np.stack([d.pixels for d in good]) if good else np.zeros((0, encoder.input_size, encoder.input_size, 3), np.uint8)
+                vectors = encoder.embed(pixels)
+                usable = _usable(vectors) if len(good) else np.zeros(0, bool)
+                errors = [(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None]
+                errors += [(d.item_id, "the encoder gave no usable embedding for this photo") for d, ok in zip(good, usable) if not ok]
+                kept = [d for d, ok in zip(good, usable) if ok]
                 store.save_embeddings(
                     model_id,
-                    [d.item_id for d in good],
-                    encoder.embed(pixels),
-                    errors=[(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None],
-                    digests=[(d.item_id, d.digest) for d in good],
-                    colours=colour_descriptors(pixels),
+                    [d.item_id for d in kept],
+                    vectors[usable],
+                    errors=errors,
+                    digests=[(d.item_id, d.digest) for d in kept],
+                    colours=colour_descriptors(pixels[usable]) if len(kept) else None,
                 )
                 done += len(decoded)
-                fresh += [d.item_id for d in good]
+                fresh += [d.item_id for d in kept]
                 progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
         encode_rate = rate.per_second(done) if done else 0.0
 
         cancel.raise_if_cancelled()
-        _remove_gone(store, model_id, gone)
-        facts = {
-            "model_id": model_id,
-            "model_trained_on": encoder.info.trained_on,
-            "indexed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        }
-        if model is None and _can_defer(ws, store, model_id, fresh, settings):
+        _check_something_left(store, model_id, set(plan.gone))
+        if plan.gone:
+            store.sync_files((), (), (), (), plan.gone.items(), ())
+        facts = {"model_id": model_id, "model_trained_on": encoder.info.trained_on, "indexed_at": now_utc()}
+        if model is None and repaired is None and _can_defer(state, store, model_id, fresh, settings):
             # A few changes: the Annoy index stays, the changed items are searched exactly beside it.
             if fresh:
                 store.add_pending(fresh, facts)
         else:
-            ids, vectors = store.embeddings(model_id)
-            progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
-            build_index(vectors, ws.index, trees=settings.annoy_trees, cancel=cancel)
-            colours = store.colours(model_id, COLOUR_DIMENSIONS)
-            if colours is not None:
-                build_index(colours, ws.colour_index, trees=settings.colour_trees, cancel=cancel)
-            else:
-                ws.colour_index.unlink(missing_ok=True)
-            if model is not None:
-                install_model(ws, model)
-            store.save_index_map(ids, {**facts, "index_items": str(len(ids))})
-            progress(Progress("index", 1, 1))
+            state = _build(ws, store, state, encoder, model, settings, progress, cancel, facts)
+            remove_stale(ws.root, state)
 
-        report_metadata = None
-        if rows is not None:
-            report_metadata = import_metadata(store, rows)
+        report_metadata = import_metadata(store, products) if products is not None else None
         failed = [(item.path, item.error or "unreadable") for item in store.items(status="error")]
+        missing = len(store.missing_items())
     return IndexReport(
         images=len(scan.images),
         encoded=len(fresh),
         unchanged=len(unchanged),
-        removed=len(gone),
+        removed=len(plan.gone),
         failed=failed,
         metadata=report_metadata,
         metadata_problem=metadata_problem,
         model=encoder.info,
         seconds=time.perf_counter() - started,
         encode_rate=encode_rate,
+        moved=len(plan.moves) + len(plan.present),
+        missing=missing,
+        skipped=scan.skipped,
+        repaired=repaired,
     )
+
+
+def _build(
+    ws: Workspace,
+    store: CatalogStore,
+    state: IndexState | None,
+    encoder: OnnxEncoder,
+    model: Path | None,
+    settings: IndexSettings,
+    progress: ProgressFn,
+    cancel: CancelToken,
+    facts: dict[str, str],
+) -> IndexState:
+    """Build the index files under new names and make them, with the model, the workspace's state in one commit."""
+    model_id = encoder.info.model_id
+    ids, vectors = store.embeddings(model_id)
+    progress(Progress("index", 0, 1, detail=f"{len(ids)} items"))
+    generation, shape_name, colour_name = next_names(state)
+    shape_path = ws.file(shape_name)
+    build_index(vectors, shape_path, trees=settings.annoy_trees, cancel=cancel)
+    colours = store.colours(model_id, COLOUR_DIMENSIONS)
+    colour_seal = None
+    if colours is not None:
+        colour_path = ws.file(colour_name)
+        build_index(colours, colour_path, trees=settings.colour_trees, cancel=cancel)
+        colour_seal = seal(colour_path)
+    if model is None:
+        encoder_name = state.encoder if state is not None else None
+    elif OnnxEncoder(DEFAULT_ENCODER).info.model_id == model_id:
+        encoder_name = None
+    else:
+        encoder_name = staged_encoder_name(model_id)
+        target = ws.file(encoder_name)
+        if not target.is_file() or target.read_bytes() != Path(model).read_bytes():
+            atomic.write_bytes(target, Path(model).read_bytes())
+    cancel.raise_if_cancelled()
+    new_state = IndexState(model_id, encoder_name, seal(shape_path), colour_seal, generation)
+    store.save_index_map(ids, {**facts, "index_items": str(len(ids)), STATE_KEY: new_state.to_json()})
+    progress(Progress("index", 1, 1))
+    return new_state

@@ -13,6 +13,7 @@ from core.encoder import OnnxEncoder, normalise
 from core.errors import InputError, SearchIndexError
 from core.images import fit_square, load_square
 from core.index import SearchIndex
+from core.index_state import DamagedIndexError, IndexState, check_state, encoder_path, read_state
 from core.store import CatalogStore, Item
 from core.workspace import Workspace
 
@@ -53,22 +54,43 @@ class CatalogSearcher:
     def __init__(self, ws: Workspace, search_k: int | None = None) -> None:
         self.ws = ws
         self.search_k = IndexSettings().annoy_search_k if search_k is None else search_k
-        if not ws.database.exists() or not ws.index.exists():
+        if not ws.database.exists():
             raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
         self.store = CatalogStore(ws.database)
-        self.encoder = OnnxEncoder(ws.encoder_in_use())
-        model_id = self.store.get_meta("model_id")
+        self.colour_index: SearchIndex | None = None
+        try:
+            for attempt in (1, 2):  # an index run elsewhere may replace the files between reading the record and opening them
+                state = read_state(self.store)
+                if state is None:
+                    raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+                if (ws.root / state.shape_name).is_file() or attempt == 2:
+                    break
+            self._open(state)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, state: IndexState) -> None:
+        ws, store = self.ws, self.store
+        if not (ws.root / state.shape_name).is_file():
+            raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+        check_state(ws.root, state)  # before Annoy maps a file: it does not check what it reads
+        self.encoder = OnnxEncoder(encoder_path(ws.root, state))
+        model_id = state.model_id
         if model_id != self.encoder.info.model_id:
             raise SearchIndexError("the index was built with a different model; index the catalog again")
-        self.positions = self.store.index_map()
-        self.index = SearchIndex(ws.index, self.encoder.info.latent_dim)
+        self.positions = store.index_map()
+        self.index = SearchIndex(ws.root / state.shape_name, self.encoder.info.latent_dim)
         if len(self.index) != len(self.positions):
-            raise SearchIndexError("the index does not match the workspace; index the catalog again")
-        self.colour_index = SearchIndex(ws.colour_index, COLOUR_DIMENSIONS) if ws.colour_index.exists() else None
-        if self.colour_index is not None and len(self.colour_index) != len(self.positions):
-            self.colour_index = None
-        pending_ids, pending_vectors, pending_colours = self.store.pending(model_id, COLOUR_DIMENSIONS)
-        ok = np.array([row[0] for row in self.store.query("SELECT id FROM items WHERE status = 'ok'")], np.int64)
+            raise DamagedIndexError("the index does not match the workspace; it is rebuilt from the stored embeddings by: index")
+        colour_name = state.colour_name
+        if colour_name is not None and (ws.root / colour_name).is_file():
+            self.colour_index = SearchIndex(ws.root / colour_name, COLOUR_DIMENSIONS)
+            if len(self.colour_index) != len(self.positions):
+                self.colour_index.close()
+                self.colour_index = None
+        pending_ids, pending_vectors, pending_colours = store.pending(model_id, COLOUR_DIMENSIONS)
+        ok = store.searchable_ids()
         self._live = np.isin(self.positions, ok) & ~np.isin(self.positions, pending_ids)
         live = np.flatnonzero(self._live)
         self._position_of = dict(zip(self.positions[live].tolist(), live.tolist()))
@@ -80,7 +102,8 @@ class CatalogSearcher:
         self._pending_colours = pending_colours if pending_colours is not None else np.zeros((0, COLOUR_DIMENSIONS), np.float32)
 
     def close(self) -> None:
-        self.index.close()
+        if getattr(self, "index", None) is not None:
+            self.index.close()
         if self.colour_index is not None:
             self.colour_index.close()
         self.store.close()
@@ -154,6 +177,7 @@ class CatalogSearcher:
         """
         if k <= 0:
             raise InputError("k must be at least 1")
+        k = min(k, len(self))  # a longer list than the catalog is the whole catalog
         if not 0.0 <= colour_weight <= 1.0:
             raise InputError("colour weight must be between 0 and 1")
         unit = normalise(vector)

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
+from core import atomic
 from core.config import TrainSettings
 from core.errors import CatalogError
+from core.files import check_destination
 from core.images import load_batch
 from core.indexing import IndexReport, index_catalog
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.onnx_export import export_encoder
-from core.scan import scan_catalog
+from core.scan import catalog_file, scan_catalog
 from core.train import EpochStats, train_autoencoder
 from core.workspace import Workspace
 
@@ -33,7 +35,7 @@ def load_training_images(
 ) -> np.ndarray:
     """The catalog's readable photos fitted to the input size (a random sample if there are too many)."""
     scan = scan_catalog(ws.catalog, skip=[ws.root], cancel=cancel)
-    paths = [ws.catalog / f.path for f in scan.images]
+    paths = [catalog_file(ws.catalog, f.path) for f in scan.images]
     if len(paths) > settings.max_images:
         keep = np.random.default_rng(settings.seed).choice(len(paths), settings.max_images, replace=False)
         paths = [paths[i] for i in sorted(keep)]
@@ -66,16 +68,19 @@ def train_on_catalog(
     """
     if epochs is not None:
         settings = replace(settings, epochs=epochs)
+    if out is not None:  # before the training, not after
+        check_destination(out, ws.catalog, ws.root)
+        atomic.check_writable(out)
     images = load_training_images(ws, settings, progress, cancel)
     result = train_autoencoder(images, settings, progress, cancel)
     trained_on = f"catalog {ws.catalog.name} ({len(images)} images)"
     if out is not None:
         export_encoder(result.model, out, trained_on=trained_on)
         return CatalogTrainResult(len(images), out, result.history, result.best_epoch, result.seconds)
-    candidate = ws.root / "encoder.trained.onnx"
+    candidate = ws.file(".encoder-trained.tmp")  # a stopped run's copy is removed with other stale files
     try:
         export_encoder(result.model, candidate, trained_on=trained_on)
         report = index_catalog(ws, model=candidate, progress=progress, cancel=cancel)
     finally:
         candidate.unlink(missing_ok=True)
-    return CatalogTrainResult(len(images), ws.encoder, result.history, result.best_epoch, result.seconds, report)
+    return CatalogTrainResult(len(images), ws.encoder_in_use(), result.history, result.best_epoch, result.seconds, report)

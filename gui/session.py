@@ -19,7 +19,8 @@ from core.config import IndexSettings, TrainSettings
 from core.curation import Curation, Rules, export_lists
 from core.encoder import EncoderInfo, OnnxEncoder
 from core.errors import ImageError, InputError, LookalikeError
-from core.formats import ExportSummary, check_destination, write_export
+from core.files import check_destination
+from core.formats import ExportSummary, write_export
 from core.indexing import index_catalog
 from core.queries import QUERIES_DIRNAME, save_query_image
 from core.search import CatalogSearcher, Match

@@ -77,3 +77,21 @@ def shapes_catalog(tmp_path: Path) -> Path:
 
 def rgb_array(n: int, size: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+def index_files(ws) -> tuple[Path | None, Path | None]:
+    """(shape index file, colour index file) of a workspace's recorded state; None where there is none."""
+    from core.index_state import read_state
+    from core.store import CatalogStore
+
+    if not ws.database.exists():
+        return None, None
+    with CatalogStore(ws.database) as store:
+        state = read_state(store)
+    if state is None:
+        return None, None
+    return ws.root / state.shape_name, ws.root / state.colour_name if state.colour_name else None
+
+
+def index_file(ws) -> Path | None:
+    return index_files(ws)[0]

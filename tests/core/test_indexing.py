@@ -3,12 +3,12 @@ import os
 import pytest
 
 from core.errors import CatalogError, Cancelled, ModelError, SearchIndexError
-from core.config import IndexSettings
+from core.config import DEFAULT_ENCODER, IndexSettings
 from core.indexing import index_catalog
 from core.jobs import CancelToken, Progress
 from core.store import CatalogStore
 from core.workspace import Workspace
-from tests.conftest import draw_product
+from tests.conftest import draw_product, index_file
 
 
 def _index(catalog, model, **kw):
@@ -23,7 +23,7 @@ def test_first_index_embeds_everything_and_imports_metadata(shapes_catalog, smal
     assert report.metadata.matched == 32 and report.metadata.unmatched == []
     assert {"scan", "encode", "index"} <= stages
     ws = Workspace.locate(shapes_catalog)
-    assert ws.index.exists() and ws.encoder.exists()
+    assert index_file(ws).is_file() and ws.encoder_in_use().read_bytes() == small_encoder.read_bytes()
     with CatalogStore(ws.database) as store:
         ids, vectors = store.embeddings(report.model.model_id)
         assert vectors.shape == (32, 16)
@@ -52,7 +52,7 @@ def test_reindex_only_encodes_new_and_changed_files(shapes_catalog, small_encode
     with CatalogStore(ws.database) as store:
         after = {i.path: i.id for i in store.items()}
         assert after["angular/wedge-2-0.png"] == before["angular/wedge-2-0.png"]
-        assert "angular/bar-0-0.png" not in after
+        assert store.item_by_path("angular/bar-0-0.png").missing == "file not found"  # kept, with its lists
         assert len(store.index_map()) == 32
 
     again = index_catalog(ws)
@@ -112,14 +112,14 @@ def test_cancel_keeps_finished_batches_and_the_old_index(shapes_catalog, small_e
 
     with pytest.raises(Cancelled):
         index_catalog(ws, model=small_encoder, settings=IndexSettings(batch_size=8), progress=cancel_after_first_batch, cancel=token)
-    assert not ws.index.exists()
-    assert not ws.encoder.exists()  # the new model is installed only with a finished index
+    assert index_file(ws) is None
+    assert ws.encoder_in_use() == DEFAULT_ENCODER  # the new model is installed only with a finished index
     with CatalogStore(ws.database) as store:
         done = store.count("ok")
     assert 8 <= done < 32
     report = index_catalog(ws, model=small_encoder)  # resuming keeps the finished batches
     assert report.encoded == 32 - done
-    assert ws.encoder.read_bytes() == small_encoder.read_bytes()
+    assert ws.encoder_in_use().read_bytes() == small_encoder.read_bytes()
 
 
 def test_empty_folder_and_bad_model_are_refused(tmp_path, small_encoder):
@@ -133,23 +133,23 @@ def test_empty_folder_and_bad_model_are_refused(tmp_path, small_encoder):
     corrupt.write_bytes(b"\x08\x01garbage")
     with pytest.raises(ModelError):
         _index(folder, corrupt)
-    assert not Workspace.locate(folder).encoder.exists()
+    assert Workspace.locate(folder).encoder_in_use() == DEFAULT_ENCODER
 
 
 def test_workspace_elsewhere_leaves_the_catalog_untouched(shapes_catalog, small_encoder, tmp_path):
     ws = Workspace.locate(shapes_catalog, tmp_path / "ws")
     index_catalog(ws, model=small_encoder)
     assert not (shapes_catalog / ".lookalike").exists()
-    assert ws.index.exists()
+    assert index_file(ws).is_file()
 
 
 def test_unchanged_catalog_keeps_its_index(shapes_catalog, small_encoder):
     _index(shapes_catalog, small_encoder)
     ws = Workspace.locate(shapes_catalog)
-    built = ws.index.stat().st_mtime_ns
+    built = index_file(ws).stat().st_mtime_ns
     stages = []
     index_catalog(ws, progress=lambda p: stages.append(p.stage))
-    assert ws.index.stat().st_mtime_ns == built and "index" not in stages
+    assert index_file(ws).stat().st_mtime_ns == built and "index" not in stages
 
 
 def test_a_few_changes_are_searched_beside_the_index_until_there_are_enough_to_rebuild(shapes_catalog, small_encoder):
@@ -157,14 +157,14 @@ def test_a_few_changes_are_searched_beside_the_index_until_there_are_enough_to_r
 
     _index(shapes_catalog, small_encoder)
     ws = Workspace.locate(shapes_catalog)
-    built = ws.index.stat().st_mtime_ns
+    built = index_file(ws)
     draw_product(shapes_catalog / "round" / "disc-0-0.png", "bar", (200, 0, 0))  # was a disc
     os.remove(shapes_catalog / "round" / "disc-1-0.png")
     draw_product(shapes_catalog / "extra" / "new-disc.png", "disc", (0, 90, 0))
     settings = IndexSettings(rebuild_share=0.1)  # 3 changes of 32 stay under 10%
     report = index_catalog(ws, settings=settings)
     assert (report.encoded, report.removed) == (2, 1)
-    assert ws.index.stat().st_mtime_ns == built
+    assert index_file(ws) == built
     with CatalogStore(ws.database) as store:
         ids = {i.path: i.id for i in store.items()}
         assert store.pending_ids() == {ids["round/disc-0-0.png"], ids["extra/new-disc.png"]}
@@ -188,7 +188,7 @@ def test_a_few_changes_are_searched_beside_the_index_until_there_are_enough_to_r
 
     draw_product(shapes_catalog / "round" / "disc-2-0.png", "wedge", (0, 0, 200))
     index_catalog(ws, settings=settings)  # a fourth change: past 10%, so the index is built again
-    assert ws.index.stat().st_mtime_ns != built
+    assert index_file(ws) != built and not built.exists()
     with CatalogStore(ws.database) as store:
         assert store.pending_ids() == set() and len(store.index_map()) == 32
 
@@ -232,7 +232,7 @@ def test_a_broken_product_list_in_the_catalog_is_reported_and_the_photos_indexed
     report = _index(shapes_catalog, small_encoder)
     assert report.encoded == 32 and report.metadata is None
     assert "path" in report.metadata_problem
-    assert Workspace.locate(shapes_catalog).index.is_file()
+    assert index_file(Workspace.locate(shapes_catalog)).is_file()
 
 
 def test_a_second_run_at_once_is_turned_away_and_the_first_unharmed(shapes_catalog, small_encoder):

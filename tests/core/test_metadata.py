@@ -26,7 +26,7 @@ def store_with(tmp_path: Path, *paths: str) -> CatalogStore:
 
 def test_path_key_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "path,sku,name\nshirts/a.jpg,S1,Red shirt\nshoes/b.jpg,S2,Boot\n")
-    assert read_product_csv(path) == [
+    assert read_product_csv(path).rows == [
         {"path": "shirts/a.jpg", "sku": "S1", "name": "Red shirt"},
         {"path": "shoes/b.jpg", "sku": "S2", "name": "Boot"},
     ]
@@ -34,25 +34,25 @@ def test_path_key_column(tmp_path: Path) -> None:
 
 def test_filename_key_column_is_renamed_path(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "sku,filename\nS1,a.jpg\nS2,b.jpg\n")
-    rows = read_product_csv(path)
+    rows = read_product_csv(path).rows
     assert rows == [{"sku": "S1", "path": "a.jpg"}, {"sku": "S2", "path": "b.jpg"}]
     assert all("filename" not in row for row in rows)
 
 
 def test_headers_are_case_insensitive_and_trimmed(tmp_path: Path) -> None:
     path = write_csv(tmp_path, " Path ,SKU,Category\nA.jpg, S1 ,Shirts\n")
-    assert read_product_csv(path) == [{"path": "A.jpg", "sku": "S1", "category": "Shirts"}]
+    assert read_product_csv(path).rows == [{"path": "A.jpg", "sku": "S1", "category": "Shirts"}]
 
 
 def test_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "products.csv"
     path.write_bytes(b"\xef\xbb\xbfpath,sku\na.jpg,S1\n")
-    assert read_product_csv(path) == [{"path": "a.jpg", "sku": "S1"}]
+    assert read_product_csv(path).rows == [{"path": "a.jpg", "sku": "S1"}]
 
 
 def test_semicolon_delimiter(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "path;sku;name\na.jpg;S1;Shirt, red\nb.jpg;S2;Boot\n")
-    assert read_product_csv(path) == [
+    assert read_product_csv(path).rows == [
         {"path": "a.jpg", "sku": "S1", "name": "Shirt, red"},
         {"path": "b.jpg", "sku": "S2", "name": "Boot"},
     ]
@@ -60,7 +60,7 @@ def test_semicolon_delimiter(tmp_path: Path) -> None:
 
 def test_rows_without_a_path_are_skipped(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "path,sku\na.jpg,S1\n,S2\n  ,S3\nb.jpg,S4\n")
-    assert [r["path"] for r in read_product_csv(path)] == ["a.jpg", "b.jpg"]
+    assert [r["path"] for r in read_product_csv(path).rows] == ["a.jpg", "b.jpg"]
 
 
 def test_missing_key_column(tmp_path: Path) -> None:
@@ -139,3 +139,42 @@ def test_extra_columns_end_up_in_attrs(tmp_path: Path) -> None:
         assert a.attrs == {"colour": "red", "material": "cotton"}
         assert (b.sku, b.link) == ("S2", None)
         assert b.attrs == {"material": "leather"}
+
+
+def test_a_list_with_only_a_path_column_leaves_every_sku_and_name_as_it_was(tmp_path: Path) -> None:
+    full = write_csv(tmp_path, "path,sku,name,colour\na.jpg,S1,Shirt,red\nb.jpg,S2,Boot,black\n", name="full.csv")
+    bare = write_csv(tmp_path, "path\na.jpg\nb.jpg\n", name="bare.csv")
+    partial = write_csv(tmp_path, "path,name,size\na.jpg,Linen shirt,M\n", name="partial.csv")
+    with store_with(tmp_path, "a.jpg", "b.jpg") as store:
+        import_metadata(store, read_product_csv(full))
+        assert import_metadata(store, read_product_csv(bare)).matched == 2
+        a, b = store.item_by_path("a.jpg"), store.item_by_path("b.jpg")
+        assert (a.sku, a.name, a.attrs, b.sku, b.name) == ("S1", "Shirt", {"colour": "red"}, "S2", "Boot")
+        import_metadata(store, read_product_csv(partial))  # name and one attribute change, the rest stays
+        a = store.item_by_path("a.jpg")
+        assert (a.sku, a.name, a.attrs) == ("S1", "Linen shirt", {"colour": "red", "size": "M"})
+
+
+def test_a_photo_listed_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, "path,sku\na.jpg,S1\nb.jpg,S2\n./a.jpg,S3\n")
+    with pytest.raises(InputError, match=r"products.csv: ./a.jpg is listed twice \(lines 2 and 4\)"):
+        read_product_csv(path)
+
+
+def test_a_quote_that_never_closes_is_refused_instead_of_swallowing_the_rest(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, 'path,sku,name\na.jpg,S1,Shirt\nb.jpg,S2,"Red boot\nc.jpg,S3,Cap\nd.jpg,S4,Bag\n')
+    with pytest.raises(InputError, match=r"line 3: a quoted field is not closed"):
+        read_product_csv(path)
+    fine = write_csv(tmp_path, 'path,name\na.jpg,"Shirt, red"\nb.jpg,"two\nlines"\nc.jpg,he said "hi"\n', name="fine.csv")
+    assert [r["name"] for r in read_product_csv(fine).rows] == ["Shirt, red", "two\nlines", 'he said "hi"']
+
+
+def test_a_fifo_or_a_device_as_product_list_is_refused_without_waiting(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "products.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="FIFO"):
+        read_product_csv(fifo)
+    with pytest.raises(InputError, match="device"):
+        read_product_csv(Path("/dev/zero"))

@@ -10,7 +10,7 @@ from PIL import Image
 from core.config import WORKSPACE_DIRNAME
 from core.errors import Cancelled, CatalogError
 from core.jobs import CancelToken, Progress
-from core.scan import FileInfo, content_hash, scan_catalog
+from core.scan import FileInfo, content_hash, inside_catalog, scan_catalog
 
 
 def write_image(path: Path, fmt: str = "PNG", colour: tuple[int, int, int] = (200, 30, 30)) -> Path:
@@ -201,3 +201,12 @@ def test_trusted_files_with_unchanged_size_and_mtime_are_not_read_again(tmp_path
     os.utime(fake, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     result = scan_catalog(tmp_path, trusted=trusted)
     assert result.images == [] and [f.path for f, _ in result.rejected] == ["was-a-photo.jpg"]
+
+
+def test_an_item_path_stays_inside_the_catalog_by_path_alone(tmp_path: Path) -> None:
+    assert inside_catalog(tmp_path, "shirts/a.jpg") == tmp_path / "shirts/a.jpg"
+    assert inside_catalog(tmp_path, "shirts/..a.jpg") == tmp_path / "shirts/..a.jpg"  # dots inside a name are fine
+    assert inside_catalog(tmp_path, ".hidden/a.jpg") == tmp_path / ".hidden/a.jpg"
+    for path in ["../a.jpg", "shirts/../../a.jpg", "shirts/..", "..\\a.jpg", "/etc/passwd", str(tmp_path / "a.jpg"),
+                 "C:a.jpg", "C:\\x\\a.jpg", "c:/x/a.jpg", "\\\\server\\share\\a.jpg", "\\a.jpg", "x/.. /a.jpg"]:
+        assert inside_catalog(tmp_path, path) is None, path

@@ -63,7 +63,7 @@ def test_unindexed_catalog_and_stale_model_are_reported(shapes_catalog, small_en
     from core.onnx_export import export_encoder
 
     torch.manual_seed(9)
-    export_encoder(Autoencoder(Architecture(32, 16, (8, 16))).eval(), ws.encoder, trained_on="swapped in")
+    export_encoder(Autoencoder(Architecture(32, 16, (8, 16))).eval(), ws.encoder_in_use(), trained_on="swapped in")
     with pytest.raises(SearchIndexError, match="different model"):
         CatalogSearcher(ws)
 

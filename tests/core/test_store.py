@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.errors import CatalogError
-from core.store import SCHEMA_VERSION, CatalogStore, Item
+from core.store import DatabaseDamaged, SCHEMA_VERSION, CatalogStore, Item
 
 MODEL = "model-a"
 OTHER_MODEL = "model-b"
@@ -266,7 +266,7 @@ def test_data_survives_reopening(tmp_path: Path) -> None:
 def test_garbage_file_raises_catalog_error(tmp_path: Path) -> None:
     db_path = tmp_path / "catalog.sqlite"
     db_path.write_bytes(b"this is not a database at all, just some text " * 100)
-    with pytest.raises(CatalogError, match="unreadable"):
+    with pytest.raises(DatabaseDamaged, match="damaged"):
         CatalogStore(db_path)
 
 

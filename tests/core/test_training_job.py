@@ -16,11 +16,11 @@ TINY = TrainSettings(epochs=2, batch_size=8, input_size=32, latent_dim=8, widths
 def test_training_on_a_catalog_installs_the_model_and_reindexes(shapes_catalog, small_encoder):
     ws = Workspace.locate(shapes_catalog)
     index_catalog(ws, model=small_encoder)
-    old_id = OnnxEncoder(ws.encoder).info.model_id
+    old_id = OnnxEncoder(ws.encoder_in_use()).info.model_id
     result = train_on_catalog(ws, settings=TINY)
     assert result.images == 32 and len(result.history) == 2
-    assert result.model_path == ws.encoder
-    info = OnnxEncoder(ws.encoder).info
+    assert result.model_path == ws.encoder_in_use()
+    info = OnnxEncoder(ws.encoder_in_use()).info
     assert info.model_id != old_id and info.latent_dim == 8 and "catalog" in info.trained_on
     assert result.index_report is not None and result.index_report.encoded == 32
     with CatalogSearcher(ws) as searcher:
@@ -30,18 +30,18 @@ def test_training_on_a_catalog_installs_the_model_and_reindexes(shapes_catalog, 
 def test_training_to_a_file_leaves_the_workspace_model_alone(shapes_catalog, small_encoder, tmp_path):
     ws = Workspace.locate(shapes_catalog)
     index_catalog(ws, model=small_encoder)
-    before = ws.encoder.read_bytes()
+    before = ws.encoder_in_use().read_bytes()
     out = tmp_path / "mine.onnx"
     result = train_on_catalog(ws, out=out, settings=TINY)
     assert result.index_report is None
     assert OnnxEncoder(out).info.input_size == 32
-    assert ws.encoder.read_bytes() == before
+    assert ws.encoder_in_use().read_bytes() == before
 
 
 def test_cancelled_training_keeps_the_model_in_use(shapes_catalog, small_encoder):
     ws = Workspace.locate(shapes_catalog)
     index_catalog(ws, model=small_encoder)
-    before = ws.encoder.read_bytes()
+    before = ws.encoder_in_use().read_bytes()
     token = CancelToken()
 
     def cancel_midway(p: Progress) -> None:
@@ -50,7 +50,7 @@ def test_cancelled_training_keeps_the_model_in_use(shapes_catalog, small_encoder
 
     with pytest.raises(Cancelled):
         train_on_catalog(ws, settings=TINY, progress=cancel_midway, cancel=token)
-    assert ws.encoder.read_bytes() == before
+    assert ws.encoder_in_use().read_bytes() == before
     with CatalogSearcher(ws) as searcher:
         assert len(searcher) == 32
 
