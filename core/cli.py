@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -86,9 +87,39 @@ class _Reporter:
 
 
 def _workspace(args: argparse.Namespace, create: bool = True):
+    """The catalog's workspace; a damaged database is restored from its latest backup first, and that is said."""
+    from core.backup import recover_if_damaged
     from core.workspace import Workspace
 
-    return Workspace.locate(args.catalog, args.workspace, create=create)
+    ws = Workspace.locate(args.catalog, args.workspace, create=create)
+    _say_recovered(recover_if_damaged(ws))
+    return ws
+
+
+def _say_recovered(note: str | None) -> None:
+    if note is not None:
+        print(f"lookalike: {note}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _searcher(ws, reporter: _Reporter, locked: bool = False) -> Iterator["CatalogSearcher"]:
+    """The catalog opened for searching; damaged index files are rebuilt from the stored embeddings first.
+
+    `locked`: this run already holds the workspace.
+    """
+    from core.index_state import DamagedIndexError
+    from core.indexing import rebuild_index
+    from core.search import CatalogSearcher
+
+    try:
+        searcher = CatalogSearcher(ws)
+    except DamagedIndexError as exc:
+        print(f"lookalike: {str(exc).split(';')[0]}; rebuilding it from the stored embeddings", file=sys.stderr)
+        rebuild_index(ws, progress=reporter, locked=locked)
+        reporter.finish()
+        searcher = CatalogSearcher(ws)
+    with searcher:
+        yield searcher
 
 
 def cmd_demo(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
@@ -105,9 +136,20 @@ def cmd_demo(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken)
 def _print_index_report(report) -> None:
     print(
         f"indexed {report.images} images: {report.encoded} encoded, {report.unchanged} unchanged, "
-        f"{report.removed} removed, {len(report.failed)} unreadable "
+        f"{report.removed} gone, {len(report.failed)} unreadable "
         f"in {report.seconds:.1f} s ({report.encode_rate:.0f} images/s encoding)"
     )
+    if report.moved:
+        print(f"{report.moved} missing photos found again, with their lists")
+    if report.missing:
+        print(
+            f"{report.missing} photos are missing from the catalog folder; they are kept with their lists "
+            f"until they come back or you forget them (see: missing CATALOG)"
+        )
+    if report.repaired is not None:
+        print(f"lookalike: {report.repaired}; rebuilt it from the stored embeddings", file=sys.stderr)
+    if report.backup_problem is not None:
+        print(f"lookalike: no backup was made: {report.backup_problem}", file=sys.stderr)
     if report.model is not None:
         print(f"model {report.model.model_id} trained on {report.model.trained_on}")
     if report.metadata is not None:
@@ -121,21 +163,60 @@ def _print_index_report(report) -> None:
         print(f"lookalike: product details not read: {report.metadata_problem}", file=sys.stderr)
     for path, reason in report.failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
+    for path, reason in report.skipped:
+        print(f"not followed {path}: {reason}", file=sys.stderr)
+
+
+def _index(ws, reporter: _Reporter, cancel: CancelToken, **options):
+    """Index the catalog; a database found damaged on the way is restored from its latest backup and the run done again."""
+    from core.backup import recover
+    from core.indexing import index_catalog
+    from core.store import DatabaseDamaged
+
+    try:
+        return index_catalog(ws, progress=reporter, cancel=cancel, **options)
+    except DatabaseDamaged as exc:
+        reporter.finish()
+        _say_recovered(recover(ws, str(exc)))
+        return index_catalog(ws, progress=reporter, cancel=cancel, **options)
 
 
 def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.indexing import index_catalog
+    from core.files import check_regular_file
 
+    for given, what in ((args.model, "encoder model"), (args.metadata, "metadata file")):
+        if given:
+            check_regular_file(Path(given), what)
     ws = _workspace(args)
-    report = index_catalog(
+    report = _index(
         ws,
+        reporter,
+        cancel,
         model=Path(args.model) if args.model else None,
         metadata=Path(args.metadata) if args.metadata else None,
-        progress=reporter,
-        cancel=cancel,
     )
     reporter.finish()
     _print_index_report(report)
+    return 0
+
+
+def cmd_missing(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.store import CatalogStore
+
+    ws = _workspace(args, create=False)
+    with ws.exclusive("forgetting missing photos of") if args.forget else contextlib.nullcontext(), CatalogStore(ws.database) as store:
+        missing = store.missing_items()
+        if not missing:
+            print("no photo is missing: every item's photo is in the catalog folder")
+            return 0
+        if not args.forget:
+            for item in missing:
+                print(f"{item.path}  missing since {item.missing_since}: {item.missing}")
+            print(f"{len(missing)} photos missing; they come back with their lists when found again (index), "
+                  f"or run: missing {args.catalog} --forget")
+            return 0
+        items, lists = store.forget_missing()
+    print(f"forgot {items} missing photos and their {lists} lists")
     return 0
 
 
@@ -155,6 +236,10 @@ def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
     ws = _workspace(args)
     out = Path(args.out) if args.out else None
+    from core.files import check_destination
+
+    if out is not None:  # before the minutes of training, not after
+        check_destination(out, ws.catalog, ws.root)
     result = train_on_catalog(ws, epochs=args.epochs, out=out, progress=reporter, cancel=cancel)
     reporter.finish()
     best = result.history[result.best_epoch - 1]
@@ -176,14 +261,11 @@ def _require_searchable(searcher: CatalogSearcher) -> None:
 
 
 def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.search import CatalogSearcher
+    from core.files import check_regular_file
 
     image = Path(args.image)
-    if not image.exists():
-        raise InputError(f"image not found: {image}")
-    if image.is_dir():
-        raise InputError(f"not an image file: {image}")
-    with CatalogSearcher(_workspace(args, create=False)) as searcher:
+    check_regular_file(image, "image")
+    with _searcher(_workspace(args, create=False), reporter) as searcher:
         _require_searchable(searcher)
         try:
             matches = searcher.similar_to_image(image, args.k, colour_weight=args.color_weight)
@@ -199,10 +281,10 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core import atomic
+    from core.backup import backup_database
     from core.curation import LIST_KINDS, Curation, Rules, export_lists
     from core.files import check_destination
     from core.formats import PLATFORM_FORMATS, write_export
-    from core.search import CatalogSearcher
     from core.store import CatalogStore
     from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 
@@ -219,17 +301,26 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         kind=args.kind,
         colour_weight=args.color_weight,
     )
-    with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
+    backup_problem = None
+    # The lists are rewritten under the workspace's lock: an index run or another list run
+    # meanwhile is turned away instead of mixing its changes or its rules with these.
+    with ws.exclusive("making lists for"), _searcher(ws, reporter, locked=True) as searcher, CatalogStore(ws.database) as store:
         _require_searchable(searcher)
         made = Curation(store).generate(searcher, rules, progress=reporter, cancel=cancel)
         kinds = LIST_KINDS if args.format in PLATFORM_FORMATS else (rules.kind,)
         lists = export_lists(store, kinds)
+        try:
+            backup_database(ws, store)
+        except LookalikeError as exc:
+            backup_problem = str(exc)
     reporter.finish()
     thumbs = ThumbnailCache(ws.thumbs, APP_THUMB_SIZE) if args.format == "html" else None
     summary = write_export(lists, out, args.format, ws.catalog, thumbs, ws.root)
     print(f"made {made} {rules.kind} lists (manual edits kept); wrote {args.format} for {summary.products} products to {out}")
     for reason in summary.skipped:
         print(f"left out: {reason}", file=sys.stderr)
+    if backup_problem is not None:
+        print(f"lookalike: no backup was made: {backup_problem}", file=sys.stderr)
     return 0
 
 
@@ -315,81 +406,125 @@ def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: Can
     return 0
 
 
+_EPILOG = """\
+With no command, lookalike opens the desktop app:
+  lookalike                          the desktop app (the most recent catalog, if any)
+  lookalike --open FOLDER            the desktop app on this catalog
+  lookalike --self-test [--screenshot FILE]
+                                     drive the real window offscreen on a demo catalog, then exit
+Each command has its own help: lookalike COMMAND --help
+"""
+
+
+TRAINING_COMMANDS = ("train", "build-default")
+
+
+def _can_train() -> bool:
+    """Whether this installation has what training needs (the packaged app leaves PyTorch out)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("torch", "onnx"))
+
+
 def _parser() -> argparse.ArgumentParser:
     from core.curation import LIST_KINDS
     from core.formats import FORMATS
 
-    parser = _Parser(prog="lookalike", description="Find visually similar products in a catalog of product photos.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    trains = _can_train() or not getattr(sys, "frozen", False)  # from source, say what to install instead
+    parser = _Parser(
+        prog="lookalike",
+        description="Find visually similar products in a catalog of product photos, and curate and export 'you may also like' lists.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
-    def catalog_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("catalog", help="the catalog folder of product photos")
-        p.add_argument("--workspace", help="where Lookalike keeps its files (default CATALOG/.lookalike)")
+    def command(name: str, help_text: str, parent: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
+        return parent.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+
+    # Commands this installation refuses (training, in the packaged app) get a parser of their
+    # own that is never shown, so help offers only what works; run() explains the refusal.
+    unlisted = _Parser(prog="lookalike").add_subparsers(parser_class=_Parser)
+
+    def catalog_command(name: str, help_text: str, hidden: bool = False) -> argparse.ArgumentParser:
+        p = command(name, help_text, unlisted if hidden else sub)
+        p.add_argument("catalog", metavar="CATALOG", help="the catalog folder of product photos")
+        p.add_argument("--workspace", metavar="W", help="where Lookalike keeps its files for this catalog (default: CATALOG/.lookalike)")
         return p
 
-    p = sub.add_parser("demo", help="write a demo catalog of product images")
-    p.add_argument("dir")
-    p.add_argument("--count", type=_positive, default=400)
-    p.add_argument("--seed", type=int, default=0)
+    p = command("demo", "write a demo catalog of product photos, with its products.csv")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder (or an earlier demo, which is rewritten)")
+    p.add_argument("--count", type=_positive, default=400, metavar="N", help="how many products (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="which products: the same seed draws the same ones (default: %(default)s)")
     p.set_defaults(run=cmd_demo)
 
-    p = catalog_command("index", "embed the catalog's photos and build the similarity index")
-    p.add_argument("--model", help="an ONNX encoder to use from now on")
-    p.add_argument("--metadata", help="product CSV with a path or filename column (default CATALOG/products.csv)")
+    p = catalog_command("index", "embed the catalog's new and changed photos and build the similarity index")
+    p.add_argument("--model", metavar="M.onnx", help="an ONNX encoder to use from now on (default: the one in use, at first the embedded default)")
+    p.add_argument("--metadata", metavar="FILE.csv", help="product CSV with a path or filename column (default: CATALOG/products.csv, when there)")
     p.set_defaults(run=cmd_index)
 
-    p = catalog_command("train", "train an encoder on the catalog's photos (needs PyTorch)")
-    p.add_argument("--epochs", type=_positive, default=10)
-    p.add_argument("--out", help="write the model here instead of making it the catalog's encoder")
+    p = catalog_command("missing", "list the photos gone from the catalog folder (kept with their lists), or forget them")
+    p.add_argument("--forget", action="store_true", help="remove the missing photos from the workspace, with their lists (default: only list them)")
+    p.set_defaults(run=cmd_missing)
+
+    p = catalog_command("train", "train an encoder on the catalog's own photos (needs PyTorch)", hidden=not trains)
+    p.add_argument("--epochs", type=_positive, default=10, metavar="N", help="passes over the photos (default: %(default)s)")
+    p.add_argument("--out", metavar="M.onnx", help="only write the model here (default: make it the catalog's encoder and index again)")
     p.set_defaults(run=cmd_train)
 
-    p = catalog_command("query", "list the catalog items that look most like an image")
-    p.add_argument("image")
-    p.add_argument("-k", type=_positive, default=10, help="how many matches (default 10)")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.add_argument("--color-weight", type=_weight, default=0.0, help="0 matches by shape (default), 1 by colour")
+    p = catalog_command("query", "list the catalog products that look most like a photo")
+    p.add_argument("image", metavar="IMAGE", help="the photo to match (JPEG, PNG, WebP, ...)")
+    p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many matches (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, sku} (default: a table)")
+    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
     p.set_defaults(run=cmd_query)
 
-    p = catalog_command("recommend", "make every product's recommendation list and export the lists")
-    p.add_argument("-k", type=_positive, default=10, help="products per list (default 10)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--format", choices=FORMATS, default="csv")
-    p.add_argument("--min-score", type=float, default=0.0, help="leave out matches less alike than this")
-    p.add_argument("--category", choices=("any", "same", "other"), default="any", help="recommend from the same or other categories")
-    p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the same product")
-    p.add_argument("--sku-prefix", type=_at_least_zero, default=0, help="with --group sku-prefix: prefix length (0: up to the last - or _)")
-    p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default related)")
-    p.add_argument("--color-weight", type=_weight, default=0.0, help="0 matches by shape (default), 1 by colour")
+    p = catalog_command("recommend", "make every product's recommendation list (keeping manual edits) and export the lists")
+    p.add_argument("-k", type=_positive, default=10, metavar="K", help="products per list (default: %(default)s)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write (outside the catalog's photos and its workspace)")
+    p.add_argument("--format", choices=FORMATS, default="csv", help="what to write (default: %(default)s)")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="S", help="leave out matches less alike than this, -1 to 1 (default: %(default)s)")
+    p.add_argument("--category", choices=("any", "same", "other"), default="any", help="recommend from any, the same or only other categories (default: %(default)s)")
+    p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the product itself, found by SKU prefix or file name (default: %(default)s)")
+    p.add_argument("--sku-prefix", type=_at_least_zero, default=0, metavar="N", help="with --group sku-prefix: prefix length; 0 is up to the last - or _ (default: %(default)s)")
+    p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default: %(default)s)")
+    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
     p.set_defaults(run=cmd_recommend)
 
-    p = sub.add_parser("evaluate", help="precision by category of a recommend --format json file")
-    p.add_argument("recommendations")
-    p.add_argument("--labels", required=True, help="product CSV with path and category columns")
-    p.add_argument("-k", type=_positive, default=10)
+    p = command("evaluate", "precision by category of a recommend --format json file")
+    p.add_argument("recommendations", metavar="RECOMMENDATIONS.json", help="what recommend --format json wrote")
+    p.add_argument("--labels", required=True, metavar="FILE.csv", help="product CSV with path and category columns")
+    p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many of each list count (default: %(default)s)")
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("bench", help="measure quality or speed on this machine")
-    p.add_argument("what", choices=("quality", "speed"))
-    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], help="speed: which parts to run")
-    p.add_argument("--sizes", type=_positive, nargs="+", help="speed: vector counts for query latency (default 10k 100k 1M)")
-    p.add_argument("--data", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
-    p.add_argument("--demo-count", type=_positive, default=1000)
-    p.add_argument("--epochs", type=_positive, default=10)
-    p.add_argument("--train-limit", type=_positive, default=None, help="train on at most this many Fashion-MNIST items")
-    p.add_argument("--no-fashion-mnist", action="store_true")
-    p.add_argument("--out", help="also write the results as JSON here")
+    p = command("bench", "measure quality (needs PyTorch) or speed on this machine" if trains else "measure speed on this machine")
+    p.add_argument("what", choices=("quality", "speed") if trains else ("speed",), help="which benchmark")
+    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], metavar="PART",
+                   help="speed: which parts to run (default: %(default)s)")
+    p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
+    p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
+    p.add_argument("--demo-count", type=_positive, default=1000, metavar="N", help="quality: demo products to score (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive, default=10, metavar="N", help="quality: training epochs (default: %(default)s)")
+    p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")
+    p.add_argument("--no-fashion-mnist", action="store_true", help="quality: leave Fashion-MNIST out (default: use it when installed)")
+    p.add_argument("--out", metavar="FILE.json", help="also write the results as JSON here (default: print only)")
     p.set_defaults(run=cmd_bench)
 
-    p = sub.add_parser("build-default", help="train the embedded default encoder (needs PyTorch)")
-    p.add_argument("--out", default=str(Path("resources") / "default_encoder.onnx"))
-    p.add_argument("--epochs", type=_positive, default=12)
+    p = command("build-default", "train the embedded default encoder (needs PyTorch)", sub if trains else unlisted)
+    p.add_argument("--out", default=str(Path("resources") / "default_encoder.onnx"), metavar="M.onnx", help="where to write it (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive, default=12, metavar="N", help="passes over the training photos (default: %(default)s)")
     p.set_defaults(run=cmd_build_default)
     return parser
 
 
 def run(argv: Sequence[str]) -> int:
     """Run one command; returns the exit status. Errors become one line on stderr."""
+    if argv and argv[0] in TRAINING_COMMANDS and not _can_train():
+        try:
+            _require_training()
+        except InputError as exc:
+            print(f"lookalike: {argv[0]}: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     args = _parser().parse_args(list(argv))
     cancel = CancelToken()
     reporter = _Reporter()
@@ -415,6 +550,16 @@ def run(argv: Sequence[str]) -> int:
         reporter.finish()
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"lookalike: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        reporter.finish()
+        print("lookalike: not enough memory for this run; close other programs or index fewer photos at a time", file=sys.stderr)
+        return EXIT_ERROR
+    except sqlite3.Error as exc:  # anything the store did not put in words already
+        if os.environ.get("LOOKALIKE_DEBUG"):
+            raise
+        reporter.finish()
+        print(f"lookalike: the workspace database failed: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("LOOKALIKE_DEBUG"):

@@ -22,6 +22,7 @@ from core.search import CatalogSearcher
 from core.store import CatalogStore, Item
 
 LIST_KINDS = ("related", "cross-sell", "upsell")
+_MAKING = "making:"  # meta key prefix: a run making lists of that kind is under way (or was stopped)
 SUGGESTED, PINNED, BLOCKED = "suggested", "pinned", "blocked"
 
 _SCHEMA = """
@@ -202,11 +203,25 @@ class Curation:
         """Make the stored list exactly `state` (one transaction): the basis of every edit and of undo."""
         self.restore_many([state])
 
-    def restore_many(self, states: Sequence[ListState]) -> None:
-        """`restore` for many lists in one transaction."""
-        with self.store.transaction() as db:
+    def restore_many(self, states: Sequence[ListState], meta: dict[str, str] | None = None) -> None:
+        """`restore` for many lists in one transaction (with `meta` facts set in the same commit)."""
+        with self.store.transaction("lists") as db:
             for state in states:
                 self._write(db, state)
+            if meta:
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+
+    def unfinished_run(self, kind: str = "related") -> tuple[int, int] | None:
+        """(lists made, lists to make) of a run making this kind of list that was stopped before the end, else None."""
+        text = self.store.get_meta(f"{_MAKING}{kind}")
+        if text is None:
+            return None
+        try:
+            facts = json.loads(text)
+            done, total = int(facts["done"]), int(facts["total"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return (done, total) if done < total else None
 
     @staticmethod
     def _write(db: sqlite3.Connection, state: ListState) -> None:
@@ -281,6 +296,8 @@ class Curation:
         catalog = {item.id: item for item in searcher.items()}
         todo = list(catalog) if items is None else [i for i in items if i in catalog]
         pool = min(len(catalog) - 1, max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200))
+        marker = f"{_MAKING}{rules.kind}"
+        whole_run = items is None
         done = 0
         for start in range(0, len(todo), 200):
             if cancel is not None:
@@ -289,8 +306,8 @@ class Curation:
             for item_id in todo[start : start + 200]:
                 source = catalog[item_id]
                 old = self.state(item_id, rules.kind)
-                # Pins and blocks stay even while their photo cannot be searched (unreadable for a
-                # while, say); they go only with the item itself.
+                # Pins and blocks stay even while their photo cannot be searched (unreadable or
+                # missing for a while, say); they go only with the item itself.
                 keep = [e for e in old.shown if e.pinned]
                 skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
                 suggestions = [
@@ -302,10 +319,20 @@ class Curation:
                 shown = assemble(keep, suggestions, rules.k)
                 blocked = sorted(old.blocked, key=lambda e: e.target_id)
                 states.append(replace(old, entries=tuple(shown + blocked)))
-            self.restore_many(states)
             done += len(states)
+            # Until the run's last commit, the workspace says a run was under way, so a run stopped
+            # half-way (lists of two rule sets side by side) is reported, not taken for a whole one.
+            meta = {marker: json.dumps({"done": done, "total": len(todo), "rules": asdict(rules)})} if whole_run else None
+            if whole_run and done == len(todo):
+                meta = {**(meta or {}), f"rules:{rules.kind}": json.dumps(asdict(rules))}
+            self.restore_many(states, meta)
             progress(Progress("recommend", done, len(todo)))
-        self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+        if whole_run:
+            self.store.delete_meta(marker)
+            if not todo:
+                self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+        elif self.store.get_meta(f"rules:{rules.kind}") is None:
+            self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
         return done
 
     def last_rules(self, kind: str) -> Rules | None:

@@ -460,13 +460,26 @@ def _score(score: float | None) -> float | None:
     return None if score is None or not math.isfinite(score) else round(float(score), 6)
 
 
-def _without_self(lists: Sequence[ExportList], export: _Export) -> list[ExportList]:
-    """The lists with any entry recommending its own product dropped, and reported."""
+def _cleaned(lists: Sequence[ExportList], export: _Export) -> list[ExportList]:
+    """The lists without what must not reach a shop, each thing left out reported.
+
+    Left out: any entry recommending its own product; the lists of products whose photo is
+    missing from the catalog folder (kept in the workspace until forgotten), and entries
+    pointing at such products, since Lookalike cannot tell whether they are still sold.
+    """
     cleaned = []
     for lst in lists:
+        if lst.item.missing is not None:
+            export.skip(f"{lst.item.path}: its photo is missing ({lst.item.missing}); its {lst.kind} list left out")
+            continue
         kept = [e for e in lst.entries if e.item.path != lst.item.path]
         if len(kept) != len(lst.entries):
             export.skip(f"{lst.item.path}: recommended itself in its {lst.kind} list, that entry left out")
+        gone = [e for e in kept if e.item.missing is not None]
+        for entry in gone:
+            export.skip(f"{lst.item.path}: {entry.item.path} in its {lst.kind} list has no photo any more ({entry.item.missing}), left out")
+        kept = [e for e in kept if e.item.missing is None]
+        if len(kept) != len(lst.entries):
             lst = replace(lst, entries=kept)
         cleaned.append(lst)
     return cleaned
@@ -496,6 +509,6 @@ def write_export(
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     check_destination(out, catalog, workspace)
     export = _Export(fmt, Path(catalog), thumbs)
-    text, rows, products = writer(_without_self(lists, export), export)
+    text, rows, products = writer(_cleaned(lists, export), export)
     atomic.write_text(Path(out), text)
     return ExportSummary(rows, products, export.skipped)

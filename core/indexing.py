@@ -10,6 +10,7 @@ when they reappear anywhere in the catalog.
 from __future__ import annotations
 
 import collections
+import contextlib
 import concurrent.futures as cf
 import time
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from typing import Iterator
 import numpy as np
 
 from core import atomic
+from core.backup import backup_database, backups
 from core.colour import DIMENSIONS as COLOUR_DIMENSIONS, colour_descriptors
 from core.config import DEFAULT_ENCODER, IndexSettings, METADATA_NAME
 from core.encoder import EncoderInfo, OnnxEncoder, check_encoder
-from core.errors import CatalogError, ImageError, InputError, SearchIndexError
+from core.errors import CatalogError, ImageError, InputError, OutputError, SearchIndexError
 from core.images import load_square
 from core.index import build_index
 from core.index_state import (
@@ -39,7 +41,7 @@ from core.index_state import (
 from core.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
 from core.metadata import MetadataReport, ProductList, import_metadata, read_product_csv
 from core.scan import ScanResult, catalog_file, content_hash, scan_catalog
-from core.store import CatalogStore, now_utc
+from core.store import CatalogStore, DatabaseDamaged, now_utc
 from core.workspace import Workspace
 
 PROBE_PHOTOS = 8  # catalog photos a new encoder is tried on before anything is changed
@@ -63,6 +65,7 @@ class IndexReport:
     missing: int = 0  # items missing after the run (see `python main.py missing`)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of what the scan did not follow
     repaired: str | None = None  # why the index files were rebuilt although nothing asked for it
+    backup_problem: str | None = None  # why the database could not be backed up after the run
 
 
 @dataclass
@@ -216,6 +219,15 @@ def _usable(vectors: np.ndarray) -> np.ndarray:
     return finite & (np.abs(np.where(finite[:, None], vectors, 0)).sum(axis=1) > 0)
 
 
+def _backup(ws: Workspace, store: CatalogStore) -> str | None:
+    """Back the database up after a run that changed it; a backup that fails is reported, not fatal."""
+    try:
+        backup_database(ws, store)
+    except OutputError as exc:
+        return str(exc)
+    return None
+
+
 def read_metadata(ws: Workspace, metadata: Path | None) -> tuple[ProductList | None, str | None]:
     """The product list to import (the one given, else the catalog's own), and why the catalog's own was not read."""
     if metadata is not None:
@@ -242,6 +254,9 @@ def index_catalog(
     products, metadata_problem = read_metadata(ws, metadata)
 
     with ws.exclusive("indexing"), CatalogStore(ws.database) as store:
+        problem = store.integrity_problem()
+        if problem is not None:
+            raise DatabaseDamaged(f"the workspace database is damaged: {ws.database} ({problem})")
         ws.claim(store)
         state = read_state(store) if store.get_meta(STATE_KEY) or store.get_meta("model_id") else None
         repaired = None
@@ -311,6 +326,8 @@ def index_catalog(
         report_metadata = import_metadata(store, products) if products is not None else None
         failed = [(item.path, item.error or "unreadable") for item in store.items(status="error")]
         missing = len(store.missing_items())
+        changed = fresh or plan.new or plan.moves or plan.gone or plan.updates or plan.present or report_metadata or repaired
+        backup_problem = _backup(ws, store) if changed or not backups(ws) else None
     return IndexReport(
         images=len(scan.images),
         encoded=len(fresh),
@@ -326,6 +343,7 @@ def index_catalog(
         missing=missing,
         skipped=scan.skipped,
         repaired=repaired,
+        backup_problem=backup_problem,
     )
 
 
@@ -367,3 +385,30 @@ def _build(
     store.save_index_map(ids, {**facts, "index_items": str(len(ids)), STATE_KEY: new_state.to_json()})
     progress(Progress("index", 1, 1))
     return new_state
+
+
+def rebuild_index(
+    ws: Workspace,
+    settings: IndexSettings = IndexSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    locked: bool = False,
+) -> IndexState:
+    """Build the index files again from the stored embeddings (damaged files), without reading the catalog's photos.
+
+    `locked`: the caller already holds the workspace (Workspace.exclusive).
+    """
+    cancel = cancel or CancelToken()
+    with contextlib.nullcontext() if locked else ws.exclusive("rebuilding the index of"), CatalogStore(ws.database) as store:
+        state = read_state(store)
+        if state is None:
+            raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+        encoder = OnnxEncoder(ws.root / state.encoder if state.encoder else DEFAULT_ENCODER)
+        if encoder.info.model_id != state.model_id:
+            raise SearchIndexError("the index was built with a different model; index the catalog again")
+        if not len(store.embeddings(state.model_id)[0]):
+            raise SearchIndexError("nothing to index: no readable images were embedded; index the catalog again")
+        facts = {"model_id": state.model_id, "model_trained_on": encoder.info.trained_on, "indexed_at": now_utc()}
+        new_state = _build(ws, store, state, encoder, None, settings, progress, cancel, facts)
+        remove_stale(ws.root, new_state)
+        return new_state

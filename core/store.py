@@ -253,6 +253,18 @@ class CatalogStore:
         with self.transaction("schema") as db:
             db.executescript(schema)
 
+    def backup_to(self, target: Path) -> None:
+        """Copy the whole database, as committed now, to `target` (SQLite's online backup; writers may go on)."""
+        faults.point(f"db:backup:{target.name}")
+        try:
+            copy = sqlite3.connect(str(target))
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as exc:
+            raise _write_failure(target, exc) from None
+
     def integrity_problem(self) -> str | None:
         """None if SQLite's own check finds the file sound, else its first complaint."""
         try:
