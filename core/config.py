@@ -19,7 +19,7 @@ DEFAULT_ENCODER = RESOURCES / "default_encoder.onnx"
 
 # Image files are recognised by content; these suffixes mark files that were meant to be
 # images, so a file with one of them that is not an image is reported instead of ignored.
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".avif"})
 # Photo formats Lookalike cannot read: a file named so is reported with the reason, not ignored.
 _SAVE_AS = "save it as JPEG or PNG to include it"
 UNSUPPORTED_SUFFIXES = {

@@ -11,7 +11,7 @@ with `LOOKALIKE_FAULT` set to `N:MODE` (the Nth point reached, counting from 1) 
 - `full`: the write fails as on a full disk (OSError ENOSPC);
 - `cancel`: the job's cancel token fires (core.errors.Cancelled), as the Cancel button would.
 
-`arm()` does the same inside a process, for tests that drive the real window.
+`arm()` and `tracing()` do the same inside a process, for tests that drive the real window.
 """
 from __future__ import annotations
 
@@ -92,6 +92,18 @@ def arm(target: str | int, mode: str) -> Iterator[None]:
         yield
     finally:
         _plan = previous
+
+
+@contextlib.contextmanager
+def tracing(path: "os.PathLike[str] | str") -> Iterator[None]:
+    """Within the block, append every point reached to the file at `path` (as LOOKALIKE_FAULT_TRACE does)."""
+    global _trace
+    previous = _trace
+    _trace = os.fspath(path)
+    try:
+        yield
+    finally:
+        _trace = previous
 
 
 def fired() -> bool:

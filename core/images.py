@@ -8,12 +8,13 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import os
+import stat
 import warnings
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
 import numpy as np
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError, features
 
 from core.config import MAX_DECODE_BYTES, MAX_IMAGE_PIXELS
 from core.errors import ImageError
@@ -43,6 +44,15 @@ _PIL_FORMATS = {
     "bmp": "BMP",
     "gif": "GIF",
     "tiff": "TIFF",
+    "avif": "AVIF",
+}
+# ISO base media files (the 'ftyp' box): AVIF is read when this Pillow can; HEIC/HEIF never is.
+_AVIF_BRANDS = (b"avif", b"avis")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
+READABLE_FORMATS = frozenset(_PIL_FORMATS) - (set() if features.check("avif") is True else {"avif"})
+UNREADABLE_FORMATS = {
+    "heif": "HEIC/HEIF photos cannot be read; save it as JPEG or PNG to include it",
+    "avif": "AVIF photos cannot be read by this installation; save it as JPEG or PNG to include it",
 }
 # Sizes of the BMP info headers Pillow reads (core, v2-v5, OS/2 2.x variants).
 _BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
@@ -69,11 +79,17 @@ _MAX_REASON_CHARS = 120
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str | None:
-    """The format named by the file's first bytes: 'jpeg','png','webp','bmp','gif','tiff' or None.
+    """The readable format named by the file's first bytes: 'jpeg','png','webp','bmp','gif','tiff','avif' or None.
 
     Raises OSError if the file cannot be read.
     """
-    fd = os.open(path, _READ_FLAGS)
+    fmt = sniff(path)
+    return fmt if fmt in READABLE_FORMATS else None
+
+
+def sniff(path: str | os.PathLike[str]) -> str | None:
+    """`sniff_format`, but also naming photo formats that cannot be read (the keys of UNREADABLE_FORMATS)."""
+    fd = os.open(path, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hold the scan up
     try:
         head = os.read(fd, _SNIFF_BYTES)
     finally:
@@ -97,6 +113,12 @@ def _format_of(head: bytes) -> str | None:
     if head[:2] == b"BM" and len(head) >= 18:
         if int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
             return "bmp"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _AVIF_BRANDS:
+            return "avif"
+        if brand in _HEIF_BRANDS:
+            return "heif"
     return None
 
 
@@ -126,11 +148,15 @@ def open_rgb(
     max_bytes, are refused before decoding.
     """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would never end
+            raise ImageError("not a regular file")
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF_BYTES)
             if not head:
                 raise ImageError("empty file")
             fmt = _format_of(head)
+            if fmt is not None and fmt not in READABLE_FORMATS:
+                raise ImageError(UNREADABLE_FORMATS[fmt])
             if fmt is None:
                 raise ImageError("not an image")
             fh.seek(0)

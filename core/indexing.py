@@ -382,7 +382,7 @@ def _build(
             atomic.write_bytes(target, Path(model).read_bytes())
     cancel.raise_if_cancelled()
     new_state = IndexState(model_id, encoder_name, seal(shape_path), colour_seal, generation)
-    store.save_index_map(ids, {**facts, "index_items": str(len(ids)), STATE_KEY: new_state.to_json()})
+    store.save_index_map(ids, {**facts, "index_items": str(len(ids)), STATE_KEY: new_state.to_json()}, model_id)
     progress(Progress("index", 1, 1))
     return new_state
 

@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from core.config import IMAGE_SUFFIXES, UNSUPPORTED_SUFFIXES
 from core.errors import CatalogError, ImageError
-from core.images import os_error_reason, sniff_format
+from core.images import READABLE_FORMATS, UNREADABLE_FORMATS, os_error_reason, sniff
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 
 PROGRESS_EVERY = 500
@@ -242,17 +242,30 @@ class _Walk:
             reason = "empty file"
         else:
             try:
-                fmt, reason = sniff_format(entry.path), "not an image"
+                fmt, reason = sniff(entry.path), "not an image"
             except FileNotFoundError:
                 return
             except OSError as exc:
                 reason = os_error_reason(exc)
-        if fmt is not None:
+        if fmt is not None and fmt not in READABLE_FORMATS:
+            self.rejected.append((info, UNREADABLE_FORMATS[fmt]))  # a photo by its content, of a kind not read
+        elif fmt is not None:
             self.images.append(info)
         elif suffix in UNSUPPORTED_SUFFIXES:
             self.rejected.append((info, UNSUPPORTED_SUFFIXES[suffix]))
         elif suffix in IMAGE_SUFFIXES:
             self.rejected.append((info, reason))
+
+
+def sniff_format_of(fmt: str) -> str | None:
+    """The format itself when it is one that is read, else None (HEIC, or AVIF without a decoder)."""
+    return None if fmt in UNREADABLE_FORMATS and fmt not in _readable() else fmt
+
+
+def _readable() -> frozenset[str]:
+    from core.images import _READABLE
+
+    return _READABLE
 
 
 def _named_as_image(name: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -41,11 +42,14 @@ CREATE TABLE IF NOT EXISTS items (
     missing   TEXT       -- why it is missing ("file not found", "folder ... could not be read")
 );
 CREATE INDEX IF NOT EXISTS items_sku ON items(sku);
+-- One row per item and model: while a new model is being put to use, the embeddings of the
+-- model in use stay, so the index in use can still be rebuilt from them (see core.index_state).
 CREATE TABLE IF NOT EXISTS embeddings (
-    item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    item_id   INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
     model_id  TEXT NOT NULL,
     vector    BLOB NOT NULL,
-    colour    BLOB
+    colour    BLOB,
+    PRIMARY KEY (item_id, model_id)
 );
 CREATE TABLE IF NOT EXISTS index_map (
     position  INTEGER PRIMARY KEY,
@@ -131,6 +135,14 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _nearly_full(path: Path, slack: int = 1 << 20) -> bool:
+    """Whether the file system holding `path` has (almost) no room left."""
+    try:
+        return shutil.disk_usage(path.parent).free < slack
+    except OSError:
+        return False
+
+
 class DatabaseDamaged(CatalogError):
     """The workspace database cannot be read as a database (a disk error, a bad copy)."""
 
@@ -147,6 +159,8 @@ _DISK_WORDS = (
 def _write_failure(path: Path, exc: sqlite3.Error) -> LookalikeError:
     """A failed write in words: a full disk and friends as OutputError, a damaged file as DatabaseDamaged."""
     text = str(exc).lower()
+    if "disk i/o error" in text and _nearly_full(path):
+        text = "database or disk is full"  # SQLite often meets a full disk while mapping its WAL index: an I/O error
     for mark, words in _DISK_WORDS:
         if mark in text:
             return OutputError(f"cannot save to {path}: {words}; the last saved state is kept")
@@ -208,6 +222,18 @@ class CatalogStore:
         for name, kind in _MISSING_COLUMNS:
             if name not in present:
                 self._db.execute(f"ALTER TABLE items ADD COLUMN {name} {kind}")
+        keys = [row[1] for row in self._db.execute("PRAGMA table_info(embeddings)") if row[5]]
+        if keys == ["item_id"]:  # version 1: one embedding per item; nothing refers to this table, so it is rebuilt
+            self._db.executescript(
+                """
+                ALTER TABLE embeddings RENAME TO embeddings_v1;
+                CREATE TABLE embeddings (
+                    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, model_id TEXT NOT NULL,
+                    vector BLOB NOT NULL, colour BLOB, PRIMARY KEY (item_id, model_id));
+                INSERT INTO embeddings SELECT item_id, model_id, vector, colour FROM embeddings_v1;
+                DROP TABLE embeddings_v1;
+                """
+            )
         if version != SCHEMA_VERSION:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -432,9 +458,8 @@ class CatalogStore:
     def ids_needing_embedding(self, model_id: str) -> list[int]:
         """Items there to read with no embedding from this model, and not known-bad for unchanged content."""
         rows = self.query(
-            """SELECT items.id FROM items LEFT JOIN embeddings ON embeddings.item_id = items.id
-               WHERE items.status != 'error' AND items.missing IS NULL
-                 AND (embeddings.model_id IS NULL OR embeddings.model_id != ?)
+            """SELECT items.id FROM items LEFT JOIN embeddings ON embeddings.item_id = items.id AND embeddings.model_id = ?
+               WHERE items.status != 'error' AND items.missing IS NULL AND embeddings.item_id IS NULL
                ORDER BY items.path""",
             (model_id,),
         )
@@ -466,17 +491,20 @@ class CatalogStore:
         return np.frombuffer(rows[0][0], np.float32).copy() if rows else None
 
     # index ---------------------------------------------------------------------------
-    def save_index_map(self, ids: Sequence[int], facts: dict[str, str]) -> None:
+    def save_index_map(self, ids: Sequence[int], facts: dict[str, str], model_id: str | None = None) -> None:
         """Record which item each index position holds, with facts about the build, in one transaction.
 
         The facts name the index files of this build (see core.indexing): they become the
-        workspace's index with this commit, never before.
+        workspace's index with this commit, never before. With `model_id`, the embeddings of
+        every other model go in the same commit.
         """
         with self.transaction("index") as db:
             db.execute("DELETE FROM index_map")
             db.execute("DELETE FROM index_pending")
             db.executemany("INSERT INTO index_map VALUES (?, ?)", enumerate(int(i) for i in ids))
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", facts.items())
+            if model_id is not None:
+                db.execute("DELETE FROM embeddings WHERE model_id != ?", (model_id,))
 
     def add_pending(self, ids: Iterable[int], facts: dict[str, str]) -> None:
         """Record items embedded since the index was built (searched exactly until the next build)."""

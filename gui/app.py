@@ -125,6 +125,7 @@ class _FirstPaint(QObject):
         self.grid_shown = False
         window.catalog_view.viewport().installEventFilter(self)
         window.session.error.connect(self._failed)
+        window.session.problem.connect(lambda problem: self._failed(problem.message))
 
     def _failed(self, message: str) -> None:
         print(f"startup failed: {message}", file=sys.stderr, flush=True)

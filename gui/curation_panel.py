@@ -211,10 +211,11 @@ class CurationPanel(QWidget):
             return False
         if after == before:
             return False
-        self.undo.push(ListEdit(text, curation, before, after, self._on_state))
+        self.undo.push(ListEdit(text, curation, before, after, self._on_state, self.session.error.emit))
         return True
 
     def _on_state(self, state: ListState) -> None:
+        self.session.note_edit()
         if state.item_id == self.item_id and state.kind == self.current_kind:
             self.refresh()
         self.list_changed.emit(state)

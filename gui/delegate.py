@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from gui.roles import NameRole, PinnedRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
+from gui.roles import MissingRole, NameRole, PinnedRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
 from gui.thumbnails import ThumbnailLoader
 
 MIN_THUMB = 48
@@ -92,10 +92,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 painter.drawPixmap(_fit(pixmap, square), pixmap)
             else:
                 painter.fillRect(square, _placeholder_colour(option.palette))
-            if key and self._loader.failure(key) is not None:
+            missing = index.data(MissingRole)
+            if missing is not None:
+                painter.fillRect(square, _veil(option.palette))
+            elif key and self._loader.failure(key) is not None:
                 _paint_badge(painter, square)
             if index.data(PinnedRole):
-                _paint_pin_tag(painter, square)
+                _paint_tag(painter, square, "PINNED", QColor(30, 100, 200))
+            if missing is not None:
+                _paint_tag(painter, square, "MISSING", QColor(150, 60, 20), bottom=True)
             top = square.bottom() + 1 + _GAP
             self._paint_captions(painter, option, index, QRect(square.x(), top, square.width(), 0))
         finally:
@@ -209,19 +214,28 @@ def _paint_badge(painter: QPainter, square: QRect) -> None:
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "!")
 
 
-def _paint_pin_tag(painter: QPainter, square: QRect) -> None:
-    """A small blue 'PINNED' tag in the top left corner: a person placed this entry here."""
+def _paint_tag(painter: QPainter, square: QRect, text: str, colour: QColor, bottom: bool = False) -> None:
+    """A small tag in a corner of the thumbnail: 'PINNED' (a person placed this entry), 'MISSING' (the photo is gone)."""
     font = QFont(painter.font())
     font.setBold(True)
     font.setPixelSize(9)
     metrics = QFontMetrics(font)
-    tag = QRectF(square.left() + 3, square.top() + 4, metrics.horizontalAdvance("PINNED") + 8, metrics.height() + 2)
+    height = metrics.height() + 2
+    top = square.bottom() - height - 3 if bottom else square.top() + 4
+    tag = QRectF(square.left() + 3, top, metrics.horizontalAdvance(text) + 8, height)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(30, 100, 200))
+    painter.setBrush(colour)
     painter.drawRoundedRect(tag, 3, 3)
     painter.setFont(font)
     painter.setPen(QColor(255, 255, 255))
-    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, "PINNED")
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _veil(palette: QPalette) -> QColor:
+    """The view's background at half strength: laid over the last thumbnail of a photo that is gone."""
+    colour = QColor(palette.color(QPalette.ColorRole.Base))
+    colour.setAlpha(150)
+    return colour
 
 
 def _small_font(font: QFont) -> QFont:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut, QUndoStack
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -45,7 +46,7 @@ from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
 from gui.roles import Roles
-from gui.session import CatalogSession, Query
+from gui.session import CatalogSession, Problem, Query
 from gui.thumbnails import ThumbnailLoader
 from gui.workers import Job
 
@@ -83,25 +84,42 @@ def _grid(delegate: ThumbnailDelegate) -> QListView:
 
 
 class Banner(QFrame):
-    """A dismissible one-line message above the grids: errors never block the window."""
+    """A dismissible one-line message above the grids, with buttons for what can be done: errors never block the window."""
+
+    _TONES = {
+        "error": "#banner { background: #fde2e1; border: 1px solid #e0a19d; border-radius: 4px; } QLabel { color: #7a1a14; }",
+        "notice": "#banner { background: #fff4d6; border: 1px solid #e2c46e; border-radius: 4px; } QLabel { color: #5c4400; }",
+    }
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
-        self.setStyleSheet("#banner { background: #fde2e1; border: 1px solid #e0a19d; border-radius: 4px; } QLabel { color: #7a1a14; }")
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: list[QPushButton] = []
         close = QPushButton("Dismiss")
         close.setFlat(True)
         close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 4, 4, 4)
+        self._layout.addWidget(self.label, 1)
+        self._layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, actions: Sequence[tuple[str, Any]] = (), tone: str = "error") -> None:
+        """Show `text`, with a button for each (label, slot) in `actions`; a button also dismisses the banner."""
+        self.setStyleSheet(self._TONES[tone])
+        for button in self.buttons:
+            self._layout.removeWidget(button)
+            button.deleteLater()
+        self.buttons = []
+        for label, slot in actions:
+            button = QPushButton(label)
+            button.clicked.connect(self.hide)
+            button.clicked.connect(slot)
+            self._layout.insertWidget(self._layout.count() - 1, button)
+            self.buttons.append(button)
         self.label.setText(text)
         self.show()
 
@@ -118,6 +136,7 @@ class MainWindow(QMainWindow):
         self.session = CatalogSession(self)
         self.last_error = ""
         self._unreadable = 0
+        self._missing = 0
         self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
@@ -300,6 +319,7 @@ class MainWindow(QMainWindow):
         self.paste_action = action("Paste Photo", self.paste_image, QKeySequence.StandardKey.Paste)
         self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reindex_action = action("Re-index Catalog", lambda: self.session.reindex(), "F5")
+        self.forget_action = action("Forget Missing Photos…", self.forget_missing, None, "Remove photos gone from the catalog folder, with their lists")
         self.cancel_action = action("Cancel Job", self.session.cancel, "Escape")
         self.train_action = action("Train on Catalog…", self.open_train_dialog, "Ctrl+T")
         self.load_model_action = action("Load Encoder…", self.choose_model)
@@ -326,6 +346,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         catalog_menu = menu.addMenu("&Catalog")
         catalog_menu.addActions([self.reindex_action, self.cancel_action, self.filter_action])
+        catalog_menu.addSeparator()
+        catalog_menu.addAction(self.forget_action)
         lists_menu = menu.addMenu("&Lists")
         lists_menu.addActions([self.make_lists_action, self.export_lists_action])
         model_menu = menu.addMenu("&Model")
@@ -365,6 +387,9 @@ class MainWindow(QMainWindow):
         s.results_ready.connect(self._on_results)
         s.history_changed.connect(self._on_history_changed)
         s.error.connect(self.show_error)
+        s.problem.connect(self.show_problem)
+        s.notice.connect(self.show_notice)
+        s.forgotten.connect(lambda counts: self.statusBar().showMessage(f"Forgot {counts[0]:,} missing photos and {counts[1]:,} lists", 10000))
         s.indexed.connect(self._on_indexed)
         s.generated.connect(self._on_generated)
         s.exported.connect(self._on_exported)
@@ -456,7 +481,8 @@ class MainWindow(QMainWindow):
             return
         kept = self._selected_item()
         self.catalog_model.reset(ws.catalog, items)
-        self._unreadable = sum(1 for item in items if item.status == "error")
+        self._unreadable = sum(1 for item in items if item.status == "error" and item.missing is None)
+        self._missing = sum(1 for item in items if item.missing is not None)
         self._update_count()
         proxy = self._grid_index(kept) if kept is not None else QModelIndex()
         if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
@@ -486,6 +512,8 @@ class MainWindow(QMainWindow):
         text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
         if self._unreadable:
             text += f" · {self._unreadable} unreadable"
+        if self._missing:
+            text += f" · {self._missing} missing"
         self.count_label.setText(text)
 
     def _on_model(self, info: EncoderInfo | None, built: str) -> None:
@@ -500,7 +528,21 @@ class MainWindow(QMainWindow):
         message = f"Indexed {report.images:,} photos ({report.encoded:,} encoded) in {report.seconds:.1f} s"
         if report.failed:
             message += f"; {len(report.failed)} unreadable (see tooltips)"
+        if report.moved:
+            message += f"; {report.moved:,} missing photos found again"
         self.statusBar().showMessage(message, 10000)
+        if report.repaired is not None:
+            self.show_notice(f"{report.repaired}; it was rebuilt from the stored embeddings")
+        elif report.removed:
+            first = report.skipped[0] if report.skipped else None
+            why = f" ({first[0]}: {first[1]})" if first else ""
+            self.show_problem(Problem(
+                f"{report.removed:,} photos are no longer in the catalog folder{why}. They are kept, with their lists, "
+                "and come back when found again, anywhere in the catalog.", ("forget-missing",), tone="notice"))
+        elif report.skipped:
+            path, reason = report.skipped[0]
+            more = f" (and {len(report.skipped) - 1} more)" if len(report.skipped) > 1 else ""
+            self.show_error(f"Not included: {path}: {reason}{more}")
 
     # jobs --------------------------------------------------------------------------------
     def _on_job_started(self, job: Job) -> None:
@@ -726,6 +768,48 @@ class MainWindow(QMainWindow):
         self.last_error = message
         self.statusBar().clearMessage()  # an earlier success ("Wrote ...") must not stand beside it
         self.banner.show_message(message)
+
+    def show_problem(self, problem: Problem) -> None:
+        """A problem with the catalog, with a button for each thing the session says can be done."""
+        offers = {
+            "open-another": ("Open Another Catalog…", self.choose_catalog),
+            "rebuild-index": ("Rebuild Index", self.session.rebuild_index),
+            "make-lists": ("Make Lists…", self.open_lists_dialog),
+            "forget-missing": ("Forget Missing Photos…", self.forget_missing),
+        }
+        self.last_error = problem.message
+        self.statusBar().clearMessage()
+        self.banner.show_message(problem.message, [offers[name] for name in problem.actions if name in offers], problem.tone)
+
+    def show_notice(self, message: str) -> None:
+        """Something went wrong but was put right (a database restored from its backup): said, not alarming."""
+        self.last_error = message
+        self.banner.show_message(message[0].upper() + message[1:], tone="notice")
+
+    def forget_missing(self) -> bool:
+        """Catalog › Forget Missing Photos: after the user confirms, remove them and their lists for good."""
+        store = self.session.store
+        if store is None:
+            self.show_error("open a catalog first")
+            return False
+        missing = store.missing_items()
+        if not missing:
+            self.statusBar().showMessage("No photo is missing from the catalog folder", 8000)
+            return False
+        listed = sum(1 for item in missing if self.session.curation and self.session.curation.state(item.id).entries)
+        answer = QMessageBox.question(
+            self,
+            "Forget missing photos",
+            f"{len(missing):,} photos are no longer in the catalog folder (the first: {missing[0].path}, {missing[0].missing}).\n\n"
+            f"Forgetting them removes them from the workspace for good, with their recommendation lists "
+            f"({listed:,} of them have one), and takes them out of other products' lists. "
+            "If they come back later, they are new photos.",
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Discard:
+            return False
+        return self.session.forget_missing()
 
     def set_thumb_size(self, size: int) -> None:
         size = max(64, min(APP_THUMB_SIZE, int(size)))

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 
 from core.curation import Entry
+from core.scan import inside_catalog
 from core.search import Match
 from core.store import Item
 from core.thumbnails import item_key
@@ -102,10 +103,15 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
     if role == Roles.ThumbKeyRole:
         return item_key(item)
     if role == Roles.SourcePathRole:
-        return str(catalog / item.path)
+        source = inside_catalog(catalog, item.path)  # never a file outside the catalog
+        return str(source) if source is not None else None
+    if role == Roles.MissingRole:
+        return item.missing
     if role == Qt.ItemDataRole.ToolTipRole:
         lines = [item.path] + [f"{k}: {v}" for k, v in (("SKU", item.sku), ("Category", item.category)) if v]
-        if item.status == "error":
+        if item.missing is not None:
+            lines.append(f"Missing since {item.missing_since}: {item.missing}; kept with its lists (Catalog › Forget Missing Photos)")
+        elif item.status == "error":
             lines.append(f"Unreadable: {item.error}")
         return "\n".join(lines)
     return None

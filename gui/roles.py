@@ -20,6 +20,7 @@ class Roles(IntEnum):
     ThumbKeyRole = _USER + 7  # str: thumbnail cache key (the content hash)
     SourcePathRole = _USER + 8  # str: absolute path of the photo to make the thumbnail from
     PinnedRole = _USER + 9  # bool: a curated entry a person placed
+    MissingRole = _USER + 10  # str | None: why the item's photo is not in the catalog folder now
 
 
 ItemIdRole = Roles.ItemIdRole
@@ -31,3 +32,4 @@ ScoreRole = Roles.ScoreRole
 ThumbKeyRole = Roles.ThumbKeyRole
 SourcePathRole = Roles.SourcePathRole
 PinnedRole = Roles.PinnedRole
+MissingRole = Roles.MissingRole

@@ -15,16 +15,18 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
 from core import atomic
+from core.backup import backup_database, recover, recover_if_damaged
 from core.config import IndexSettings, TrainSettings
-from core.curation import Curation, Rules, export_lists
-from core.encoder import EncoderInfo, OnnxEncoder
+from core.curation import LIST_KINDS, Curation, Rules, export_lists
+from core.encoder import EncoderInfo, OnnxEncoder, check_encoder
 from core.errors import ImageError, InputError, LookalikeError
 from core.files import check_destination
 from core.formats import ExportSummary, write_export
-from core.indexing import index_catalog
+from core.index_state import DamagedIndexError
+from core.indexing import IndexReport, index_catalog, rebuild_index
 from core.queries import QUERIES_DIRNAME, save_query_image
 from core.search import CatalogSearcher, Match
-from core.store import CatalogStore, HistoryEntry, Item
+from core.store import CatalogStore, DatabaseDamaged, HistoryEntry, Item
 from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 from core.workspace import Workspace
 from gui.workers import Job
@@ -40,6 +42,29 @@ class Query:
 
     def __repr__(self) -> str:
         return f"Query({self.label!r})"
+
+
+class Problem:
+    """Something wrong with the open catalog, in one line, and what the user can do about it.
+
+    `actions` names what the window may offer: "open-another", "rebuild-index", "make-lists",
+    "forget-missing".
+    """
+
+    def __init__(self, message: str, actions: Sequence[str] = (), tone: str = "error") -> None:
+        self.message = message
+        self.actions = tuple(actions)
+        self.tone = tone  # "error", or "notice" for what is not wrong with anything the user did
+
+    def __repr__(self) -> str:
+        return f"Problem({self.message!r}, {self.actions})"
+
+
+class _Damaged:
+    """A job's answer when it found the workspace database damaged (recovery runs on the GUI thread)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 def qimage_to_pil(image: QImage) -> Image.Image:
@@ -65,6 +90,9 @@ class CatalogSession(QObject):
     results_ready = Signal(object, object)  # Query, list[tuple[Match, Item]]
     history_changed = Signal(object)  # list[HistoryEntry]
     error = Signal(str)  # one line for the user
+    problem = Signal(object)  # Problem: what is wrong with the catalog, and what can be done
+    notice = Signal(str)  # something the user should know that went right in the end (a recovery)
+    forgotten = Signal(object)  # (items, lists) removed with the missing photos
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,40 +107,108 @@ class CatalogSession(QObject):
         self._query_serial = 0
         self._query_jobs: set[Job] = set()
         self._seen_encode = False
+        self._edits = 0  # list edits since the last backup
+        self._recovering = False
 
     # catalog -----------------------------------------------------------------------------
     def open(self, folder: Path, workspace: Path | None = None, index: bool = True) -> bool:
-        """Open a catalog folder, show what is known of it at once, then bring it up to date."""
+        """Open a catalog folder, show what is known of it at once, then bring it up to date.
+
+        A catalog that cannot be opened (its database from a newer Lookalike, unreadable, ...)
+        leaves the window as it was and says why; a damaged database is restored from its
+        latest backup first, and that is said too.
+        """
         if self.job is not None and self.job.running:
             self.error.emit("finish or cancel the running job before opening another catalog")
             return False
         try:
             ws = Workspace.locate(folder, workspace)
+            note = recover_if_damaged(ws)
+            store = CatalogStore(ws.database)
+            curation = Curation(store)
         except LookalikeError as exc:
-            self.error.emit(str(exc))
+            self.problem.emit(Problem(f"cannot open {Path(folder).name or folder}: {exc}", ("open-another",)))
             return False
-        self.ws = ws
-        self.searcher = None
-        if self.store is not None:
-            self.store.close()
-        self.store = CatalogStore(ws.database)
-        self.curation = Curation(self.store)
+        self.close_catalog()
+        self.ws, self.store, self.curation = ws, store, curation
         self.opened.emit(ws)
         self._reload()
+        if note is not None:
+            self.notice.emit(note)
+        self._report_unfinished()
         if index:
             self.reindex()
         return True
+
+    def close_catalog(self) -> None:
+        """Let go of the open catalog, backing its database up first if lists were edited."""
+        self.backup_if_edited()
+        self.searcher = None
+        if self.store is not None:
+            self.store.close()
+        self.store = self.curation = self.ws = None
+
+    def forget_missing(self) -> bool:
+        """Remove the items whose photos are missing, with their lists (the window asks the user first)."""
+        if self.store is None:
+            return False
+        if self.job is not None and self.job.running:
+            self.error.emit(f"{self.job.name} is still running; cancel it first")
+            return False
+        try:
+            items, lists = self.store.forget_missing()
+        except LookalikeError as exc:
+            self.error.emit(str(exc))
+            return False
+        self._edits += 1
+        self._reload()
+        self.forgotten.emit((items, lists))
+        return True
+
+    def note_edit(self) -> None:
+        """A list edit (or its undo) was saved: the next close backs the database up."""
+        self._edits += 1
+
+    def backup_if_edited(self) -> None:
+        if self._edits and self.ws is not None and self.store is not None:
+            try:
+                backup_database(self.ws, self.store)
+                self._edits = 0
+            except LookalikeError as exc:
+                self.error.emit(f"no backup was made: {exc}")
+
+    def _report_unfinished(self) -> None:
+        if self.curation is None:
+            return
+        for kind in LIST_KINDS:
+            stopped = self.curation.unfinished_run(kind)
+            if stopped is not None:
+                done, total = stopped
+                self.problem.emit(Problem(
+                    f"Making {kind} lists was stopped after {done:,} of {total:,} products; the others keep their "
+                    "earlier suggestions. Make the lists again to finish.", ("make-lists",), tone="notice"))
+                return
 
     def _reload(self) -> None:
         """Re-read items, the searcher and the history from the workspace."""
         ws, store = self.ws, self.store
         if ws is None or store is None:
             return
-        built = store.get_meta("indexed_at") or ""
-        self.history_changed.emit(store.history())
-        self.items_changed.emit(store.items())
+        try:
+            built = store.get_meta("indexed_at") or ""
+            history, items = store.history(), store.items()
+        except DatabaseDamaged as exc:  # damage that opening did not meet: restored from the latest backup
+            if not self._recovering:
+                self._recover(str(exc))
+            return
+        self.history_changed.emit(history)
+        self.items_changed.emit(items)
         try:
             self.searcher = CatalogSearcher(ws)
+        except DamagedIndexError as exc:
+            self.searcher = None
+            if self.job is None or not self.job.running:  # the index run on opening rebuilds it anyway
+                self.problem.emit(Problem(str(exc).split(";")[0], ("rebuild-index",)))
         except LookalikeError:
             self.searcher = None
         info: EncoderInfo | None
@@ -145,22 +241,73 @@ class CatalogSession(QObject):
             self.error.emit("open a catalog first")
             return False
         self._seen_encode = False
-        job = Job("indexing", lambda progress, cancel: index_catalog(ws, model, None, settings, progress, cancel))
+
+        def work(progress: Any, cancel: Any) -> IndexReport | _Damaged:
+            try:
+                return index_catalog(ws, model, None, settings, progress, cancel)
+            except DatabaseDamaged as exc:
+                return _Damaged(str(exc))
+
+        job = Job("indexing", work)
         job.progress.connect(self._on_index_progress)
-        self._finish_with_reload(job, self.indexed)
+        self._finish_with_reload(job, self.indexed, retry=lambda: self.reindex(model, settings))
         return self._start(job)
 
-    def _finish_with_reload(self, job: Job, announce: Any) -> None:
-        """When `job` ends, re-read the workspace first, then announce its result (if it succeeded)."""
+    def rebuild_index(self) -> bool:
+        """Build damaged index files again from the stored embeddings, in the background."""
+        ws = self.ws
+        if ws is None:
+            self.error.emit("open a catalog first")
+            return False
+        job = Job("rebuilding the index", lambda progress, cancel: rebuild_index(ws, progress=progress, cancel=cancel))
+        self._finish_with_reload(job, None)
+        return self._start(job)
+
+    def _finish_with_reload(self, job: Job, announce: Any, retry: Any = None) -> None:
+        """When `job` ends, re-read the workspace first, then announce its result (if it succeeded).
+
+        A job that found the database damaged gets it restored from the latest backup here, on
+        the GUI thread (whose own connection must let go of the file first), and runs again.
+        """
         outcome: list[Any] = []
         job.finished.connect(outcome.append)
 
         def after() -> None:
+            if outcome and isinstance(outcome[0], _Damaged) and self.ws is not None:
+                self._recover(outcome[0].message)
+                if retry is not None:
+                    retry()
+                return
             self._reload()
-            if outcome:
+            if outcome and announce is not None:
                 announce.emit(outcome[0])
 
         job.done.connect(after)
+
+    def _recover(self, problem: str) -> None:
+        ws = self.ws
+        assert ws is not None
+        self._recovering = True
+        try:
+            self._restore(ws, problem)
+        finally:
+            self._recovering = False
+
+    def _restore(self, ws: Workspace, problem: str) -> None:
+        self.searcher = None
+        if self.store is not None:
+            self.store.close()
+        try:
+            note = recover(ws, problem)
+            self.store = CatalogStore(ws.database)
+            self.curation = Curation(self.store)
+        except LookalikeError as exc:
+            self.store = self.curation = None
+            self.problem.emit(Problem(f"the workspace of {ws.catalog.name} is damaged and could not be restored: {exc}", ("open-another",)))
+            return
+        self.opened.emit(ws)
+        self._reload()
+        self.notice.emit(note)
 
     def _on_index_progress(self, p: Any) -> None:
         # As soon as the scan is in the database, show the items (thumbnails need no embedding).
@@ -181,9 +328,12 @@ class CatalogSession(QObject):
         return self._start(job)
 
     def load_model(self, path: Path) -> bool:
-        """Check an ONNX encoder and re-index the catalog with it; a model that does not fit is refused."""
+        """Check an ONNX encoder and re-index the catalog with it; a model that does not fit is refused.
+
+        The indexing run tries it on the catalog's own photos as well, before it replaces anything.
+        """
         try:
-            OnnxEncoder(path)
+            check_encoder(OnnxEncoder(path))
         except LookalikeError as exc:
             self.error.emit(str(exc))
             return False
@@ -212,8 +362,12 @@ class CatalogSession(QObject):
             return False
 
         def work(progress: Any, cancel: Any) -> int:
-            with CatalogStore(ws.database) as store:
-                return Curation(store).generate(searcher, rules, progress=progress, cancel=cancel)
+            # Under the workspace's lock, as recommend on the command line: no index run or other
+            # list run meanwhile mixes its changes or rules with these.
+            with ws.exclusive("making lists for"), CatalogStore(ws.database) as store:
+                made = Curation(store).generate(searcher, rules, progress=progress, cancel=cancel)
+                backup_database(ws, store)
+                return made
 
         job = Job("making lists", work)
         job.finished.connect(self.generated)
@@ -316,15 +470,13 @@ class CatalogSession(QObject):
         self.history_changed.emit(self.store.history())
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel the running job and wait for it, so nothing is left half-written."""
+        """Cancel the running job and wait for it, so nothing is left half-written; back edited lists up."""
         if self.job is not None and self.job.running:
             self.job.cancel()
             self.job.wait(timeout)
         for job in list(self._query_jobs):
             job.wait(timeout)
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        self.close_catalog()
 
     def set_k(self, k: int) -> None:
         self.k = max(1, int(k))

@@ -161,13 +161,46 @@ def test_save_embeddings_round_trip(tmp_path: Path) -> None:
         assert store.item(d).status == "pending"
 
 
-def test_save_embeddings_replaces_a_previous_model(tmp_path: Path) -> None:
+def test_a_new_models_embeddings_replace_the_old_ones_only_with_its_index(tmp_path: Path) -> None:
+    """Until an index built with the new model is recorded, the model in use keeps its embeddings (to rebuild from)."""
     with open_store(tmp_path) as store:
         a = add(store, "a.jpg")["a.jpg"]
         store.save_embeddings(OTHER_MODEL, [a], vectors(1, seed=1))
         store.save_embeddings(MODEL, [a], vectors(1, seed=2))
+        np.testing.assert_array_equal(store.embedding(a, OTHER_MODEL), vectors(1, seed=1)[0])
+        np.testing.assert_array_equal(store.embedding(a, MODEL), vectors(1, seed=2)[0])
+        assert store.ids_needing_embedding(MODEL) == store.ids_needing_embedding(OTHER_MODEL) == []
+        store.save_index_map([a], {"model_id": MODEL}, model_id=MODEL)
         assert store.embedding(a, OTHER_MODEL) is None
         np.testing.assert_array_equal(store.embedding(a, MODEL), vectors(1, seed=2)[0])
+
+
+def test_a_version_1_database_is_brought_up_to_date_with_everything_in_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE items (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+            hash TEXT, status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'error')), error TEXT,
+            sku TEXT, name TEXT, category TEXT, link TEXT, attrs TEXT);
+        CREATE TABLE embeddings (item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, model_id TEXT NOT NULL,
+            vector BLOB NOT NULL, colour BLOB);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        INSERT INTO items (id, path, size, mtime_ns, hash, status, sku) VALUES (1, 'a.jpg', 5, 6, 'h', 'ok', 'SKU-1');
+        """
+    )
+    old.execute("INSERT INTO embeddings VALUES (1, ?, ?, NULL)", (MODEL, vectors(1)[0].tobytes()))
+    old.commit()
+    old.close()
+    with CatalogStore(path) as store:
+        item = store.item_by_path("a.jpg")
+        assert (item.sku, item.missing, item.searchable) == ("SKU-1", None, True)
+        np.testing.assert_array_equal(store.embedding(1, MODEL), vectors(1)[0])
+        store.save_embeddings(OTHER_MODEL, [1], vectors(1, seed=3))  # two models side by side: the new key
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
 
 
 def test_ids_needing_embedding(tmp_path: Path) -> None:

@@ -266,9 +266,9 @@ def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def wait_for_window(title_regex: str, display: str, app: subprocess.Popen, timeout_s: float) -> str:
-    """The id of the first X window whose title matches, once it maps; fails early if the app exits first."""
+    """The id of the first X window whose title matches, once it is mapped (focus needs that); fails early if the app exits first."""
     search = subprocess.Popen(
-        ["xdotool", "search", "--sync", "--name", title_regex], env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE, text=True
+        ["xdotool", "search", "--sync", "--onlyvisible", "--name", title_regex], env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + timeout_s
     try:
