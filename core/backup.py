@@ -91,7 +91,7 @@ def database_problem(ws: Workspace, thorough: bool = False) -> str | None:
         with CatalogStore(ws.database) as store:
             return store.integrity_problem() if thorough else None
     except DatabaseDamaged as exc:
-        return str(exc)
+        return exc.reason
 
 
 def recover(ws: Workspace, problem: str) -> str:
@@ -106,9 +106,10 @@ def recover(ws: Workspace, problem: str) -> str:
         if source.exists():
             os.replace(source, Path(f"{aside}{suffix}"))
     good = next((b for b in backups(ws) if _problem(b) is None), None)
+    kept = aside.relative_to(ws.root.parent)
     if good is None:
         return (
-            f"the workspace database was damaged ({problem}) and there was no backup: it was moved aside to {aside} "
+            f"the workspace database was damaged ({problem}) and there was no backup: it was moved aside to {kept} "
             "and the catalog is indexed afresh; its lists could not be recovered"
         )
     tmp = ws.database.with_name(f".{ws.database.name}.restore.tmp")
@@ -116,7 +117,7 @@ def recover(ws: Workspace, problem: str) -> str:
     os.replace(tmp, ws.database)
     taken = dt.datetime.fromtimestamp(good.stat().st_mtime).astimezone().strftime("%Y-%m-%d %H:%M")
     return (
-        f"the workspace database was damaged ({problem}): it was moved aside to {aside} and restored from the "
+        f"the workspace database was damaged ({problem}): it was moved aside to {kept} and restored from the "
         f"backup of {taken}; changes made since then are lost"
     )
 

@@ -177,7 +177,7 @@ def _index(ws, reporter: _Reporter, cancel: CancelToken, **options):
         return index_catalog(ws, progress=reporter, cancel=cancel, **options)
     except DatabaseDamaged as exc:
         reporter.finish()
-        _say_recovered(recover(ws, str(exc)))
+        _say_recovered(recover(ws, exc.reason))
         return index_catalog(ws, progress=reporter, cancel=cancel, **options)
 
 

@@ -131,6 +131,15 @@ def read_state(store: CatalogStore) -> IndexState | None:
     return IndexState(model_id, ENCODER_NAME if (root / ENCODER_NAME).is_file() else None, None, colour)
 
 
+def is_indexed(database: Path) -> bool:
+    """Whether the workspace of this database has an index in use (its record and its file are there)."""
+    if not database.is_file():
+        return False
+    with CatalogStore(database) as store:
+        state = read_state(store)
+    return state is not None and (database.parent / state.shape_name).is_file()
+
+
 def encoder_path(root: Path, state: IndexState | None) -> Path:
     """The encoder file of a state (the embedded default when the state names none)."""
     if state is None or state.encoder is None:
@@ -192,6 +201,7 @@ __all__ = [
     "Seal",
     "check_state",
     "encoder_path",
+    "is_indexed",
     "next_names",
     "read_state",
     "remove_stale",

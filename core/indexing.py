@@ -256,7 +256,7 @@ def index_catalog(
     with ws.exclusive("indexing"), CatalogStore(ws.database) as store:
         problem = store.integrity_problem()
         if problem is not None:
-            raise DatabaseDamaged(f"the workspace database is damaged: {ws.database} ({problem})")
+            raise DatabaseDamaged(ws.database, problem)
         ws.claim(store)
         state = read_state(store) if store.get_meta(STATE_KEY) or store.get_meta("model_id") else None
         repaired = None

@@ -18,6 +18,7 @@ from core.indexing_bench import Incremental, Memory, Throughput, compare_through
 from core.jobs import CancelToken, ProgressFn, no_progress
 from core.query_bench import QueryRow, format_query_table, query_latency
 from core.startup_bench import Startup, time_startup
+from core.index_state import is_indexed
 from core.workspace import Workspace
 
 PARTS = ("indexing", "queries", "memory", "incremental", "startup")
@@ -79,7 +80,7 @@ def run_speed_bench(
     if "memory" in parts or "startup" in parts:
         folder, _ = catalog(f"thumbnails-{scale.memory}", scale.memory)
         ws = Workspace.locate(folder)  # the app's own workspace: the start-up part opens the folder as a user would
-        if "memory" in parts or not ws.index.is_file():
+        if "memory" in parts or not is_indexed(ws.database):
             results.memory = indexing_memory(folder, ws.root, scale.memory)
         if "startup" in parts:
             shutil.rmtree(ws.thumbs, ignore_errors=True)

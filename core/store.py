@@ -146,6 +146,10 @@ def _nearly_full(path: Path, slack: int = 1 << 20) -> bool:
 class DatabaseDamaged(CatalogError):
     """The workspace database cannot be read as a database (a disk error, a bad copy)."""
 
+    def __init__(self, path: Path, reason: object) -> None:
+        super().__init__(f"the workspace database is damaged: {path} ({reason})")
+        self.reason = str(reason)
+
 
 _DISK_WORDS = (
     ("database or disk is full", "the disk is full"),
@@ -167,7 +171,7 @@ def _write_failure(path: Path, exc: sqlite3.Error) -> LookalikeError:
     if "locked" in text or "busy" in text:
         return CatalogError(f"the workspace {path.parent} is busy with another Lookalike; try again when it has finished")
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return DatabaseDamaged(f"the workspace database is damaged: {path} ({exc})")
+        return DatabaseDamaged(path, exc)
     return CatalogError(f"workspace database error in {path}: {exc}")
 
 
@@ -204,7 +208,7 @@ class CatalogStore:
             raise _write_failure(self.path, exc) from None
         except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
             self._db.close()
-            raise DatabaseDamaged(f"the workspace database is damaged: {self.path} ({exc})") from None
+            raise DatabaseDamaged(self.path, exc) from None
 
     def _schema_version(self) -> int:
         """The version the file was written with (0 for a new file)."""
@@ -214,7 +218,7 @@ class CatalogStore:
         try:
             return int(row[0]) if row else 0
         except ValueError:
-            raise DatabaseDamaged(f"the workspace database is damaged: {self.path} (schema version {row[0]!r})") from None
+            raise DatabaseDamaged(self.path, f"schema version {row[0]!r}") from None
 
     def _migrate(self, version: int) -> None:
         """Bring an older file up to this version, inside the opening transaction."""
@@ -272,7 +276,7 @@ class CatalogStore:
         except sqlite3.OperationalError as exc:
             raise _write_failure(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
-            raise DatabaseDamaged(f"the workspace database is damaged: {self.path} ({exc})") from None
+            raise DatabaseDamaged(self.path, exc) from None
 
     def ensure_tables(self, schema: str) -> None:
         """For modules that keep their own tables in this database (curation)."""

@@ -138,14 +138,19 @@ class _FirstPaint(QObject):
 
     def _after_paint(self) -> None:
         now = time.perf_counter() - self.started
-        if not self.grid_shown:
-            self.grid_shown = True
-            print(f"grid {now:.3f} s, {self.window.catalog_filter.rowCount()} items", flush=True)
-        elif self.window.loader.pending_count() == 0:
+        try:
+            if not self.grid_shown:
+                self.grid_shown = True
+                print(f"grid {now:.3f} s, {self.window.catalog_filter.rowCount()} items", flush=True)
+                return
+            if self.window.loader.pending_count():
+                return
             print(f"thumbnails {now:.3f} s", flush=True)
-            self.window.catalog_view.viewport().removeEventFilter(self)
-            self.window.close()  # cancels the background re-index the open started
-            QApplication.instance().exit(0)
+        except BrokenPipeError:  # whoever reads the times has stopped reading: nothing more to say
+            pass
+        self.window.catalog_view.viewport().removeEventFilter(self)
+        self.window.close()  # cancels the background re-index the open started
+        QApplication.instance().exit(0)
 
 
 def has_display(environ: Mapping[str, str], platform: str) -> bool:

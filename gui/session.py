@@ -199,7 +199,7 @@ class CatalogSession(QObject):
             history, items = store.history(), store.items()
         except DatabaseDamaged as exc:  # damage that opening did not meet: restored from the latest backup
             if not self._recovering:
-                self._recover(str(exc))
+                self._recover(exc.reason)
             return
         self.history_changed.emit(history)
         self.items_changed.emit(items)
@@ -246,7 +246,7 @@ class CatalogSession(QObject):
             try:
                 return index_catalog(ws, model, None, settings, progress, cancel)
             except DatabaseDamaged as exc:
-                return _Damaged(str(exc))
+                return _Damaged(exc.reason)
 
         job = Job("indexing", work)
         job.progress.connect(self._on_index_progress)
@@ -421,7 +421,7 @@ class CatalogSession(QObject):
             return False
         try:
             source = qimage_to_pil(image) if isinstance(image, QImage) else Path(image)
-            kept = save_query_image(ws.root / QUERIES_DIRNAME, source)
+            kept = save_query_image(ws.folder(QUERIES_DIRNAME), source)
         except LookalikeError as exc:
             name = Path(image).name if not isinstance(image, QImage) else "clipboard picture"
             self.error.emit(f"{name}: {exc}")

@@ -242,3 +242,34 @@ def test_a_second_run_at_once_is_turned_away_and_the_first_unharmed(shapes_catal
             index_catalog(ws, model=small_encoder)
         assert not ws.database.exists()
     assert index_catalog(ws, model=small_encoder).encoded == 32
+
+
+def test_a_workspace_indexed_before_sealed_states_is_searched_and_then_sealed_with_everything_kept(shapes_catalog, small_encoder):
+    """The layout of earlier versions: index.ann, colour.ann, encoder.onnx and only a model id in the database."""
+    import sqlite3
+
+    from core.index_state import STATE_KEY, read_state
+    from core.search import CatalogSearcher
+
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    with CatalogStore(ws.database) as store:
+        state = read_state(store)
+        store.delete_meta(STATE_KEY)
+    os.rename(ws.root / state.shape_name, ws.root / "index.ann")
+    os.rename(ws.root / state.colour_name, ws.root / "colour.ann")
+    os.rename(ws.root / state.encoder, ws.root / "encoder.onnx")
+    with sqlite3.connect(ws.database) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with CatalogSearcher(ws) as searcher:
+        found = searcher.similar_to_image(shapes_catalog / "round" / "disc-2-0.png", 8)
+        assert "round/disc-2-0.png" in [m.path for m in found] and found[0].score > 0.999
+    report = index_catalog(ws)
+    assert report.encoded == 0
+    with CatalogStore(ws.database) as store:
+        sealed = read_state(store)
+    assert sealed.shape is not None and sealed.shape.sha256 and sealed.encoder == "encoder.onnx"
+    assert not (ws.root / "index.ann").exists() and not (ws.root / "colour.ann").exists()
+    assert ws.encoder_in_use().read_bytes() == small_encoder.read_bytes()
+    with CatalogSearcher(ws) as searcher:
+        assert searcher.similar_to_image(shapes_catalog / "round" / "disc-2-0.png", 1)[0].score > 0.999
