@@ -10,7 +10,10 @@ product, and the same run afterwards finishing as if nothing had happened.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Callable
 
@@ -78,19 +81,27 @@ def _break_everywhere(
     prepare(probe)
     points = trace(lambda env: run_cli(*command(probe), env=env), tmp_path)
     assert points, "the run passed no fault point"
-    for number, name in enumerate(points, 1):
-        with subtests.test(point=number, step=name, mode=mode):
-            copy = fresh_copy(template, tmp_path / "copy")
-            prepare(copy)
-            decided, items = curation_of(copy.ws), items_of(copy.ws)
-            _check_run(run_cli(*command(copy), env={faults.FAULT_ENV: f"{number}:{mode}"}), mode)
-            assert_whole(copy.ws, decided, items)
-            if again is not None:
-                again(copy)
-            else:
-                result = run_cli(*command(copy))
-                assert result.returncode == 0, result.stderr
-            assert_whole(copy.ws, decided, items)
+
+    def broken(number: int) -> tuple[Curated, dict, dict, subprocess.CompletedProcess]:
+        copy = fresh_copy(template, tmp_path / f"copy-{number}")
+        prepare(copy)
+        decided, items = curation_of(copy.ws), items_of(copy.ws)
+        return copy, decided, items, run_cli(*command(copy), env={faults.FAULT_ENV: f"{number}:{mode}"})
+
+    # The runs are independent processes on copies of their own: two at a time, one per core.
+    with cf.ThreadPoolExecutor(2) as pool:
+        runs = pool.map(broken, range(1, len(points) + 1))
+        for number, (name, (copy, decided, items, result)) in enumerate(zip(points, runs), 1):
+            with subtests.test(point=number, step=name, mode=mode):
+                _check_run(result, mode)
+                assert_whole(copy.ws, decided, items)
+                if again is not None:
+                    again(copy)
+                else:
+                    rerun = run_cli(*command(copy))
+                    assert rerun.returncode == 0, rerun.stderr
+                assert_whole(copy.ws, decided, items)
+            shutil.rmtree(copy.catalog, ignore_errors=True)
     return len(points)
 
 
