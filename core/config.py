@@ -8,9 +8,11 @@ RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 WORKSPACE_DIRNAME = ".lookalike"
 DATABASE_NAME = "catalog.sqlite"
+LOCK_NAME = "lock"  # held while a run rewrites the workspace
+# The fixed file names of workspaces indexed before index files were sealed and named by build
+# (core.index_state reads them, and the next index run replaces them).
 ENCODER_NAME = "encoder.onnx"
 INDEX_NAME = "index.ann"
-LOCK_NAME = "lock"  # held while a run rewrites the workspace
 COLOUR_INDEX_NAME = "colour.ann"
 THUMBS_DIRNAME = "thumbs"
 METADATA_NAME = "products.csv"

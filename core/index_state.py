@@ -189,22 +189,3 @@ def remove_stale(root: Path, state: IndexState) -> None:
                     os.unlink(entry.path)
             except OSError:
                 pass
-
-
-def uses_default(state: IndexState | None) -> bool:
-    return state is None or state.encoder is None
-
-
-__all__ = [
-    "DamagedIndexError",
-    "IndexState",
-    "Seal",
-    "check_state",
-    "encoder_path",
-    "is_indexed",
-    "next_names",
-    "read_state",
-    "remove_stale",
-    "seal",
-    "staged_encoder_name",
-]

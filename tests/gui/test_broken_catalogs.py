@@ -54,16 +54,6 @@ def catalog(curated_source, tmp_path) -> Path:
     return target
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, default_encoder):
-    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    yield win
-    win.session.shutdown()
-
-
 def decisions(catalog: Path) -> dict:
     ws = Workspace.locate(catalog)
     with CatalogStore(ws.database) as store:

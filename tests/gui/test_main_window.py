@@ -32,17 +32,6 @@ def catalog(demo_source, tmp_path) -> Path:
     return target
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, default_encoder):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    yield win
-    win.session.shutdown()
-
-
 def open_and_index(qtbot, window: MainWindow, catalog: Path):
     with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
         assert window.open_catalog(catalog)
