@@ -231,15 +231,15 @@ def _require_training() -> None:
 
 
 def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    _require_training()
-    from core.training_job import train_on_catalog
-
-    ws = _workspace(args)
-    out = Path(args.out) if args.out else None
     from core.files import check_destination
 
-    if out is not None:  # before the minutes of training, not after
+    _require_training()
+    ws = _workspace(args)
+    out = Path(args.out) if args.out else None
+    if out is not None:  # before PyTorch loads and the minutes of training, not after
         check_destination(out, ws.catalog, ws.root)
+    from core.training_job import train_on_catalog
+
     result = train_on_catalog(ws, epochs=args.epochs, out=out, progress=reporter, cancel=cancel)
     reporter.finish()
     best = result.history[result.best_epoch - 1]
