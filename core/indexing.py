@@ -54,7 +54,7 @@ class IndexReport:
     images: int
     encoded: int
     unchanged: int
-    removed: int  # photos gone since the last run: kept as missing, with their lists
+    removed: int  # photos gone since the last run: kept as missing, with their lists (see `missing`)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of every unreadable file
     metadata: MetadataReport | None = None
     metadata_problem: str | None = None  # why the catalog's own products.csv was not read
@@ -78,6 +78,7 @@ class _Sync:
     present: list[int] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
     gone: dict[int, str] = field(default_factory=dict)  # id -> why its photo is not there
+    newly_gone: int = 0  # of those, not missing already before this run
 
 
 def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Sync:
@@ -134,11 +135,12 @@ def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Syn
             plan.new.append((info.path, info.size, info.mtime_ns, None))
     moved = {item_id for item_id, *_ in plan.moves}
     unreachable = scan.unreadable_folders
-    for item_id, path, *_ in away:
+    for item_id, path, *_, missing in away:
         if item_id not in moved:
             folder = next((f for f, _ in unreachable if path.startswith(f + "/")), None)
             reason = dict(unreachable)[folder] if folder is not None else None
             plan.gone[item_id] = f"its folder {folder} could not be read ({reason})" if folder else "file not found"
+            plan.newly_gone += missing is None
     return plan
 
 
@@ -332,7 +334,7 @@ def index_catalog(
         images=len(scan.images),
         encoded=len(fresh),
         unchanged=len(unchanged),
-        removed=len(plan.gone),
+        removed=plan.newly_gone,
         failed=failed,
         metadata=report_metadata,
         metadata_problem=metadata_problem,

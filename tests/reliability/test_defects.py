@@ -86,6 +86,8 @@ def test_an_unreachable_subfolder_keeps_its_items_and_lists_until_it_is_back(cur
     assert {item.path.split("/")[0] for item in gone} == {"backpacks"} and len(gone) == 4
     assert all("could not be read" in item.missing for item in gone)
     assert curation_of(ws) == decided  # their lists, and the lists that name them, are as they were
+    still = run_cli("index", curated.catalog)  # a later run: nothing newly gone, the same four still missing
+    assert "0 gone" in still.stdout and "4 photos are missing" in still.stdout, still.stdout
     listed = run_cli("missing", curated.catalog)
     assert listed.returncode == 0 and "4 photos missing" in listed.stdout
     exported = run_cli("recommend", curated.catalog, "--format", "json", "--out", tmp_path / "r.json")
