@@ -159,3 +159,8 @@ def test_training_fails_cleanly_even_beside_an_installed_torch(launcher: Path, t
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    shown = subprocess.run([str(launcher), "--help"], env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    listed = {line.split()[0] for line in shown.stdout.splitlines() if line.startswith("    ") and line.split()}
+    assert {"index", "query", "recommend"} <= listed, shown.stdout
+    assert not listed & {"train", "build-default"}, shown.stdout  # help offers only what works
