@@ -1,5 +1,15 @@
-"""Lookalike's pipeline: scanning, decoding, encoding, indexing and searching a product catalog.
+"""Lookalike without its window: every step from a catalog folder to exported lists.
 
-Nothing in this package imports Qt. PyTorch is imported only by `model`, `train` and
-`onnx_export`; everything else runs on ONNX Runtime, NumPy, Pillow and Annoy.
+The packages follow the data's way (docs/architecture.md draws it):
+
+- `catalog`: the photo folder, its product list, decoding, thumbnails.
+- `similarity`: embedding (ONNX Runtime), the Annoy index, indexing runs, search.
+- `lists`: curated recommendation lists and their exports.
+- `training`: the autoencoder (PyTorch) and the ONNX encoders it makes.
+- `storage`: the workspace, its database, atomic writes, backups.
+- `common`: errors, defaults, job progress and cancel, fault points.
+- `demo`: the drawn demo catalog. `bench`: the benchmarks, outside the product's path.
+- `cli`: the command line, which like gui/ uses each package through the names it exports.
+
+Nothing here imports Qt; only `training` (and the quality benchmark) imports PyTorch.
 """

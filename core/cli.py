@@ -11,11 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
 
-from core.errors import Cancelled, ImageError, InputError, LookalikeError, SearchIndexError
-from core.jobs import CancelToken, Progress
+from core.common import Cancelled, CancelToken, ImageError, InputError, LookalikeError, Progress, SearchIndexError
 
 if TYPE_CHECKING:  # the commands import what they need when they run, to start fast
-    from core.search import CatalogSearcher
+    from core.similarity import CatalogSearcher
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -88,8 +87,7 @@ class _Reporter:
 
 def _workspace(args: argparse.Namespace, create: bool = True):
     """The catalog's workspace; a damaged database is restored from its latest backup first, and that is said."""
-    from core.backup import recover_if_damaged
-    from core.workspace import Workspace
+    from core.storage import Workspace, recover_if_damaged
 
     ws = Workspace.locate(args.catalog, args.workspace, create=create)
     _say_recovered(recover_if_damaged(ws))
@@ -107,9 +105,8 @@ def _searcher(ws, reporter: _Reporter, locked: bool = False) -> Iterator["Catalo
 
     `locked`: this run already holds the workspace.
     """
-    from core.index_state import DamagedIndexError
-    from core.indexing import rebuild_index
-    from core.search import CatalogSearcher
+    from core.similarity import CatalogSearcher, rebuild_index
+    from core.storage import DamagedIndexError
 
     try:
         searcher = CatalogSearcher(ws)
@@ -169,9 +166,8 @@ def _print_index_report(report) -> None:
 
 def _index(ws, reporter: _Reporter, cancel: CancelToken, **options):
     """Index the catalog; a database found damaged on the way is restored from its latest backup and the run done again."""
-    from core.backup import recover
-    from core.indexing import index_catalog
-    from core.store import DatabaseDamaged
+    from core.similarity import index_catalog
+    from core.storage import DatabaseDamaged, recover
 
     try:
         return index_catalog(ws, progress=reporter, cancel=cancel, **options)
@@ -182,7 +178,7 @@ def _index(ws, reporter: _Reporter, cancel: CancelToken, **options):
 
 
 def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.files import check_regular_file
+    from core.common import check_regular_file
 
     for given, what in ((args.model, "encoder model"), (args.metadata, "metadata file")):
         if given:
@@ -201,7 +197,7 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 
 def cmd_missing(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.store import CatalogStore
+    from core.storage import CatalogStore
 
     ws = _workspace(args, create=False)
     with ws.exclusive("forgetting missing photos of") if args.forget else contextlib.nullcontext(), CatalogStore(ws.database) as store:
@@ -231,14 +227,14 @@ def _require_training() -> None:
 
 
 def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.files import check_destination
+    from core.common import check_destination
 
     _require_training()
     ws = _workspace(args)
     out = Path(args.out) if args.out else None
     if out is not None:  # before PyTorch loads and the minutes of training, not after
         check_destination(out, ws.catalog, ws.root)
-    from core.training_job import train_on_catalog
+    from core.training import train_on_catalog
 
     result = train_on_catalog(ws, epochs=args.epochs, out=out, progress=reporter, cancel=cancel)
     reporter.finish()
@@ -261,7 +257,7 @@ def _require_searchable(searcher: CatalogSearcher) -> None:
 
 
 def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.files import check_regular_file
+    from core.common import check_regular_file
 
     image = Path(args.image)
     check_regular_file(image, "image")
@@ -280,13 +276,10 @@ def cmd_query(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 
 def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core import atomic
-    from core.backup import backup_database
-    from core.curation import LIST_KINDS, Curation, Rules, export_lists
-    from core.files import check_destination
-    from core.formats import PLATFORM_FORMATS, write_export
-    from core.store import CatalogStore
-    from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
+    from core.catalog import APP_THUMB_SIZE, ThumbnailCache
+    from core.common import check_destination
+    from core.lists import LIST_KINDS, PLATFORM_FORMATS, Curation, Rules, export_lists, write_export
+    from core.storage import CatalogStore, atomic, backup_database
 
     ws = _workspace(args, create=False)
     out = Path(args.out)
@@ -325,8 +318,8 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
 
 
 def cmd_evaluate(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
-    from core.evaluate import precision
-    from core.metadata import read_product_csv
+    from core.catalog import read_product_csv
+    from core.lists import precision
 
     try:
         entries = json.loads(Path(args.recommendations).read_text(encoding="utf-8"))
@@ -362,7 +355,7 @@ def _data_folder(path: str | None) -> Iterator[Path]:
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     if args.what == "quality":
         _require_training()
-        from core.quality_bench import format_table, run_quality_bench, write_json
+        from core.bench import format_table, run_quality_bench, write_quality_json
 
         rows, notes = run_quality_bench(
             demo_count=args.demo_count,
@@ -377,10 +370,10 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         for note in notes:
             print(note)
         if args.out:
-            write_json(rows, notes, Path(args.out))
+            write_quality_json(rows, notes, Path(args.out))
         return 0
     if args.what == "speed":
-        from core.speed_bench import PARTS, Scale, format_report, run_speed_bench, write_json as write_speed_json
+        from core.bench import PARTS, Scale, format_report, run_speed_bench, write_speed_json
 
         unknown = [p for p in args.parts if p not in PARTS]
         if unknown:
@@ -398,7 +391,7 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     _require_training()
-    from core.default_encoder import build_default_encoder
+    from core.training import build_default_encoder
 
     summary = build_default_encoder(Path(args.out), epochs=args.epochs, progress=reporter, cancel=cancel)
     reporter.finish()
@@ -427,8 +420,7 @@ def _can_train() -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from core.curation import LIST_KINDS
-    from core.formats import FORMATS
+    from core.lists import FORMATS, LIST_KINDS
 
     trains = _can_train() or not getattr(sys, "frozen", False)  # from source, say what to install instead
     parser = _Parser(

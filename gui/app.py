@@ -16,14 +16,14 @@ from PySide6.QtCore import (
     QMessageLogContext,
     QObject,
     QSettings,
-    QtMsgType,
     QTimer,
+    QtMsgType,
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from core.config import RESOURCES
+from core.common import RESOURCES
 from gui.platform_libs import missing_libraries_message, missing_window_libraries
 
 if TYPE_CHECKING:

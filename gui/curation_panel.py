@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.curation import LIST_KINDS, ListState
-from core.errors import LookalikeError
+from core.common import LookalikeError
+from core.lists import LIST_KINDS, ListState
 from gui.delegate import ThumbnailDelegate
 from gui.models import CuratedListModel
 from gui.session import CatalogSession

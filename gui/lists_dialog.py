@@ -1,9 +1,18 @@
 """The dialog that sets the rules for making every product's list."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
-from core.curation import LIST_KINDS, Rules
+from core.lists import LIST_KINDS, Rules
 
 CATEGORY_CHOICES = (("any", "Any category"), ("same", "Same category only"), ("other", "Other categories only (complete the look)"))
 GROUP_CHOICES = (("none", "Nothing"), ("sku-prefix", "Same SKU prefix"), ("base-name", "Same file base name"))

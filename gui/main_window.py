@@ -6,8 +6,29 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut, QUndoStack
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -34,14 +55,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import IMAGE_SUFFIXES
-from core.curation import LIST_KINDS, Rules
-from core.encoder import EncoderInfo
-from core.formats import PLATFORM_FORMATS
-from core.jobs import Progress
-from core.store import HistoryEntry, Item
-from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
-from core.workspace import Workspace
+from core.catalog import APP_THUMB_SIZE, ThumbnailCache
+from core.common import IMAGE_SUFFIXES, Progress
+from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules
+from core.similarity import EncoderInfo
+from core.storage import HistoryEntry, Item, Workspace
 from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel

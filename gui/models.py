@@ -4,13 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 
-from core.curation import Entry
-from core.scan import inside_catalog
-from core.search import Match
-from core.store import Item
-from core.thumbnails import item_key
+from core.catalog import inside_catalog, item_key
+from core.lists import Entry
+from core.similarity import Match
+from core.storage import Item
 from gui.roles import Roles
 
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -14,21 +14,31 @@ from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
-from core import atomic
-from core.backup import backup_database, recover, recover_if_damaged
-from core.config import IndexSettings, TrainSettings
-from core.curation import LIST_KINDS, Curation, Rules, export_lists
-from core.encoder import EncoderInfo, OnnxEncoder, check_encoder
-from core.errors import ImageError, InputError, LookalikeError
-from core.files import check_destination
-from core.formats import ExportSummary, write_export
-from core.index_state import DamagedIndexError
-from core.indexing import IndexReport, index_catalog, rebuild_index
-from core.queries import QUERIES_DIRNAME, save_query_image
-from core.search import CatalogSearcher, Match
-from core.store import CatalogStore, DatabaseDamaged, HistoryEntry, Item
-from core.thumbnails import APP_THUMB_SIZE, ThumbnailCache
-from core.workspace import Workspace
+from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
+from core.common import ImageError, IndexSettings, InputError, LookalikeError, TrainSettings, check_destination
+from core.lists import LIST_KINDS, Curation, ExportSummary, Rules, export_lists, write_export
+from core.similarity import (
+    CatalogSearcher,
+    EncoderInfo,
+    IndexReport,
+    Match,
+    OnnxEncoder,
+    check_encoder,
+    index_catalog,
+    rebuild_index,
+)
+from core.storage import (
+    CatalogStore,
+    DamagedIndexError,
+    DatabaseDamaged,
+    HistoryEntry,
+    Item,
+    Workspace,
+    atomic,
+    backup_database,
+    recover,
+    recover_if_damaged,
+)
 from gui.workers import Job
 
 
@@ -321,7 +331,7 @@ class CatalogSession(QObject):
         if ws is None:
             self.error.emit("open a catalog first")
             return False
-        from core.training_job import train_on_catalog  # PyTorch only when training
+        from core.training import train_on_catalog  # PyTorch only when training
 
         job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, progress=progress, cancel=cancel))
         self._finish_with_reload(job, self.trained)

@@ -13,9 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
-from core.errors import ImageError, LookalikeError
-from core.images import os_error_reason
-from core.thumbnails import ThumbnailCache
+from core.catalog import ThumbnailCache, os_error_reason
+from core.common import ImageError, LookalikeError
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,8 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import TrainSettings
-from core.jobs import Progress
+from core.common import Progress, TrainSettings
 from gui.loss_curve import LossCurve
 from gui.session import CatalogSession
 from gui.workers import Job

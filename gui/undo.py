@@ -5,8 +5,8 @@ from typing import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from core.curation import Curation, ListState
-from core.errors import LookalikeError
+from core.common import LookalikeError
+from core.lists import Curation, ListState
 
 
 class ListEdit(QUndoCommand):

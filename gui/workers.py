@@ -7,8 +7,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from core.errors import Cancelled, LookalikeError
-from core.jobs import CancelToken, Progress, ProgressFn
+from core.common import Cancelled, CancelToken, LookalikeError, Progress, ProgressFn
 
 JobFn = Callable[[ProgressFn, CancelToken], Any]
 
@@ -21,7 +20,7 @@ class Job(QObject):
     keeps it alive, so closing a window can never delete a job that is still emitting.
     """
 
-    progress = Signal(object)  # core.jobs.Progress
+    progress = Signal(object)  # core.common.jobs.Progress
     finished = Signal(object)  # the job's return value
     failed = Signal(str)  # a one-line message
     cancelled = Signal()

@@ -38,8 +38,8 @@ def small_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real, untrained-but-deterministic ONNX encoder with a 32 px input."""
     import torch
 
-    from core.model import Architecture, Autoencoder
-    from core.onnx_export import export_encoder
+    from core.training.model import Architecture, Autoencoder
+    from core.training.onnx_export import export_encoder
 
     torch.manual_seed(0)
     model = Autoencoder(Architecture(input_size=SMALL_INPUT, latent_dim=16, widths=(8, 16))).eval()
@@ -50,7 +50,7 @@ def small_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_encoder() -> Path:
-    from core.config import DEFAULT_ENCODER
+    from core.common.config import DEFAULT_ENCODER
 
     if not DEFAULT_ENCODER.exists():
         pytest.fail(f"the embedded default encoder is missing: {DEFAULT_ENCODER}")
@@ -81,8 +81,8 @@ def rgb_array(n: int, size: int, seed: int = 0) -> np.ndarray:
 
 def index_files(ws) -> tuple[Path | None, Path | None]:
     """(shape index file, colour index file) of a workspace's recorded state; None where there is none."""
-    from core.index_state import read_state
-    from core.store import CatalogStore
+    from core.storage.index_state import read_state
+    from core.storage.store import CatalogStore
 
     if not ws.database.exists():
         return None, None

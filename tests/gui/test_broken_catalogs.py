@@ -11,14 +11,14 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import faults
-from core.curation import Curation, Rules
-from core.demo import write_demo_catalog
-from core.errors import Cancelled
-from core.indexing import index_catalog
-from core.search import CatalogSearcher
-from core.store import CatalogStore
-from core.workspace import Workspace
+from core.common import faults
+from core.common.errors import Cancelled
+from core.demo.catalog import write_demo_catalog
+from core.lists.curation import Curation, Rules
+from core.similarity.indexing import index_catalog
+from core.similarity.search import CatalogSearcher
+from core.storage.store import CatalogStore
+from core.storage.workspace import Workspace
 from gui.main_window import MainWindow
 from tests.conftest import index_file
 
@@ -40,7 +40,7 @@ def curated_source(tmp_path_factory) -> Path:
             curation.pin(item.id, "related", curation.state(item.id).shown[1].target_id)
             curation.set_note(item.id, "related", f"note for {item.path}")
     index_catalog(ws)  # nothing changed: no backup; so one is made by hand, as a later run would
-    from core.backup import backup_database
+    from core.storage.backup import backup_database
 
     with CatalogStore(ws.database) as store:
         backup_database(ws, store)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from core.curation import Curation, Rules
-from core.demo import write_demo_catalog
-from core.store import CatalogStore
+from core.demo.catalog import write_demo_catalog
+from core.lists.curation import Curation, Rules
+from core.storage.store import CatalogStore
 from gui.main_window import MainWindow
 from gui.models import encode_item_ids
 from gui.roles import Roles

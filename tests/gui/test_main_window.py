@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent, QGuiApplication, QImage, QColor
+from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QImage
 
-from core.demo import write_demo_catalog
+from core.demo.catalog import write_demo_catalog
 from gui.main_window import MainWindow
 from gui.roles import Roles
 
@@ -348,8 +348,7 @@ def test_from_the_filter_the_keyboard_goes_to_the_grid_it_filters(qtbot, window,
 
 
 def test_a_one_photo_catalog_has_an_empty_list_not_a_missing_one(qtbot, window, tmp_path):
-    from core.curation import Rules
-
+    from core.lists.curation import Rules
     from tests.conftest import draw_product
 
     draw_product(tmp_path / "single" / "only.png", "disc", (200, 30, 30))

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QHelpEvent, QImage, QPixmap, QStandardItem, QS
 from PySide6.QtWidgets import QListView, QStyleOptionViewItem, QToolTip
 from pytestqt.qtbot import QtBot
 
-from core.thumbnails import ThumbnailCache
+from core.catalog.thumbnails import ThumbnailCache
 from gui.delegate import ThumbnailDelegate
 from gui.roles import ItemIdRole, NameRole, PathRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
 from gui.thumbnails import ThumbnailLoader

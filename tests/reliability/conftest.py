@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from annoy import AnnoyIndex
 
-from core.curation import LIST_KINDS, Curation, Rules
-from core.demo import write_demo_catalog
-from core.encoder import OnnxEncoder, normalise
-from core.index_state import check_state, encoder_path, read_state
-from core.indexing import index_catalog
-from core.search import CatalogSearcher
-from core.store import CatalogStore
-from core.workspace import Workspace
+from core.demo.catalog import write_demo_catalog
+from core.lists.curation import LIST_KINDS, Curation, Rules
+from core.similarity.encoder import OnnxEncoder, normalise
+from core.similarity.indexing import index_catalog
+from core.similarity.search import CatalogSearcher
+from core.storage.index_state import check_state, encoder_path, read_state
+from core.storage.store import CatalogStore
+from core.storage.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = 40

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.store import CatalogStore
+from core.storage.store import CatalogStore
 from tests.reliability.conftest import (
     ROOT,
     Curated,
@@ -243,7 +243,7 @@ def test_an_encoder_with_unusable_embeddings_is_refused_before_it_replaces_anyth
 
 HOLD = """
 import sys
-from core.workspace import Workspace
+from core.storage.workspace import Workspace
 with Workspace.locate(sys.argv[1]).exclusive(sys.argv[2]):
     print("held", flush=True)
     sys.stdin.read()
@@ -424,8 +424,8 @@ def test_links_in_the_workspace_are_never_written_through(curated: Curated, tmp_
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep")
-    from core.encoder import OnnxEncoder
-    from core.index_state import staged_encoder_name
+    from core.similarity.encoder import OnnxEncoder
+    from core.storage.index_state import staged_encoder_name
 
     ws = curated.ws
     (ws.root / staged_encoder_name(OnnxEncoder(small_encoder).info.model_id)).symlink_to(precious / "notes.txt")

@@ -19,14 +19,14 @@ from typing import Callable
 
 import pytest
 
-from core import faults
-from core.curation import Curation, Rules, export_lists
-from core.demo import render_product
-from core.errors import Cancelled, LookalikeError
-from core.formats import write_export
-from core.indexing import index_catalog
-from core.search import CatalogSearcher
-from core.store import CatalogStore
+from core.common import faults
+from core.common.errors import Cancelled, LookalikeError
+from core.demo.catalog import render_product
+from core.lists.curation import Curation, Rules, export_lists
+from core.lists.formats import write_export
+from core.similarity.indexing import index_catalog
+from core.similarity.search import CatalogSearcher
+from core.storage.store import CatalogStore
 from tests.reliability.conftest import (
     Curated,
     assert_whole,
@@ -143,10 +143,10 @@ def test_recommend_stopped_at_every_step(subtests, curated_template, tmp_path, m
 
 EDITS = """
 import sys
-from core.curation import Curation
-from core.search import CatalogSearcher
-from core.store import CatalogStore
-from core.workspace import Workspace
+from core.lists.curation import Curation
+from core.similarity.search import CatalogSearcher
+from core.storage.store import CatalogStore
+from core.storage.workspace import Workspace
 
 ws = Workspace.locate(sys.argv[1])
 with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:

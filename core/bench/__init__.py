@@ -1,0 +1,30 @@
+"""The benchmarks behind `bench speed` and `bench quality`, and the catalogs and baselines they
+generate: outside the product's path, so nothing else in core imports this package. It may
+import every product package. The quality benchmark trains models, so its names load PyTorch
+only when asked for; `bench speed` runs without it, as in the packaged app.
+"""
+
+from core.bench.speed import PARTS, Scale, format_report, run_speed_bench
+from core.bench.speed import write_json as write_speed_json
+
+_QUALITY = {"run_quality_bench", "format_table", "write_quality_json"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _QUALITY:
+        from core.bench import quality
+
+        return getattr(quality, "write_json" if name == "write_quality_json" else name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "PARTS",
+    "Scale",
+    "format_report",
+    "format_table",
+    "run_quality_bench",
+    "run_speed_bench",
+    "write_quality_json",
+    "write_speed_json",
+]

@@ -1,0 +1,162 @@
+"""`bench speed`, indexing part: images/s end to end, memory, and incremental re-indexing.
+
+Lookalike's indexing (scan, JPEG draft decoding in a thread pool, batched ONNX Runtime
+encoding overlapped with decoding, Annoy build) is timed beside a naive reference measured in
+the same run: open each photo, decode it in full, resize it, one inference call per photo.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from core.bench.catalogs import PhotoSpec, photo_path, render_photo
+from core.common import DEFAULT_ENCODER
+from core.similarity import OnnxEncoder, index_catalog
+from core.storage import Workspace
+
+MAIN = Path(__file__).resolve().parents[2] / "main.py"
+
+
+@dataclass(frozen=True)
+class Throughput:
+    photos: str  # what was indexed, e.g. "1080x1440 JPEG"
+    method: str
+    images: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.images / self.seconds if self.seconds > 0 else 0.0
+
+
+def naive_reference(catalog: Path, paths: list[str], encoder: Path = DEFAULT_ENCODER) -> float:
+    """Seconds to embed `paths` the seed's way: full decode, resize, one inference call each."""
+    model = OnnxEncoder(encoder)
+    side = model.input_size
+
+    def embed_one(relative: str) -> None:
+        with Image.open(catalog / relative) as image:
+            pixels = np.asarray(image.convert("RGB").resize((side, side), Image.Resampling.BILINEAR))
+        model.embed(pixels[None])
+
+    # A few photos first, untimed: the first large decodes in a process are slower (the
+    # allocator maps fresh memory for each) and a long naive run would not pay that.
+    for relative in paths[:10]:
+        embed_one(relative)
+    started = time.perf_counter()
+    for relative in paths:
+        embed_one(relative)
+    return time.perf_counter() - started
+
+
+def full_index_seconds(catalog: Path, workspace: Path) -> float:
+    """Seconds for a first, full index of `catalog` into a fresh `workspace` (scan to Annoy)."""
+    shutil.rmtree(workspace, ignore_errors=True)
+    started = time.perf_counter()
+    index_catalog(Workspace.locate(catalog, workspace))
+    return time.perf_counter() - started
+
+
+def compare_throughput(catalog: Path, paths: list[str], label: str, naive_count: int) -> list[Throughput]:
+    """The naive reference on the first naive_count photos, then Lookalike on all of them.
+
+    Every photo is read once first, so that both run from the page cache: otherwise whichever
+    runs first pays for the disk.
+    """
+    for relative in paths:
+        (catalog / relative).read_bytes()
+    naive = naive_reference(catalog, paths[:naive_count])
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-ws-") as tmp:
+        ours = full_index_seconds(catalog, Path(tmp) / "ws")
+    return [
+        Throughput(label, "naive reference (full decode, resize, one inference per photo)", min(naive_count, len(paths)), naive),
+        Throughput(label, "Lookalike index (scan, draft decode x2 threads, batched encode, Annoy)", len(paths), ours),
+    ]
+
+
+@dataclass(frozen=True)
+class Incremental:
+    items: int
+    changed: int
+    full_seconds: float
+    incremental_seconds: float
+
+    @property
+    def share(self) -> float:
+        return self.incremental_seconds / self.full_seconds
+
+
+def change_photos(catalog: Path, indexes: list[int], spec: PhotoSpec, seed: int) -> None:
+    """Replace these photos with different products (new content, new mtime)."""
+    for index in indexes:
+        render_photo(index, spec, seed).save(catalog / photo_path(index), format="JPEG", quality=spec.quality)
+
+
+def incremental_reindex(catalog: Path, count: int, spec: PhotoSpec, share: float = 0.01) -> Incremental:
+    """A full index of the catalog, then 1% of its photos changed and indexed again."""
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-ws-") as tmp:
+        workspace = Path(tmp) / "ws"
+        full = full_index_seconds(catalog, workspace)
+        changed = np.random.default_rng(7).choice(count, max(1, int(count * share)), replace=False).tolist()
+        change_photos(catalog, changed, spec, seed=1)
+        started = time.perf_counter()
+        report = index_catalog(Workspace.locate(catalog, workspace))
+        again = time.perf_counter() - started
+        change_photos(catalog, changed, spec, seed=0)  # leave the catalog as it was made
+    if report.encoded != len(changed):
+        raise RuntimeError(f"re-index encoded {report.encoded} photos, expected {len(changed)}")
+    return Incremental(count, len(changed), full, again)
+
+
+@dataclass(frozen=True)
+class Memory:
+    items: int
+    peak_rss_mb: float
+    seconds: float
+
+
+def app_command() -> list[str]:
+    """How to start this Lookalike as a new process: the frozen app, or Python on main.py."""
+    return [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, str(MAIN)]
+
+
+def _high_water_mb(pid: int) -> float | None:
+    """The process's peak resident memory so far (VmHWM), or None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def indexing_memory(catalog: Path, workspace: Path, items: int) -> Memory:
+    """Peak resident memory of `main.py index` as its own process, indexing the catalog from scratch.
+
+    Read from the process's own high-water mark while it runs: its rusage would also count
+    the memory of this (forking) benchmark process, which by then holds a million vectors.
+    """
+    shutil.rmtree(workspace, ignore_errors=True)
+    peak = 0.0
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen([*app_command(), "index", str(catalog), "--workspace", str(workspace)], stdout=subprocess.DEVNULL, stderr=errors)
+        while proc.poll() is None:
+            peak = max(peak, _high_water_mb(proc.pid) or 0.0)
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        lines = errors.read().decode(errors="replace").strip().splitlines()
+    if proc.returncode != 0:
+        raise RuntimeError(f"indexing {items:,} photos failed: {lines[-1] if lines else proc.returncode}")
+    return Memory(items, peak, seconds)

@@ -1,0 +1,162 @@
+"""`bench speed`: every speed and scale figure in one run, as a table and as JSON.
+
+Parts, each optional: indexing throughput (full-size JPEGs and thumbnails, beside the naive
+reference), query latency and recall (10k to 1M vectors), peak memory indexing 100k photos,
+incremental re-indexing of 1% of a 20k catalog, and the app's cold start on the 100k catalog.
+Benchmark catalogs are written under a data folder and reused by later runs.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.bench.catalogs import FULL_SIZE, THUMBNAIL, write_bench_catalog
+from core.bench.indexing import (
+    Incremental,
+    Memory,
+    Throughput,
+    compare_throughput,
+    incremental_reindex,
+    indexing_memory,
+)
+from core.bench.queries import QueryRow, format_query_table, query_latency
+from core.bench.startup import Startup, time_startup
+from core.common import CancelToken, ProgressFn, no_progress
+from core.storage import Workspace, atomic, is_indexed
+
+PARTS = ("indexing", "queries", "memory", "incremental", "startup")
+
+# The targets of the speed work, checked in the table.
+TARGET_FULL_SIZE_SPEEDUP = 8.0
+TARGET_THUMBNAILS_PER_S = 1500.0
+TARGET_P99_MS_AT_1M = 2.0
+TARGET_RECALL = 0.95
+TARGET_PEAK_RSS_MB = 1536.0
+TARGET_INCREMENTAL_SHARE = 0.05
+TARGET_STARTUP_S = 2.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big each part's catalog is."""
+
+    full_size: int = 600
+    full_size_naive: int = 150
+    thumbnails: int = 10_000
+    thumbnails_naive: int = 1_000
+    query_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    memory: int = 100_000
+    incremental: int = 20_000
+
+
+@dataclass
+class SpeedResults:
+    throughput: list[Throughput] = field(default_factory=list)
+    queries: list[QueryRow] = field(default_factory=list)
+    memory: Memory | None = None
+    incremental: Incremental | None = None
+    startup: list[Startup] = field(default_factory=list)
+
+
+def run_speed_bench(
+    data: Path,
+    parts: tuple[str, ...] = PARTS,
+    scale: Scale = Scale(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> SpeedResults:
+    """Run the chosen parts; catalogs live under `data` (made on first use)."""
+    results = SpeedResults()
+
+    def catalog(name: str, count: int, spec=THUMBNAIL) -> tuple[Path, list[str]]:
+        folder = data / name
+        return folder, write_bench_catalog(folder, count, spec, progress=progress, cancel=cancel)
+
+    if "indexing" in parts:
+        folder, paths = catalog(f"full-size-{scale.full_size}", scale.full_size, FULL_SIZE)
+        results.throughput += compare_throughput(folder, paths, FULL_SIZE.describe(), scale.full_size_naive)
+        folder, paths = catalog(f"thumbnails-{scale.thumbnails}", scale.thumbnails)
+        results.throughput += compare_throughput(folder, paths, THUMBNAIL.describe(), scale.thumbnails_naive)
+    if "queries" in parts:
+        for n in scale.query_sizes:
+            results.queries += query_latency(n, progress=progress)
+    if "memory" in parts or "startup" in parts:
+        folder, _ = catalog(f"thumbnails-{scale.memory}", scale.memory)
+        ws = Workspace.locate(folder)  # the app's own workspace: the start-up part opens the folder as a user would
+        if "memory" in parts or not is_indexed(ws.database):
+            results.memory = indexing_memory(folder, ws.root, scale.memory)
+        if "startup" in parts:
+            shutil.rmtree(ws.thumbs, ignore_errors=True)
+            results.startup.append(time_startup(folder, scale.memory, "empty"))
+            results.startup.append(time_startup(folder, scale.memory, "warm"))
+    if "incremental" in parts:
+        folder, _ = catalog(f"thumbnails-{scale.incremental}", scale.incremental)
+        results.incremental = incremental_reindex(folder, scale.incremental, THUMBNAIL)
+    return results
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def format_report(results: SpeedResults) -> str:
+    out: list[str] = []
+    if results.throughput:
+        out += ["Indexing throughput (end to end)", "| photos | method | images | seconds | images/s | vs naive |", "|" + " --- |" * 6]
+        naive: dict[str, float] = {}
+        for t in results.throughput:
+            if t.method.startswith("naive"):
+                naive[t.photos] = t.per_second
+            ratio = t.per_second / naive[t.photos] if t.photos in naive and naive[t.photos] else 0.0
+            out.append(f"| {t.photos} | {t.method} | {t.images:,} | {t.seconds:.1f} | {t.per_second:,.0f} | {ratio:.1f}x |")
+        full = [t for t in results.throughput if t.photos == FULL_SIZE.describe()]
+        thumbs = [t for t in results.throughput if t.photos == THUMBNAIL.describe()]
+        if len(full) == 2:
+            speedup = full[1].per_second / full[0].per_second
+            out.append(f"full-size speed-up {speedup:.1f}x (target >= {TARGET_FULL_SIZE_SPEEDUP:.0f}x): {_verdict(speedup >= TARGET_FULL_SIZE_SPEEDUP)}")
+        if len(thumbs) == 2:
+            rate = thumbs[1].per_second
+            out.append(f"thumbnails {rate:,.0f} images/s (target >= {TARGET_THUMBNAILS_PER_S:,.0f}): {_verdict(rate >= TARGET_THUMBNAILS_PER_S)}")
+        out.append("")
+    if results.queries:
+        out += ["Query latency and recall@10 against exact search", format_query_table(results.queries)]
+        largest = max(r.items for r in results.queries)
+        good = [r for r in results.queries if r.items == largest and not r.method.startswith("exact") and r.recall_at_10 >= TARGET_RECALL]
+        best = min(good, key=lambda r: r.p99_ms) if good else None
+        if best is None:
+            out.append(f"at {largest:,}: no Annoy setting reached recall@10 {TARGET_RECALL}: MISSED")
+        else:
+            out.append(
+                f"at {largest:,}: {best.method} p99 {best.p99_ms:.2f} ms at recall {best.recall_at_10:.3f} "
+                f"(target p99 <= {TARGET_P99_MS_AT_1M:.0f} ms at recall >= {TARGET_RECALL}): {_verdict(best.p99_ms <= TARGET_P99_MS_AT_1M)}"
+            )
+        out.append("")
+    if results.memory is not None:
+        m = results.memory
+        out.append(
+            f"Peak RSS indexing {m.items:,} photos: {m.peak_rss_mb:,.0f} MB in {m.seconds:.0f} s "
+            f"(target <= {TARGET_PEAK_RSS_MB:,.0f} MB): {_verdict(m.peak_rss_mb <= TARGET_PEAK_RSS_MB)}"
+        )
+    if results.incremental is not None:
+        i = results.incremental
+        out.append(
+            f"Re-index after {i.changed:,} of {i.items:,} photos changed: {i.incremental_seconds:.2f} s vs full {i.full_seconds:.1f} s "
+            f"= {i.share:.1%} (target <= {TARGET_INCREMENTAL_SHARE:.0%}): {_verdict(i.share <= TARGET_INCREMENTAL_SHARE)}"
+        )
+    for s in results.startup:
+        out.append(
+            f"Cold start on {s.items:,} items, thumbnail cache {s.thumbnail_cache}: grid {s.grid_seconds:.2f} s, "
+            f"thumbnails {s.thumbnails_seconds:.2f} s (target grid <= {TARGET_STARTUP_S:.0f} s): {_verdict(s.grid_seconds <= TARGET_STARTUP_S)}"
+        )
+    return "\n".join(out).rstrip()
+
+
+def write_json(results: SpeedResults, out: Path) -> None:
+    payload = asdict(results)
+    for row, t in zip(payload["throughput"], results.throughput):
+        row["images_per_second"] = t.per_second
+    if results.incremental is not None:
+        payload["incremental"]["share"] = results.incremental.share
+    atomic.write_text(out, json.dumps(payload, indent=1) + "\n")

@@ -1,0 +1,33 @@
+"""The catalog folder and what is read from it: finding its photos by content, decoding them to
+upright squares within a memory budget, importing its product list, the thumbnail cache, and
+query photos from outside it that are kept in the workspace. It imports core.common and
+core.storage.
+"""
+
+from core.catalog.images import differs_from, fit_square, load_batch, load_square, os_error_reason
+from core.catalog.metadata import MetadataReport, ProductList, import_metadata, read_product_csv
+from core.catalog.queries import QUERIES_DIRNAME, save_query_image
+from core.catalog.scan import ScanResult, catalog_file, content_hash, inside_catalog, scan_catalog
+from core.catalog.thumbnails import APP_THUMB_SIZE, ThumbnailCache, item_key
+
+__all__ = [
+    "APP_THUMB_SIZE",
+    "MetadataReport",
+    "ProductList",
+    "QUERIES_DIRNAME",
+    "ScanResult",
+    "ThumbnailCache",
+    "catalog_file",
+    "content_hash",
+    "differs_from",
+    "fit_square",
+    "import_metadata",
+    "inside_catalog",
+    "item_key",
+    "load_batch",
+    "load_square",
+    "os_error_reason",
+    "read_product_csv",
+    "save_query_image",
+    "scan_catalog",
+]

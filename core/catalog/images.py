@@ -1,0 +1,410 @@
+"""Decoding product photos: any supported file to upright RGB on white, and to fixed-size squares.
+
+Every failure comes out as an `ImageError` whose message is a one-line reason
+("not an image", "truncated image data", ...); no Pillow or OS exception escapes.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import os
+import stat
+import warnings
+from pathlib import Path
+from typing import BinaryIO, Sequence
+
+import numpy as np
+from PIL import ExifTags, Image, UnidentifiedImageError, features
+
+from core.common import MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, ImageError
+
+# The limit is enforced here (MAX_IMAGE_PIXELS) for every format; Pillow's own warning for
+# large-but-allowed photos would only be noise.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+
+WHITE = (255, 255, 255)
+
+# Background trimming: a pixel further than this (0-255, any channel) from the border colour
+# is part of the product; the trimmed product keeps this share of its size as margin.
+TRIM_THRESHOLD = 24
+TRIM_MARGIN = 0.06
+
+# Large photos are shrunk by a whole factor right after decoding, before any conversion or
+# trimming copies them, keeping the shorter side at least this many times the caller's min_side
+# (room to trim a background away from a small product and still have pixels to spare).
+REDUCE_HEADROOM = 4
+
+_SNIFF_BYTES = 32
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+_PIL_FORMATS = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "bmp": "BMP",
+    "gif": "GIF",
+    "tiff": "TIFF",
+    "avif": "AVIF",
+}
+# ISO base media files (the 'ftyp' box): AVIF is read when this Pillow can; HEIC/HEIF never is.
+_AVIF_BRANDS = (b"avif", b"avis")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
+READABLE_FORMATS = frozenset(_PIL_FORMATS) - (set() if features.check("avif") is True else {"avif"})
+UNREADABLE_FORMATS = {
+    "heif": "HEIC/HEIF photos cannot be read; save it as JPEG or PNG to include it",
+    "avif": "AVIF photos cannot be read by this installation; save it as JPEG or PNG to include it",
+}
+# Sizes of the BMP info headers Pillow reads (core, v2-v5, OS/2 2.x variants).
+_BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_WIDE_GREY_MODES = frozenset({"I", "F", "I;16", "I;16L", "I;16B", "I;16N"})
+_TRUNCATION_MARKS = ("truncated", "broken data stream", "unexpected end")
+# Bytes per pixel of Pillow's in-memory image by mode; every other mode takes 4.
+_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+# Decoders holding more than the frame: libwebp's animation decoder keeps two canvases and hands
+# Pillow a third copy as bytes (measured: 4 frames at peak).
+_DECODER_COPIES = {"webp": 4}
+# Conversions run over bands of about this many pixels, so none copies a whole large frame.
+_BAND_PIXELS = 1 << 18
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_MAX_REASON_CHARS = 120
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str | None:
+    """The readable format named by the file's first bytes: 'jpeg','png','webp','bmp','gif','tiff','avif' or None.
+
+    Raises OSError if the file cannot be read.
+    """
+    fmt = sniff(path)
+    return fmt if fmt in READABLE_FORMATS else None
+
+
+def sniff(path: str | os.PathLike[str]) -> str | None:
+    """`sniff_format`, but also naming photo formats that cannot be read (the keys of UNREADABLE_FORMATS)."""
+    fd = os.open(path, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hold the scan up
+    try:
+        head = os.read(fd, _SNIFF_BYTES)
+    finally:
+        os.close(fd)
+    return _format_of(head)
+
+
+def _format_of(head: bytes) -> str | None:
+    """The image format named by a file's first bytes (at least 18 for BMP), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    # "BM" alone would match plenty of text files; the info header size must be a known one too.
+    if head[:2] == b"BM" and len(head) >= 18:
+        if int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
+            return "bmp"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _AVIF_BRANDS:
+            return "avif"
+        if brand in _HEIF_BRANDS:
+            return "heif"
+    return None
+
+
+def os_error_reason(exc: OSError) -> str:
+    """A one-line reason for a file that could not be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "not a file"
+    return _one_line(exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def open_rgb(
+    path: Path,
+    min_side: int | None = None,
+    *,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    max_bytes: int = MAX_DECODE_BYTES,
+) -> Image.Image:
+    """Decode any supported image to RGB: EXIF orientation applied, transparency composited on white.
+
+    With min_side, JPEGs are decoded with draft mode (reduced-size DCT) to no less than min_side
+    on the shorter side, and any image still over REDUCE_HEADROOM times that is shrunk by a whole
+    factor as it is converted. Images over max_pixels, or whose decoding would hold more than
+    max_bytes, are refused before decoding.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would never end
+            raise ImageError("not a regular file")
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            if not head:
+                raise ImageError("empty file")
+            fmt = _format_of(head)
+            if fmt is not None and fmt not in READABLE_FORMATS:
+                raise ImageError(UNREADABLE_FORMATS[fmt])
+            if fmt is None:
+                raise ImageError("not an image")
+            fh.seek(0)
+            return _decode(fh, fmt, min_side, max_pixels, max_bytes)
+    except ImageError:
+        raise
+    # Besides OSError, Pillow's decoders raise many exception types for malformed files
+    # (ValueError, SyntaxError, struct.error, IndexError, ...); each becomes a reason here.
+    except Exception as exc:
+        raise ImageError(_decode_reason(exc)) from exc
+
+
+def load_square(path: Path, size: int) -> np.ndarray:
+    """The photo fitted into a size x size white square (aspect kept, centred), as uint8 HxWx3."""
+    return _fit_rgb(open_rgb(path, min_side=2 * size), size)
+
+
+def fit_square(image: Image.Image, size: int) -> np.ndarray:
+    """`load_square` for an already-open image (e.g. from the clipboard)."""
+    try:
+        rgb = _turned(_rgb(image, _reduce_factor(image.size, 2 * size)), _orientation(image))
+    except Exception as exc:
+        raise ImageError(_decode_reason(exc)) from exc
+    return _fit_rgb(rgb, size)
+
+
+def load_batch(
+    paths: Sequence[Path],
+    size: int,
+    executor: concurrent.futures.Executor | None = None,
+) -> tuple[np.ndarray, list[str | None]]:
+    """Decode many photos (in parallel when given an executor) to an (N,size,size,3) uint8 array.
+
+    errors[i] is None or a one-line reason, and the row of a failed image is white.
+    """
+    batch = np.full((len(paths), size, size, 3), 255, dtype=np.uint8)
+    errors: list[str | None] = [None] * len(paths)
+    mapper = executor.map if executor is not None else map
+    results = mapper(_load_or_reason, paths, itertools.repeat(size, len(paths)))
+    for i, (pixels, reason) in enumerate(results):
+        if pixels is not None:
+            batch[i] = pixels
+        errors[i] = reason
+    return batch, errors
+
+
+def _load_or_reason(path: Path, size: int) -> tuple[np.ndarray | None, str | None]:
+    try:
+        return load_square(path, size), None
+    except ImageError as exc:
+        return None, str(exc)
+
+
+def _decode(fh: BinaryIO, fmt: str, min_side: int | None, max_pixels: int, max_bytes: int) -> Image.Image:
+    image = Image.open(fh, formats=[_PIL_FORMATS[fmt]])
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageError(f"image too large: {width}x{height} pixels")
+    if min_side and fmt == "jpeg":
+        image.draft("RGB", (min_side, min_side))
+    factor = _reduce_factor(image.size, min_side)
+    needed = _decode_bytes(image, fmt, factor)
+    if needed > max_bytes:
+        raise ImageError(
+            f"image too large to decode: {width}x{height} {image.format} needs {_mib(needed)} MB"
+            f" (limit {_mib(max_bytes)} MB)"
+        )
+    image.load()
+    orientation = _orientation(image)
+    rgb = _rgb(image, factor)
+    if rgb is not image:
+        image.close()  # frees the decoded frame before the turn copies the result
+    return _turned(rgb, orientation)
+
+
+def _reduce_factor(size: tuple[int, int], min_side: int | None) -> int:
+    """The whole factor an image of `size` can shrink by and keep REDUCE_HEADROOM x min_side; 1 without min_side."""
+    if not min_side:
+        return 1
+    return max(1, min(size) // (REDUCE_HEADROOM * min_side))
+
+
+def _decode_bytes(image: Image.Image, fmt: str, factor: int) -> int:
+    """Bytes held at once to decode `image` (opened, not loaded): the frame, the decoder's copies of it,
+    and the RGB copy when it is made at full size (a shrunk one has at most a quarter of the pixels).
+    """
+    width, height = image.size
+    frame = width * height * _PIXEL_BYTES.get(image.mode, 4) * _DECODER_COPIES.get(fmt, 1)
+    if factor == 1 and not _is_plain_rgb(image):
+        return frame + width * height * 4
+    return frame
+
+
+def _mib(count: int) -> int:
+    return round(count / 2**20)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The image's EXIF (or XMP) orientation, 1 when upright."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1)
+
+
+def _turned(image: Image.Image, orientation: int) -> Image.Image:
+    """The image turned as an EXIF orientation says; the image itself when upright."""
+    method = _TURNS.get(orientation)
+    return image if method is None else image.transpose(method)
+
+
+def _is_transparent(image: Image.Image) -> bool:
+    return (
+        image.mode in _ALPHA_MODES
+        or "transparency" in image.info
+        or (image.mode == "P" and image.palette is not None and image.palette.mode == "RGBA")
+    )
+
+
+def _is_plain_rgb(image: Image.Image) -> bool:
+    return image.mode == "RGB" and not _is_transparent(image)
+
+
+def _rgb(image: Image.Image, factor: int) -> Image.Image:
+    """The image as RGB on white, shrunk by a whole `factor`; the image itself when already plain RGB at 1.
+
+    Any other mode is converted and reduced a band of rows at a time, so the only full-size image
+    is the input: compositing, grey scaling and Pillow's own RGBA reduce would each copy a whole
+    frame, some in wider types.
+    """
+    if _is_plain_rgb(image):
+        return image if factor == 1 else image.reduce(factor)
+    width, height = image.size
+    high = _grey_high(image) if image.mode in ("I", "F") else None
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)), WHITE)
+    rows = max(1, _BAND_PIXELS // (width * factor)) * factor  # a whole number of reduce boxes
+    for top in range(0, height, rows):
+        band = _to_rgb(image.crop((0, top, width, min(height, top + rows))), high)
+        out.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    return out
+
+
+def _grey_high(image: Image.Image) -> float:
+    """The largest value of an 'I' or 'F' image (NaN taken as 0, infinity as 255), read a band at a time."""
+    width, height = image.size
+    rows = max(1, _BAND_PIXELS // width)
+    high = 0.0
+    for top in range(0, height, rows):
+        values = np.asarray(image.crop((0, top, width, min(height, top + rows))))
+        if image.mode == "F":
+            values = np.nan_to_num(values, nan=0.0, posinf=255.0, neginf=0.0)
+        high = max(high, float(values.max(initial=0)))
+    return high
+
+
+def _to_rgb(image: Image.Image, high: float | None = None) -> Image.Image:
+    """`image` as RGB on white; `high` is the largest value of the whole image when this is a band of an 'I' or 'F' one."""
+    if image.mode in _WIDE_GREY_MODES:
+        image = _to_8bit_grey(image, high)
+    if not _is_transparent(image):
+        return image if image.mode == "RGB" else image.convert("RGB")
+    if image.mode == "La":
+        image = image.convert("LA")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, WHITE)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def _to_8bit_grey(image: Image.Image, high: float | None = None) -> Image.Image:
+    """16-bit, 32-bit integer and float greyscale scaled to 0..255 ('L'); `high` as in `_to_rgb`."""
+    values = np.asarray(image)
+    if image.mode.startswith("I;16"):
+        scaled = values.astype(np.float32) / 257.0
+    elif image.mode == "I":
+        # 16-bit files often open as 'I'; values beyond 8 bits are taken as a 16-bit range.
+        high = int(values.max(initial=0)) if high is None else high
+        scaled = values.astype(np.float32) / (257.0 if high > 255 else 1.0)
+    else:
+        # Float images are either 0..1 or 0..255 by convention.
+        finite = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        high = float(finite.max(initial=0.0)) if high is None else high
+        scaled = finite * (255.0 if high <= 1.0 else 1.0)
+    grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey)
+
+
+def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
+    """Trim the plain background around the product, then centre it in a square of that background.
+
+    Product shots frame their subject differently; trimming makes the product fill the frame
+    the same way every time, so that framing does not count as a difference in shape.
+    """
+    image, background = trim_background(image)
+    width, height = image.size
+    margin = round(max(width, height) * TRIM_MARGIN)
+    scale = size / (max(width, height) + 2 * margin)
+    new_w = min(size, max(1, round(width * scale)))
+    new_h = min(size, max(1, round(height * scale)))
+    if (new_w, new_h) != (width, height):
+        image = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    square = Image.new("RGB", (size, size), background)
+    square.paste(image, ((size - new_w) // 2, (size - new_h) // 2))
+    return np.asarray(square)
+
+
+def differs_from(pixels: np.ndarray, background: np.ndarray, threshold: int) -> np.ndarray:
+    """(..., H, W) bool: pixels of (..., H, W, 3) uint8 further than `threshold` from `background` in any channel.
+
+    `background` broadcasts against the pixels: (3,) for one image, (N, 1, 1, 3) for one colour per image.
+    Compared channel by channel, which is several times faster than a reduction over the last axis.
+    """
+    wide, background = pixels.astype(np.int16), np.asarray(background).astype(np.int16)
+    differs = np.abs(wide[..., 0] - background[..., 0]) > threshold
+    for channel in (1, 2):
+        differs |= np.abs(wide[..., channel] - background[..., channel]) > threshold
+    return differs
+
+
+def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tuple[Image.Image, tuple[int, int, int]]:
+    """(the smallest part of an RGB image holding everything that differs from its border colour, that colour).
+
+    The border colour is the median of the outermost pixels; a photo with no plain
+    background (nothing to trim) comes back whole.
+    """
+    pixels = np.asarray(image)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    background = tuple(int(v) for v in np.median(border, axis=0))
+    differs = differs_from(pixels, np.array(background), threshold)
+    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if rows.size == 0:
+        return image, background  # type: ignore[return-value]
+    return image.crop((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)), background  # type: ignore[return-value]
+
+
+def _decode_reason(exc: BaseException) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"image too large: more than {MAX_IMAGE_PIXELS:,} pixels"
+    if isinstance(exc, UnidentifiedImageError):
+        return "corrupt image header"
+    if isinstance(exc, MemoryError):
+        return "image too large to decode"
+    if isinstance(exc, EOFError):
+        return "truncated image data"
+    message = str(exc)
+    if any(mark in message.lower() for mark in _TRUNCATION_MARKS):
+        return "truncated image data"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_error_reason(exc)
+    return f"corrupt image data ({_one_line(message or type(exc).__name__)})"
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_REASON_CHARS else line[: _MAX_REASON_CHARS - 3] + "..."

@@ -1,0 +1,28 @@
+"""Recommendation lists and where they go: curation (lists made from lookalikes, then pinned,
+blocked, reordered, added to and annotated), recommending for a whole catalog, the export writer
+for people and shop platforms, and scoring lists against known categories. It imports
+core.common, core.storage, core.catalog and core.similarity.
+"""
+
+from core.lists.curation import LIST_KINDS, Curation, Entry, ListState, Rules, export_lists
+from core.lists.evaluate import RetrievalQuality, precision, retrieval_quality
+from core.lists.formats import FORMATS, PLATFORM_FORMATS, ExportSummary, write_export
+from core.lists.recommend import Recommendation, recommend_all
+
+__all__ = [
+    "Curation",
+    "Entry",
+    "ExportSummary",
+    "FORMATS",
+    "LIST_KINDS",
+    "ListState",
+    "PLATFORM_FORMATS",
+    "Recommendation",
+    "RetrievalQuality",
+    "Rules",
+    "export_lists",
+    "precision",
+    "recommend_all",
+    "retrieval_quality",
+    "write_export",
+]

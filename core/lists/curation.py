@@ -1,0 +1,395 @@
+"""Curated recommendation lists: seeded from lookalikes, then pinned, blocked, reordered, added to, annotated.
+
+Each product has a list per kind (related, cross-sell, upsell). An entry is `suggested` (the
+generator put it there and may replace it), `pinned` (a person put it at that position:
+moved, added or pinned) or `blocked` (never to be suggested again for this product).
+Every edit is one SQLite transaction, so an edit is on disk before the call returns.
+Regenerating replaces only suggestions: pinned entries keep their place, blocked ones stay
+out, notes and review marks stay.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Iterator, Sequence
+
+from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.similarity import CatalogSearcher
+from core.storage import CatalogStore, Item
+
+LIST_KINDS = ("related", "cross-sell", "upsell")
+_MAKING = "making:"  # meta key prefix: a run making lists of that kind is under way (or was stopped)
+SUGGESTED, PINNED, BLOCKED = "suggested", "pinned", "blocked"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lists (
+    item_id   INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,
+    note      TEXT NOT NULL DEFAULT '',
+    reviewed  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, kind)
+);
+CREATE TABLE IF NOT EXISTS list_entries (
+    item_id   INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    target_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    score     REAL,
+    state     TEXT NOT NULL CHECK (state IN ('suggested', 'pinned', 'blocked')),
+    PRIMARY KEY (item_id, kind, target_id),
+    FOREIGN KEY (item_id, kind) REFERENCES lists(item_id, kind) ON DELETE CASCADE
+);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    target_id: int
+    position: int  # place in the list (0 = first); -1 for blocked entries
+    score: float | None
+    state: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.state == PINNED
+
+
+@dataclass(frozen=True)
+class ListState:
+    """Everything about one product's list of one kind: what undo restores.
+
+    `entries` lists the shown entries by position, then the blocked ones by target id.
+    """
+
+    item_id: int
+    kind: str
+    entries: tuple[Entry, ...] = ()
+    note: str = ""
+    reviewed: bool = False
+
+    @property
+    def shown(self) -> list[Entry]:
+        """The entries a shopper would see, in order."""
+        return sorted((e for e in self.entries if e.state != BLOCKED), key=lambda e: e.position)
+
+    @property
+    def blocked(self) -> list[Entry]:
+        return [e for e in self.entries if e.state == BLOCKED]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a batch fills lists."""
+
+    k: int = 10
+    min_score: float = 0.0
+    category: str = "any"  # any | same | other ("complete the look")
+    group: str = "none"  # none | sku-prefix | base-name: never recommend the same product in another variant
+    sku_prefix: int = 0  # with group sku-prefix: this many characters; 0 = up to the last separator
+    kind: str = "related"
+    colour_weight: float = 0.0  # 0 matches by shape only, 1 by colour only
+
+    def __post_init__(self) -> None:
+        if self.k <= 0:
+            raise InputError("k must be at least 1")
+        if self.category not in ("any", "same", "other"):
+            raise InputError(f"category rule must be any, same or other, not {self.category!r}")
+        if self.group not in ("none", "sku-prefix", "base-name"):
+            raise InputError(f"group rule must be none, sku-prefix or base-name, not {self.group!r}")
+        if self.kind not in LIST_KINDS:
+            raise InputError(f"list kind must be one of {', '.join(LIST_KINDS)}, not {self.kind!r}")
+        if not -1.0 <= self.min_score <= 1.0:
+            raise InputError("minimum similarity must be between -1 and 1")
+        if not 0.0 <= self.colour_weight <= 1.0:
+            raise InputError("colour weight must be between 0 and 1")
+
+
+_SEPARATORS = re.compile(r"[-_.\s/]+")
+
+
+def product_group(item: Item, rules: Rules) -> str | None:
+    """The key that variants of one product share under `rules` (None: the item forms no group)."""
+    if rules.group == "sku-prefix":
+        if not item.sku:
+            return None
+        if rules.sku_prefix > 0:
+            return item.sku[: rules.sku_prefix].lower()
+        parts = _SEPARATORS.split(item.sku.strip())
+        return "-".join(parts[:-1]).lower() if len(parts) > 1 else item.sku.lower()
+    if rules.group == "base-name":
+        stem = PurePosixPath(item.path).stem
+        parts = _SEPARATORS.split(stem)
+        return (PurePosixPath(item.path).parent / "-".join(parts[:-1] if len(parts) > 1 else parts)).as_posix().lower()
+    return None
+
+
+def allowed(source: Item, target: Item, rules: Rules) -> bool:
+    """Whether `target` may be recommended for `source` by the category and product-group rules."""
+    if source.id == target.id:
+        return False
+    if rules.category == "same" and source.category != target.category:
+        return False
+    if rules.category == "other" and (source.category is None or source.category == target.category):
+        return False
+    group = product_group(source, rules)
+    return group is None or group != product_group(target, rules)
+
+
+def assemble(pinned: Sequence[Entry], suggestions: Sequence[tuple[int, float]], k: int) -> list[Entry]:
+    """Pinned entries at their positions and (target, score) suggestions in the places between.
+
+    The list is k long, or longer when a pinned entry sits further down; if suggestions run
+    out, the remaining pinned entries close up behind the last one.
+    """
+    anchored = sorted(pinned, key=lambda e: e.position)
+    length = max(k, anchored[-1].position + 1 if anchored else 0)
+    queue = iter(suggestions)
+    result: list[Entry] = []
+    next_pinned = 0
+    for position in range(length):
+        if next_pinned < len(anchored) and anchored[next_pinned].position <= position:
+            result.append(anchored[next_pinned])
+            next_pinned += 1
+            continue
+        suggestion = next(queue, None)
+        if suggestion is None:
+            break
+        result.append(Entry(suggestion[0], position, suggestion[1], SUGGESTED))
+    result.extend(anchored[next_pinned:])
+    return [replace(e, position=i) for i, e in enumerate(result)]
+
+
+class Curation:
+    """The curated lists in one workspace database."""
+
+    def __init__(self, store: CatalogStore) -> None:
+        self.store = store
+        store.ensure_tables(_SCHEMA)
+
+    # reading -----------------------------------------------------------------------------
+    def state(self, item_id: int, kind: str = "related") -> ListState:
+        rows = self.store.query("SELECT note, reviewed FROM lists WHERE item_id = ? AND kind = ?", (item_id, kind))
+        if not rows:
+            return ListState(item_id, kind)
+        entries = self.store.query(
+            "SELECT target_id, position, score, state FROM list_entries WHERE item_id = ? AND kind = ? "
+            "ORDER BY state = 'blocked', position, target_id",
+            (item_id, kind),
+        )
+        return ListState(item_id, kind, tuple(Entry(*e) for e in entries), rows[0][0], bool(rows[0][1]))
+
+    def has_lists(self, kind: str = "related") -> bool:
+        return bool(self.store.query("SELECT 1 FROM lists WHERE kind = ? LIMIT 1", (kind,)))
+
+    def review_counts(self, kind: str = "related") -> tuple[int, int]:
+        """(lists marked reviewed, lists in all) of this kind."""
+        (reviewed, total), = self.store.query("SELECT COALESCE(SUM(reviewed), 0), COUNT(*) FROM lists WHERE kind = ?", (kind,))
+        return int(reviewed), int(total)
+
+    def all_states(self, kind: str = "related") -> Iterator[ListState]:
+        """Every list of this kind, in the order of the products' paths."""
+        ids = [r[0] for r in self.store.query(
+            "SELECT lists.item_id FROM lists JOIN items ON items.id = lists.item_id WHERE kind = ? ORDER BY items.path", (kind,)
+        )]
+        for item_id in ids:
+            yield self.state(item_id, kind)
+
+    # writing -----------------------------------------------------------------------------
+    def restore(self, state: ListState) -> None:
+        """Make the stored list exactly `state` (one transaction): the basis of every edit and of undo."""
+        self.restore_many([state])
+
+    def restore_many(self, states: Sequence[ListState], meta: dict[str, str] | None = None) -> None:
+        """`restore` for many lists in one transaction (with `meta` facts set in the same commit)."""
+        with self.store.transaction("lists") as db:
+            for state in states:
+                self._write(db, state)
+            if meta:
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+
+    def unfinished_run(self, kind: str = "related") -> tuple[int, int] | None:
+        """(lists made, lists to make) of a run making this kind of list that was stopped before the end, else None."""
+        text = self.store.get_meta(f"{_MAKING}{kind}")
+        if text is None:
+            return None
+        try:
+            facts = json.loads(text)
+            done, total = int(facts["done"]), int(facts["total"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return (done, total) if done < total else None
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, state: ListState) -> None:
+        db.execute(
+            "INSERT INTO lists (item_id, kind, note, reviewed) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (item_id, kind) DO UPDATE SET note = excluded.note, reviewed = excluded.reviewed",
+            (state.item_id, state.kind, state.note, int(state.reviewed)),
+        )
+        db.execute("DELETE FROM list_entries WHERE item_id = ? AND kind = ?", (state.item_id, state.kind))
+        db.executemany(
+            "INSERT INTO list_entries (item_id, kind, target_id, position, score, state) VALUES (?, ?, ?, ?, ?, ?)",
+            [(state.item_id, state.kind, e.target_id, e.position, e.score, e.state) for e in state.entries],
+        )
+
+    def _edit(self, state: ListState, shown: list[Entry], blocked: list[Entry], **changes: object) -> ListState:
+        numbered = [replace(e, position=i) for i, e in enumerate(shown)]
+        out = sorted((replace(e, position=-1) for e in blocked), key=lambda e: e.target_id)
+        new = replace(state, entries=tuple(numbered + out), **changes)
+        self.restore(new)
+        return new
+
+    def pin(self, item_id: int, kind: str, target_id: int, pinned: bool = True) -> ListState:
+        state = self.state(item_id, kind)
+        shown = [replace(e, state=PINNED if pinned else SUGGESTED) if e.target_id == target_id else e for e in state.shown]
+        return self._edit(state, shown, state.blocked)
+
+    def block(self, item_id: int, kind: str, target_id: int) -> ListState:
+        state = self.state(item_id, kind)
+        hit = [e for e in state.entries if e.target_id == target_id]
+        score = hit[0].score if hit else None
+        blocked = [e for e in state.blocked if e.target_id != target_id] + [Entry(target_id, -1, score, BLOCKED)]
+        return self._edit(state, [e for e in state.shown if e.target_id != target_id], blocked)
+
+    def unblock(self, item_id: int, kind: str, target_id: int) -> ListState:
+        state = self.state(item_id, kind)
+        return self._edit(state, state.shown, [e for e in state.blocked if e.target_id != target_id])
+
+    def move(self, item_id: int, kind: str, target_id: int, position: int, score: float | None = None) -> ListState:
+        """Put `target_id` at `position` and pin it there (adding it if it was not in the list)."""
+        if item_id == target_id:
+            raise InputError("a product cannot recommend itself")
+        state = self.state(item_id, kind)
+        existing = [e for e in state.entries if e.target_id == target_id]
+        entry = Entry(target_id, position, existing[0].score if existing else score, PINNED)
+        shown = [e for e in state.shown if e.target_id != target_id]
+        shown.insert(max(0, min(position, len(shown))), entry)
+        return self._edit(state, shown, [e for e in state.blocked if e.target_id != target_id])
+
+    add = move
+
+    def set_note(self, item_id: int, kind: str, note: str) -> ListState:
+        state = self.state(item_id, kind)
+        return self._edit(state, state.shown, state.blocked, note=note)
+
+    def set_reviewed(self, item_id: int, kind: str, reviewed: bool = True) -> ListState:
+        state = self.state(item_id, kind)
+        return self._edit(state, state.shown, state.blocked, reviewed=reviewed)
+
+    # generating --------------------------------------------------------------------------
+    def generate(
+        self,
+        searcher: CatalogSearcher,
+        rules: Rules = Rules(),
+        items: Sequence[int] | None = None,
+        progress: ProgressFn = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Fill (or refill) the lists of `items` (default: every indexed item); returns how many.
+
+        Suggestions are replaced; pinned entries, blocked entries, notes and review marks stay.
+        """
+        catalog = {item.id: item for item in searcher.items()}
+        todo = list(catalog) if items is None else [i for i in items if i in catalog]
+        pool = min(len(catalog) - 1, max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200))
+        marker = f"{_MAKING}{rules.kind}"
+        whole_run = items is None
+        done = 0
+        for start in range(0, len(todo), 200):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            states = []
+            for item_id in todo[start : start + 200]:
+                source = catalog[item_id]
+                old = self.state(item_id, rules.kind)
+                # Pins and blocks stay even while their photo cannot be searched (unreadable or
+                # missing for a while, say); they go only with the item itself.
+                keep = [e for e in old.shown if e.pinned]
+                skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
+                suggestions = [
+                    (m.item_id, m.score)
+                    for m in (searcher.similar_to_item(item_id, pool, rules.colour_weight) if pool > 0 else [])
+                    if m.score >= rules.min_score and m.item_id not in skip and allowed(source, catalog[m.item_id], rules)
+                ]
+                keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
+                shown = assemble(keep, suggestions, rules.k)
+                blocked = sorted(old.blocked, key=lambda e: e.target_id)
+                states.append(replace(old, entries=tuple(shown + blocked)))
+            done += len(states)
+            # Until the run's last commit, the workspace says a run was under way, so a run stopped
+            # half-way (lists of two rule sets side by side) is reported, not taken for a whole one.
+            meta = {marker: json.dumps({"done": done, "total": len(todo), "rules": asdict(rules)})} if whole_run else None
+            if whole_run and done == len(todo):
+                meta = {**(meta or {}), f"rules:{rules.kind}": json.dumps(asdict(rules))}
+            self.restore_many(states, meta)
+            progress(Progress("recommend", done, len(todo)))
+        if whole_run:
+            self.store.delete_meta(marker)
+            if not todo:
+                self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+        elif self.store.get_meta(f"rules:{rules.kind}") is None:
+            self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+        return done
+
+    def last_rules(self, kind: str) -> Rules | None:
+        """The rules this kind of list was last made with (None if it never was)."""
+        text = self.store.get_meta(f"rules:{kind}")
+        if text is None:
+            return None
+        try:
+            return Rules(**json.loads(text))
+        except (ValueError, TypeError, InputError):
+            return None
+
+    def block_and_refill(self, searcher: CatalogSearcher | None, item_id: int, kind: str, target_id: int) -> ListState:
+        """Block an entry, then fill its place by the rules the list was made with (when known)."""
+        self.block(item_id, kind, target_id)
+        rules = self.last_rules(kind)
+        if searcher is not None and rules is not None:
+            self.generate(searcher, rules, items=[item_id])
+        return self.state(item_id, kind)
+
+
+def _current_score(searcher: CatalogSearcher, source: int, entry: Entry, colour_weight: float) -> float | None:
+    """The entry's score now, or the last one it had while its photo cannot be searched."""
+    score = searcher.similarity(source, entry.target_id, colour_weight)
+    return entry.score if score is None else score
+
+
+@dataclass(frozen=True)
+class ExportEntry:
+    """One recommended product in an export."""
+
+    item: Item
+    score: float | None
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class ExportList:
+    """One product's list of one kind, resolved to items, for the export writers."""
+
+    item: Item
+    kind: str
+    entries: list[ExportEntry] = field(default_factory=list)
+    note: str = ""
+    reviewed: bool = False
+
+
+def export_lists(store: CatalogStore, kinds: Sequence[str] = LIST_KINDS) -> list[ExportList]:
+    """Every stored list of the given kinds with its items, ordered by product path then kind."""
+    curation = Curation(store)
+    items = {item.id: item for item in store.items()}
+    result = []
+    for kind in kinds:
+        for state in curation.all_states(kind):
+            source = items.get(state.item_id)
+            if source is None:
+                continue
+            entries = [ExportEntry(items[e.target_id], e.score, e.pinned) for e in state.shown if e.target_id in items]
+            result.append(ExportList(source, kind, entries, state.note, state.reviewed))
+    result.sort(key=lambda lst: (lst.item.path, LIST_KINDS.index(lst.kind)))
+    return result

@@ -1,0 +1,216 @@
+"""Embedding photos with an ONNX encoder (ONNX Runtime), batched.
+
+The encoder contract: one input (N, 3, S, S) float and one output (N, D) float, with the
+model's metadata naming S (`lookalike.input_size`), D (`lookalike.latent_dim`) and the
+per-channel normalisation applied to pixels scaled to [0, 1] (`lookalike.mean`, `lookalike.std`).
+Any ONNX model that follows it can be loaded, whoever trained it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from core.common import ModelError
+
+CONTRACT_VERSION = "1"
+CONTRACT_KEYS = {
+    "contract": "lookalike.contract",
+    "input_size": "lookalike.input_size",
+    "channels": "lookalike.channels",
+    "model_version": "lookalike.model_version",
+    "latent_dim": "lookalike.latent_dim",
+    "mean": "lookalike.mean",
+    "std": "lookalike.std",
+    "architecture": "lookalike.architecture",
+    "trained_on": "lookalike.trained_on",
+    "created": "lookalike.created",
+}
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """What a loaded encoder is: enough to show the user and to tell embeddings apart."""
+
+    path: str
+    model_id: str
+    input_size: int
+    latent_dim: int
+    trained_on: str
+    created: str
+
+
+def _model_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _vector(text: str | None, name: str) -> np.ndarray:
+    if text is None:
+        return np.zeros(3, np.float32) if name == "mean" else np.ones(3, np.float32)
+    try:
+        values = np.asarray(json.loads(text), dtype=np.float32).reshape(-1)
+    except (ValueError, TypeError) as exc:
+        raise ModelError(f"encoder metadata '{name}' is not a list of numbers") from exc
+    if values.shape not in ((1,), (3,)):
+        raise ModelError(f"encoder metadata '{name}' must have 1 or 3 values")
+    return np.broadcast_to(values, (3,)).astype(np.float32)
+
+
+class OnnxEncoder:
+    """A loaded encoder: turns (N,S,S,3) uint8 photos into (N,D) float32 embeddings."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ModelError(f"encoder model not found: {path}") from None
+        except OSError as exc:
+            raise ModelError(f"cannot read encoder model {path}: {exc.strerror}") from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # Worker threads sleep instead of spinning between calls: decoding shares the same cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # ORT raises its own untyped errors for any malformed model
+            raise ModelError(f"not a usable ONNX model: {path.name} ({str(exc).splitlines()[0][:120]})") from None
+        meta = self._session.get_modelmeta().custom_metadata_map
+        inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        if len(inputs) != 1 or len(outputs) < 1:
+            raise ModelError(f"{path.name}: an encoder needs one image input and an embedding output")
+        shape = inputs[0].shape
+        if len(shape) != 4 or shape[1] not in (3, "3"):
+            raise ModelError(f"{path.name}: input must be (N, 3, S, S), found {shape}")
+        size = self._int_meta(meta, "input_size")
+        if size is None:
+            size = shape[2] if isinstance(shape[2], int) and shape[2] == shape[3] else None
+        if size is None or size <= 0:
+            raise ModelError(f"{path.name}: the model does not say its input size (metadata {CONTRACT_KEYS['input_size']})")
+        for axis in (2, 3):
+            if isinstance(shape[axis], int) and shape[axis] != size:
+                raise ModelError(f"{path.name}: metadata says input size {size} but the graph takes {shape[axis]}")
+        self._input = inputs[0].name
+        self._mean = _vector(meta.get(CONTRACT_KEYS["mean"]), "mean").reshape(1, 3, 1, 1)
+        self._std = _vector(meta.get(CONTRACT_KEYS["std"]), "std").reshape(1, 3, 1, 1)
+        if np.any(self._std == 0):
+            raise ModelError(f"{path.name}: metadata std has a zero")
+        self._scale = (1.0 / (255.0 * self._std)).astype(np.float32)
+        self._shift = (-self._mean / self._std).astype(np.float32)
+        probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
+        if probe.ndim != 2:
+            raise ModelError(f"{path.name}: output must be (N, D), found shape {probe.shape}")
+        latent = self._int_meta(meta, "latent_dim")
+        if latent is not None and latent != probe.shape[1]:
+            raise ModelError(f"{path.name}: metadata says {latent} dimensions but the model gives {probe.shape[1]}")
+        self.info = EncoderInfo(
+            path=str(path),
+            model_id=_model_id(data),
+            input_size=int(size),
+            latent_dim=int(probe.shape[1]),
+            trained_on=meta.get(CONTRACT_KEYS["trained_on"], "unknown"),
+            created=meta.get(CONTRACT_KEYS["created"], ""),
+        )
+
+    @staticmethod
+    def _int_meta(meta: dict[str, str], key: str) -> int | None:
+        text = meta.get(CONTRACT_KEYS[key])
+        if text is None:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise ModelError(f"encoder metadata '{key}' is not a whole number: {text!r}") from None
+
+    def _run(self, batch: np.ndarray, check: bool = True) -> np.ndarray:
+        if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
+            raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
+        # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
+        x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
+        x *= self._scale
+        x += self._shift
+        try:
+            out = self._session.run(None, {self._input: x})[0]
+        except Exception as exc:  # a graph that fails at run time breaks the contract
+            raise ModelError(f"encoder failed to run: {str(exc).splitlines()[0][:120]}") from None
+        return np.asarray(out, dtype=np.float32)
+
+    @property
+    def input_size(self) -> int:
+        return self.info.input_size
+
+    def embed(self, batch: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """(N,S,S,3) uint8 -> (N,D) float32 raw embeddings, run chunk images at a time so memory stays flat."""
+        if len(batch) == 0:
+            return np.zeros((0, self.info.latent_dim), np.float32)
+        return np.concatenate([self._run(batch[i : i + chunk]) for i in range(0, len(batch), chunk)])
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def embedding_problem(vectors: np.ndarray) -> str | None:
+    """Why a batch of embeddings of different photos is unusable for search (None if it is fine).
+
+    Search ranks by the angle between embeddings, so a model whose numbers are not finite,
+    that gives no numbers, only zeros, or the same embedding whatever the photo, would make
+    every score 0 or NaN: that is refused rather than indexed.
+    """
+    if vectors.ndim != 2 or vectors.shape[1] == 0:
+        return f"it gives no numbers per photo (output shape {tuple(vectors.shape)})"
+    if not np.isfinite(vectors).all():
+        return "it gives NaN or infinite numbers"
+    norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
+    if (norms <= 1e-12).any():
+        return "it gives all-zero embeddings"
+    if len(vectors) > 1:
+        unit = vectors / norms[:, None]
+        if float(np.abs(unit - unit[0]).max()) <= 1e-6:
+            return "it gives the same embedding for every photo"
+    return None
+
+
+def probe_pictures(size: int) -> np.ndarray:
+    """(4, size, size, 3) uint8 plainly different product-like shapes on white, to try a model on."""
+    from PIL import Image, ImageDraw
+
+    pictures = []
+    s = size
+    for shape, colour in (("disc", (200, 40, 40)), ("bar", (30, 120, 200)), ("wedge", (40, 40, 40)), ("ring", (20, 150, 60))):
+        image = Image.new("RGB", (s, s), "white")
+        draw = ImageDraw.Draw(image)
+        if shape == "disc":
+            draw.ellipse((s * 0.2, s * 0.2, s * 0.8, s * 0.8), fill=colour)
+        elif shape == "bar":
+            draw.rectangle((s * 0.4, s * 0.05, s * 0.6, s * 0.95), fill=colour)
+        elif shape == "wedge":
+            draw.polygon([(s * 0.1, s * 0.9), (s * 0.9, s * 0.9), (s * 0.5, s * 0.1)], fill=colour)
+        else:
+            draw.ellipse((s * 0.1, s * 0.3, s * 0.9, s * 0.7), outline=colour, width=max(1, s // 12))
+        pictures.append(np.asarray(image))
+    return np.stack(pictures)
+
+
+def check_encoder(encoder: OnnxEncoder, photos: np.ndarray | None = None) -> None:
+    """Refuse (ModelError) an encoder whose embeddings of a few different photos are unusable.
+
+    `photos` are (N, S, S, 3) uint8 pictures from the catalog at the encoder's input size;
+    four drawn shapes are always added, so that a catalog of one photo can be checked too.
+    """
+    pictures = probe_pictures(encoder.input_size)
+    if photos is not None and len(photos):
+        pictures = np.concatenate([pictures, photos])
+    trouble = embedding_problem(encoder.embed(pictures))
+    if trouble is not None:
+        raise ModelError(f"{Path(encoder.info.path).name} is not a usable encoder: {trouble}")

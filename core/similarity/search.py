@@ -1,0 +1,232 @@
+"""Finding a catalog's lookalikes for a photo or for one of its own items."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from core.catalog import fit_square, load_square
+from core.common import IndexSettings, InputError, SearchIndexError
+from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
+from core.similarity.colour import colour_descriptor
+from core.similarity.encoder import OnnxEncoder, normalise
+from core.similarity.index import SearchIndex
+from core.storage import (
+    CatalogStore,
+    DamagedIndexError,
+    IndexState,
+    Item,
+    Workspace,
+    check_state,
+    encoder_path,
+    read_state,
+)
+
+# Scores equal to this many decimals (what the JSON output shows) count as tied; ties go by item id,
+# so the order never depends on the index's internals or on a machine's last bits of rounding.
+SCORE_DECIMALS = 6
+
+
+def ranked(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """(item id, score) pairs best first; tied scores in item-id order."""
+    return sorted(scored, key=lambda pair: (-round(pair[1], SCORE_DECIMALS), pair[0]))
+
+
+@dataclass(frozen=True)
+class Match:
+    """One lookalike: the catalog item and how alike it is (cosine similarity, 1 = identical)."""
+
+    item_id: int
+    path: str
+    score: float
+    sku: str | None = None
+    name: str | None = None
+    category: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": self.path, "score": round(self.score, 6), "sku": self.sku}
+
+
+class CatalogSearcher:
+    """An indexed catalog, opened for searching: its encoder, its index and its items.
+
+    Items embedded since the Annoy index was built (a small re-index defers the rebuild) are
+    searched exactly beside it, and index positions whose item changed or went away are
+    skipped, so answers are always those of the catalog as last indexed.
+    """
+
+    def __init__(self, ws: Workspace, search_k: int | None = None) -> None:
+        self.ws = ws
+        self.search_k = IndexSettings().annoy_search_k if search_k is None else search_k
+        if not ws.database.exists():
+            raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+        self.store = CatalogStore(ws.database)
+        self.colour_index: SearchIndex | None = None
+        try:
+            for attempt in (1, 2):  # an index run elsewhere may replace the files between reading the record and opening them
+                state = read_state(self.store)
+                if state is None:
+                    raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+                if (ws.root / state.shape_name).is_file() or attempt == 2:
+                    break
+            self._open(state)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, state: IndexState) -> None:
+        ws, store = self.ws, self.store
+        if not (ws.root / state.shape_name).is_file():
+            raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
+        check_state(ws.root, state)  # before Annoy maps a file: it does not check what it reads
+        self.encoder = OnnxEncoder(encoder_path(ws.root, state))
+        model_id = state.model_id
+        if model_id != self.encoder.info.model_id:
+            raise SearchIndexError("the index was built with a different model; index the catalog again")
+        self.positions = store.index_map()
+        self.index = SearchIndex(ws.root / state.shape_name, self.encoder.info.latent_dim)
+        if len(self.index) != len(self.positions):
+            raise DamagedIndexError("the index does not match the workspace; it is rebuilt from the stored embeddings by: index")
+        colour_name = state.colour_name
+        if colour_name is not None and (ws.root / colour_name).is_file():
+            self.colour_index = SearchIndex(ws.root / colour_name, COLOUR_DIMENSIONS)
+            if len(self.colour_index) != len(self.positions):
+                self.colour_index.close()
+                self.colour_index = None
+        pending_ids, pending_vectors, pending_colours = store.pending(model_id, COLOUR_DIMENSIONS)
+        ok = store.searchable_ids()
+        self._live = np.isin(self.positions, ok) & ~np.isin(self.positions, pending_ids)
+        live = np.flatnonzero(self._live)
+        self._position_of = dict(zip(self.positions[live].tolist(), live.tolist()))
+        self._pending_ids = pending_ids
+        self._pending_row = {int(item_id): row for row, item_id in enumerate(pending_ids)}
+        self._pending_vectors = normalise(pending_vectors) if len(pending_ids) else np.zeros((0, self.index.dim), np.float32)
+        if pending_colours is None and len(pending_ids) and self.colour_index is not None:
+            self.colour_index = None  # some new items have no colour yet: colour matching waits for a re-index
+        self._pending_colours = pending_colours if pending_colours is not None else np.zeros((0, COLOUR_DIMENSIONS), np.float32)
+
+    def close(self) -> None:
+        if getattr(self, "index", None) is not None:
+            self.index.close()
+        if self.colour_index is not None:
+            self.colour_index.close()
+        self.store.close()
+
+    def __enter__(self) -> "CatalogSearcher":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self._position_of) + len(self._pending_ids)
+
+    def items(self) -> list[Item]:
+        """Every searchable item: those in the index in index order, then those added since."""
+        ids = self.positions[self._live].tolist() + self._pending_ids.tolist()
+        found = self.store.items_by_id(ids)
+        return [found[i] for i in ids if i in found]
+
+    def describe_image(self, image: Path | Image.Image) -> tuple[np.ndarray, np.ndarray]:
+        """(shape embedding, colour descriptor) of a photo from a file or already in memory."""
+        size = self.encoder.input_size
+        pixels = load_square(Path(image), size) if isinstance(image, (str, Path)) else fit_square(image, size)
+        return self.encoder.embed(pixels[None])[0], colour_descriptor(pixels)
+
+    def embed_image(self, image: Path | Image.Image) -> np.ndarray:
+        """The shape embedding of a photo."""
+        return self.describe_image(image)[0]
+
+    def _vector(self, item_id: int) -> np.ndarray:
+        row = self._pending_row.get(item_id)
+        return self._pending_vectors[row] if row is not None else self.index.vector(self._position_of[item_id])
+
+    def _colour(self, item_id: int) -> np.ndarray:
+        assert self.colour_index is not None
+        row = self._pending_row.get(item_id)
+        return self._pending_colours[row] if row is not None else self.colour_index.vector(self._position_of[item_id])
+
+    def _indexed(self, index: SearchIndex, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
+        """(item id, score) of the k best live items in an Annoy index, asking for more while skipped ones crowd them out."""
+        want = k
+        while True:
+            hits = index.search(vector, want, search_k=self.search_k, exclude=self._position_of.get(exclude) if exclude is not None else None)
+            live = [(int(self.positions[h.position]), h.score) for h in hits if self._live[h.position]]
+            if len(live) >= k or len(hits) < want:
+                return live[:k]
+            want *= 2
+
+    def _exact(self, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
+        """(item id, score) of the k best items added since the index was built, by exact search."""
+        if not len(self._pending_ids):
+            return []
+        scores = self._pending_vectors @ vector
+        if exclude is not None and exclude in self._pending_row:
+            scores[self._pending_row[exclude]] = -np.inf
+        top = np.lexsort((self._pending_ids, -np.round(scores, SCORE_DECIMALS)))[:k]
+        return [(int(self._pending_ids[r]), float(scores[r])) for r in top if np.isfinite(scores[r])]
+
+    def similar_to_vector(
+        self,
+        vector: np.ndarray,
+        k: int,
+        exclude_item: int | None = None,
+        colour: np.ndarray | None = None,
+        colour_weight: float = 0.0,
+    ) -> list[Match]:
+        """The k nearest items by shape, or by (1 - w) * shape + w * colour similarity when w > 0.
+
+        Blending searches both indexes for candidates and re-ranks their union, so a search
+        stays a pair of Annoy look-ups whatever the weight.
+        """
+        if k <= 0:
+            raise InputError("k must be at least 1")
+        k = min(k, len(self))  # a longer list than the catalog is the whole catalog
+        if not 0.0 <= colour_weight <= 1.0:
+            raise InputError("colour weight must be between 0 and 1")
+        unit = normalise(vector)
+        if colour_weight == 0.0 or colour is None:
+            scored = self._indexed(self.index, unit, k, exclude_item) + self._exact(unit, k, exclude_item)
+        else:
+            if self.colour_index is None:
+                raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")
+            pool = max(k * 10, 100)
+            candidates = {i for i, _ in self._indexed(self.index, unit, pool, exclude_item)}
+            candidates |= {i for i, _ in self._indexed(self.colour_index, colour, pool, exclude_item)}
+            candidates |= {int(i) for i in self._pending_ids if i != exclude_item}
+            scored = [
+                (i, (1.0 - colour_weight) * float(np.dot(unit, self._vector(i))) + colour_weight * float(np.dot(colour, self._colour(i))))
+                for i in candidates
+            ]
+        scored = ranked(scored)
+        found = self.store.items_by_id(i for i, _ in scored[:k])  # names and SKUs as they are now
+        # (an item a re-index running meanwhile has just removed is left out)
+        return [Match(i, found[i].path, score, found[i].sku, found[i].name, found[i].category) for i, score in scored[:k] if i in found]
+
+    def similar_to_image(self, image: Path | Image.Image, k: int, colour_weight: float = 0.0) -> list[Match]:
+        """The k catalog items that look most like `image`, best first."""
+        vector, colour = self.describe_image(image)
+        return self.similar_to_vector(vector, k, colour=colour, colour_weight=colour_weight)
+
+    def similarity(self, a: int, b: int, colour_weight: float = 0.0) -> float | None:
+        """The score `similar_to_item` gives b as a match for a (None if either is not indexed)."""
+        if not (a in self and b in self):
+            return None
+        shape = float(np.dot(self._vector(a), self._vector(b)))
+        if colour_weight == 0.0 or self.colour_index is None:
+            return shape
+        hue = float(np.dot(self._colour(a), self._colour(b)))
+        return (1.0 - colour_weight) * shape + colour_weight * hue
+
+    def __contains__(self, item_id: object) -> bool:
+        """Whether an item can be searched for (indexed and readable)."""
+        return item_id in self._position_of or item_id in self._pending_row
+
+    def similar_to_item(self, item_id: int, k: int, colour_weight: float = 0.0) -> list[Match]:
+        """The k other catalog items that look most like item `item_id`, best first."""
+        if item_id not in self:
+            raise InputError(f"item {item_id} is not in the index")
+        colour = self._colour(item_id) if self.colour_index is not None else None
+        return self.similar_to_vector(self._vector(item_id), k, item_id, colour, colour_weight)

@@ -1,0 +1,161 @@
+"""Training the autoencoder on a catalog's photos (PyTorch, CPU), without labels."""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.common import CancelToken, InputError, Progress, ProgressFn, TrainSettings, no_progress
+from core.training.model import Architecture, Autoencoder, MirrorInvariant
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    epoch: int
+    train_loss: float
+    val_loss: float
+
+
+@dataclass
+class TrainResult:
+    """The best model seen (by validation loss) and the loss history."""
+
+    model: Autoencoder
+    history: list[EpochStats] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+
+
+def to_tensor(batch: np.ndarray) -> torch.Tensor:
+    """(N,H,W,3) uint8 -> (N,3,H,W) float in [0,1]."""
+    return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def augment(rgb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random flip, scale, shift and a small rotation: a product is the same product anywhere in frame."""
+    n = rgb.shape[0]
+
+    def uniform(low: float, high: float) -> torch.Tensor:
+        return torch.rand(n, generator=generator) * (high - low) + low
+
+    scale = uniform(0.85, 1.15)
+    angle = uniform(-0.09, 0.09)
+    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [
+            torch.stack([cos * flip, -sin, uniform(-0.12, 0.12)], dim=1),
+            torch.stack([sin * flip, cos, uniform(-0.12, 0.12)], dim=1),
+        ],
+        dim=1,
+    )
+    grid = F.affine_grid(theta, list(rgb.shape), align_corners=False)
+    return F.grid_sample(rgb, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def erase(rgb: torch.Tensor, share: float, generator: torch.Generator, block: int = 8) -> torch.Tensor:
+    """Paint about `share` of each image's block x block tiles white (the background)."""
+    n, _, h, w = rgb.shape
+    keep = torch.rand(n, 1, h // block, w // block, generator=generator) >= share
+    mask = keep.repeat_interleave(block, dim=2).repeat_interleave(block, dim=3)
+    return torch.where(mask, rgb, torch.ones_like(rgb))
+
+
+def _evaluate(model: Autoencoder, images: np.ndarray, batch_size: int) -> float:
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            rgb = to_tensor(images[start : start + batch_size])
+            total += model.loss(rgb, model.target(rgb), reduction="sum").item()
+    return total / max(1, len(images) * images.shape[1] * images.shape[2])
+
+
+def fit_whitening(model: Autoencoder, images: np.ndarray, batch_size: int, cancel: CancelToken | None = None, limit: int = 20_000) -> None:
+    """Fit the model's whitening on the mirror-invariant embeddings of (up to `limit` of) its training photos."""
+    sample = images[np.linspace(0, len(images) - 1, min(limit, len(images))).astype(np.int64)]
+    embed = MirrorInvariant(model.encoder).eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(sample), batch_size * 4):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunks.append(embed(to_tensor(sample[start : start + batch_size * 4])))
+    if len(sample) > model.arch.latent_dim:  # fewer photos than dimensions cannot define the directions
+        model.whitening.fit(torch.cat(chunks))
+
+
+def train_autoencoder(
+    images: np.ndarray,
+    settings: TrainSettings = TrainSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> TrainResult:
+    """Train on (N,S,S,3) uint8 photos already fitted to the input size; keep the best epoch's weights.
+
+    Raises Cancelled if the token is set; the caller's current model is then untouched.
+    """
+    arch = Architecture(settings.input_size, settings.latent_dim, tuple(settings.widths))
+    if images.ndim != 4 or images.shape[1:] != (arch.input_size, arch.input_size, 3):
+        raise InputError(f"training images must be (N,{arch.input_size},{arch.input_size},3)")
+    if len(images) < 2:
+        raise InputError("need at least 2 readable images to train")
+    if settings.epochs <= 0:
+        raise InputError("epochs must be at least 1")
+
+    started = time.perf_counter()
+    torch.manual_seed(settings.seed)
+    generator = torch.Generator().manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    order = rng.permutation(len(images))
+    n_val = min(len(images) - 1, max(1, int(len(images) * settings.validation_share)))
+    val_images = images[order[:n_val]]
+    train_images = images[order[n_val:]]
+
+    model = Autoencoder(arch)
+    optimiser = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    batches_per_epoch = math.ceil(len(train_images) / settings.batch_size)
+    total_steps = batches_per_epoch * settings.epochs
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=settings.learning_rate, total_steps=total_steps, pct_start=0.15
+    )
+    result = TrainResult(model=model)
+    best_loss, best_state = math.inf, copy.deepcopy(model.state_dict())
+    step = 0
+    for epoch in range(1, settings.epochs + 1):
+        model.train()
+        epoch_order = rng.permutation(len(train_images))
+        running, seen = 0.0, 0
+        for start in range(0, len(epoch_order), settings.batch_size):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            clean = to_tensor(train_images[epoch_order[start : start + settings.batch_size]])
+            rgb = augment(clean, generator)
+            target = model.target(clean if settings.canonical_target else rgb)
+            noisy = (rgb + 0.03 * torch.randn(rgb.shape, generator=generator)).clamp_(0.0, 1.0)
+            if settings.erase_share > 0:
+                noisy = erase(noisy, settings.erase_share, generator)
+            loss = model.loss(noisy, target)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            step += 1
+            running += loss.item() * len(rgb)
+            seen += len(rgb)
+            progress(Progress("train", step, total_steps, epoch=epoch, loss=running / seen))
+        val_loss = _evaluate(model, val_images, settings.batch_size)
+        result.history.append(EpochStats(epoch, running / max(seen, 1), val_loss))
+        progress(Progress("train", step, total_steps, detail=f"epoch {epoch} validation loss {val_loss:.4f}", epoch=epoch, loss=val_loss))
+        if val_loss < best_loss:
+            best_loss, best_state, result.best_epoch = val_loss, copy.deepcopy(model.state_dict()), epoch
+    model.load_state_dict(best_state)
+    model.eval()
+    fit_whitening(model, train_images, settings.batch_size, cancel)
+    result.seconds = time.perf_counter() - started
+    return result

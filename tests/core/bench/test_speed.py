@@ -1,0 +1,36 @@
+import json
+
+from core.bench.speed import PARTS, Scale, format_report, run_speed_bench, write_json
+
+TINY = Scale(full_size=6, full_size_naive=2, thumbnails=40, thumbnails_naive=10, query_sizes=(600,), memory=50, incremental=100)
+
+
+def test_every_part_runs_on_real_catalogs_and_reports_against_its_target(tmp_path):
+    results = run_speed_bench(tmp_path / "data", PARTS, TINY)
+
+    methods = [(t.photos.split()[0], t.method.split()[0]) for t in results.throughput]
+    assert methods == [("1080x1440", "naive"), ("1080x1440", "Lookalike"), ("96x96", "naive"), ("96x96", "Lookalike")]
+    assert [t.images for t in results.throughput] == [2, 6, 10, 40]
+    assert all(t.per_second > 0 for t in results.throughput)
+    assert {r.items for r in results.queries} == {600} and results.queries[0].method == "exact NumPy"
+    assert results.memory.items == 50 and 30 < results.memory.peak_rss_mb < 1500
+    inc = results.incremental
+    assert (inc.items, inc.changed) == (100, 1) and 0 < inc.incremental_seconds < inc.full_seconds
+    assert [s.thumbnail_cache for s in results.startup] == ["empty", "warm"]
+    assert all(0 < s.grid_seconds <= s.thumbnails_seconds for s in results.startup)
+
+    report = format_report(results)
+    for line in ("full-size speed-up", "thumbnails", "at 600:", "Peak RSS indexing 50", "Re-index after 1 of 100", "Cold start on 50 items"):
+        assert line in report
+    write_json(results, tmp_path / "speed.json")
+    saved = json.loads((tmp_path / "speed.json").read_text())
+    assert saved["throughput"][1]["images_per_second"] > 0 and saved["incremental"]["share"] > 0
+
+    # The catalogs are kept in the data folder and left as they were made.
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["full-size-6", "thumbnails-100", "thumbnails-40", "thumbnails-50"]
+
+
+def test_parts_can_run_alone(tmp_path):
+    results = run_speed_bench(tmp_path, ("queries",), TINY)
+    assert results.queries and not results.throughput and results.memory is None and not results.startup
+    assert "Peak RSS" not in format_report(results)

@@ -1,0 +1,70 @@
+import pytest
+
+from core.common.config import TrainSettings
+from core.common.errors import Cancelled, CatalogError
+from core.common.jobs import CancelToken, Progress
+from core.similarity.encoder import OnnxEncoder
+from core.similarity.indexing import index_catalog
+from core.similarity.search import CatalogSearcher
+from core.storage.workspace import Workspace
+from core.training.default_encoder import build_default_encoder
+from core.training.job import train_on_catalog
+
+TINY = TrainSettings(epochs=2, batch_size=8, input_size=32, latent_dim=8, widths=(8, 16))
+
+
+def test_training_on_a_catalog_installs_the_model_and_reindexes(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    old_id = OnnxEncoder(ws.encoder_in_use()).info.model_id
+    result = train_on_catalog(ws, settings=TINY)
+    assert result.images == 32 and len(result.history) == 2
+    assert result.model_path == ws.encoder_in_use()
+    info = OnnxEncoder(ws.encoder_in_use()).info
+    assert info.model_id != old_id and info.latent_dim == 8 and "catalog" in info.trained_on
+    assert result.index_report is not None and result.index_report.encoded == 32
+    with CatalogSearcher(ws) as searcher:
+        assert searcher.similar_to_image(shapes_catalog / "round/disc-1-0.png", 1)[0].score >= 0.99
+
+
+def test_training_to_a_file_leaves_the_workspace_model_alone(shapes_catalog, small_encoder, tmp_path):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    before = ws.encoder_in_use().read_bytes()
+    out = tmp_path / "mine.onnx"
+    result = train_on_catalog(ws, out=out, settings=TINY)
+    assert result.index_report is None
+    assert OnnxEncoder(out).info.input_size == 32
+    assert ws.encoder_in_use().read_bytes() == before
+
+
+def test_cancelled_training_keeps_the_model_in_use(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    before = ws.encoder_in_use().read_bytes()
+    token = CancelToken()
+
+    def cancel_midway(p: Progress) -> None:
+        if p.stage == "train" and p.done >= 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        train_on_catalog(ws, settings=TINY, progress=cancel_midway, cancel=token)
+    assert ws.encoder_in_use().read_bytes() == before
+    with CatalogSearcher(ws) as searcher:
+        assert len(searcher) == 32
+
+
+def test_training_needs_readable_images(tmp_path):
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "x.jpg").write_text("no")
+    with pytest.raises(CatalogError, match="at least 2 readable images"):
+        train_on_catalog(Workspace.locate(tmp_path / "cat"), settings=TINY)
+
+
+def test_default_encoder_builder_makes_a_loadable_model(tmp_path):
+    out = tmp_path / "default.onnx"
+    summary = build_default_encoder(out, epochs=1, demo_count=40, fashion_mnist_limit=0, settings=TINY)
+    assert "40 rendered demo products" in summary
+    info = OnnxEncoder(out).info
+    assert info.input_size == 32 and "demo products" in info.trained_on
