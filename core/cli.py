@@ -11,7 +11,16 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
 
-from core.common import Cancelled, CancelToken, ImageError, InputError, LookalikeError, Progress, SearchIndexError
+from core.common import (
+    Cancelled,
+    CancelToken,
+    ImageError,
+    InputError,
+    LookalikeError,
+    Progress,
+    SearchIndexError,
+    training_problem,
+)
 
 if TYPE_CHECKING:  # the commands import what they need when they run, to start fast
     from core.similarity import CatalogSearcher
@@ -218,12 +227,9 @@ def cmd_missing(args: argparse.Namespace, reporter: _Reporter, cancel: CancelTok
 
 def _require_training() -> None:
     """Training imports PyTorch and onnx lazily; say which are missing in one line, before any work."""
-    import importlib.util
-
-    missing = [name for name in ("torch", "onnx") if importlib.util.find_spec(name) is None]
-    if missing:
-        where = "the packaged app does not include them" if getattr(sys, "frozen", False) else "pip install 'lookalike[train]'"
-        raise InputError(f"training needs {' and '.join(missing)}, which this installation lacks: {where}")
+    problem = training_problem()
+    if problem:
+        raise InputError(problem)
 
 
 def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
@@ -412,17 +418,10 @@ Each command has its own help: lookalike COMMAND --help
 TRAINING_COMMANDS = ("train", "build-default")
 
 
-def _can_train() -> bool:
-    """Whether this installation has what training needs (the packaged app leaves PyTorch out)."""
-    import importlib.util
-
-    return all(importlib.util.find_spec(name) is not None for name in ("torch", "onnx"))
-
-
 def _parser() -> argparse.ArgumentParser:
     from core.lists import FORMATS, LIST_KINDS
 
-    trains = _can_train() or not getattr(sys, "frozen", False)  # from source, say what to install instead
+    trains = training_problem() is None or not getattr(sys, "frozen", False)  # from source, say what to install instead
     parser = _Parser(
         prog="lookalike",
         description="Find visually similar products in a catalog of product photos, and curate and export 'you may also like' lists.",
@@ -511,7 +510,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     """Run one command; returns the exit status. Errors become one line on stderr."""
-    if argv and argv[0] in TRAINING_COMMANDS and not _can_train():
+    if argv and argv[0] in TRAINING_COMMANDS and not training_problem() is None:
         try:
             _require_training()
         except InputError as exc:

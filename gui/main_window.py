@@ -1,7 +1,6 @@
 """The main window: catalog grid on the left, the query and its lookalikes on the right."""
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -56,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.catalog import APP_THUMB_SIZE, ThumbnailCache
-from core.common import IMAGE_SUFFIXES, Progress
+from core.common import IMAGE_SUFFIXES, Progress, training_problem
 from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules
 from core.similarity import EncoderInfo
 from core.storage import HistoryEntry, Item, Workspace
@@ -709,11 +708,9 @@ class MainWindow(QMainWindow):
         if self.session.ws is None:
             self.show_error("open a catalog first")
             return
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            where = "the packaged app does not include it" if getattr(sys, "frozen", False) else "pip install 'lookalike[train]'"
-            self.show_error(f"training needs PyTorch, which this installation lacks: {where}")
+        problem = training_problem()
+        if problem:
+            self.show_error(problem)
             return
         from gui.train_dialog import TrainDialog
 

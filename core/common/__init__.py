@@ -1,6 +1,7 @@
 """What every part of Lookalike shares: its error types, its typed defaults and file names, the
 cancel token and progress shape of long jobs, the fault points that tests stop writes at, and the
-checks on files a user names. It imports nothing else of Lookalike.
+checks on files a user names, and what this installation can do. It imports nothing else of
+Lookalike.
 """
 
 from core.common import config, faults
@@ -30,6 +31,7 @@ from core.common.errors import (
     SearchIndexError,
 )
 from core.common.files import check_destination, check_regular_file
+from core.common.installation import training_problem
 from core.common.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
 
 __all__ = [
@@ -63,4 +65,5 @@ __all__ = [
     "config",
     "faults",
     "no_progress",
+    "training_problem",
 ]

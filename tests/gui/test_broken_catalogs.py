@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.common import faults
 from core.common.errors import Cancelled
-from core.demo.catalog import write_demo_catalog
+from core.demo import write_demo_catalog
 from core.lists.curation import Curation, Rules
 from core.similarity.indexing import index_catalog
 from core.similarity.search import CatalogSearcher

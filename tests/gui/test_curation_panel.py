@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from core.demo.catalog import write_demo_catalog
+from core.demo import write_demo_catalog
 from core.lists.curation import Curation, Rules
 from core.storage.store import CatalogStore
 from gui.main_window import MainWindow

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QImage
 
-from core.demo.catalog import write_demo_catalog
+from core.demo import write_demo_catalog
 from gui.main_window import MainWindow
 from gui.roles import Roles
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from annoy import AnnoyIndex
 
-from core.demo.catalog import write_demo_catalog
+from core.demo import write_demo_catalog
 from core.lists.curation import LIST_KINDS, Curation, Rules
 from core.similarity.encoder import OnnxEncoder, normalise
 from core.similarity.indexing import index_catalog

@@ -21,7 +21,7 @@ import pytest
 
 from core.common import faults
 from core.common.errors import Cancelled, LookalikeError
-from core.demo.catalog import render_product
+from core.demo import render_product
 from core.lists.curation import Curation, Rules, export_lists
 from core.lists.formats import write_export
 from core.similarity.indexing import index_catalog

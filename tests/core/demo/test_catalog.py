@@ -7,7 +7,8 @@ from PIL import Image
 
 from core.common.errors import Cancelled, InputError
 from core.common.jobs import CancelToken, Progress
-from core.demo.catalog import CATEGORIES, DemoProduct, render_product, write_demo_catalog
+from core.demo.catalog import DemoProduct, write_demo_catalog
+from core.demo.products import CATEGORIES
 
 COUNT = len(CATEGORIES) + 3
 
@@ -89,20 +90,6 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path, cata
     assert [p.path for p in other] == [p.path for p in products[:2]]
     for product in other:
         assert (tmp_path / "other" / product.path).read_bytes() != (dest / product.path).read_bytes()
-
-
-def test_render_product_is_deterministic_for_a_given_generator():
-    a = render_product("boots", np.random.default_rng(7), size=(240, 300))
-    b = render_product("boots", np.random.default_rng(7), size=(240, 300))
-    c = render_product("boots", np.random.default_rng(8), size=(240, 300))
-    assert a.size == (240, 300) and a.mode == "RGB"
-    assert np.array_equal(np.asarray(a), np.asarray(b))
-    assert not np.array_equal(np.asarray(a), np.asarray(c))
-
-
-def test_render_product_rejects_unknown_category():
-    with pytest.raises(InputError):
-        render_product("spaceships", np.random.default_rng(0))
 
 
 def test_reports_progress_for_every_image(tmp_path):
