@@ -76,3 +76,12 @@ class TrainSettings:
     canonical_target: bool = False
     # Share of each training image hidden under random blocks (a denoising task); 0 turns it off.
     erase_share: float = 0.0
+    # Optimiser steps, whatever the catalog's size; None: `epochs` passes over the photos.
+    steps: int | None = None
+    # Start from the encoder in use (when it is one of Lookalike's) rather than from scratch;
+    # it then keeps its architecture, and trains for `fine_tune_steps` unless told otherwise.
+    start_from_in_use: bool = True
+    fine_tune_steps: int = 600
+    fine_tune_rate: float = 1e-3
+    # Steps that train only the fresh decoder before the encoder it starts from moves too.
+    warmup_steps: int = 150

@@ -29,6 +29,7 @@ class TrainResult:
     history: list[EpochStats] = field(default_factory=list)
     best_epoch: int = 0
     seconds: float = 0.0
+    steps: int = 0
 
 
 def to_tensor(batch: np.ndarray) -> torch.Tensor:
@@ -68,12 +69,14 @@ def erase(rgb: torch.Tensor, share: float, generator: torch.Generator, block: in
 
 def _evaluate(model: Autoencoder, images: np.ndarray, batch_size: int) -> float:
     model.eval()
-    total = 0.0
+    total, elements = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
             rgb = to_tensor(images[start : start + batch_size])
-            total += model.loss(rgb, model.target(rgb), reduction="sum").item()
-    return total / max(1, len(images) * images.shape[1] * images.shape[2])
+            target = model.target(rgb)
+            total += model.loss(rgb, target, reduction="sum").item()
+            elements += target.numel()
+    return total / max(1, elements)  # per element, as the training loss is
 
 
 def fit_whitening(model: Autoencoder, images: np.ndarray, batch_size: int, cancel: CancelToken | None = None, limit: int = 20_000) -> None:
@@ -90,23 +93,34 @@ def fit_whitening(model: Autoencoder, images: np.ndarray, batch_size: int, cance
         model.whitening.fit(torch.cat(chunks))
 
 
+def _freeze_normalisation(encoder: torch.nn.Module) -> None:
+    """Keep an encoder's batch normalisations as they are (fine-tuning starts from the encoder exactly)."""
+    for module in encoder.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()
+
+
 def train_autoencoder(
     images: np.ndarray,
     settings: TrainSettings = TrainSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    start: Autoencoder | None = None,
 ) -> TrainResult:
     """Train on (N,S,S,3) uint8 photos already fitted to the input size; keep the best epoch's weights.
 
-    Raises Cancelled if the token is set; the caller's current model is then untouched.
+    From `start` (an encoder read back from its ONNX file, decoder fresh) the architecture is
+    start's; its decoder learns alone for the warm-up steps, then both at the fine-tuning rate,
+    with the encoder's normalisations kept. `settings.steps` bounds the optimiser steps; else
+    `settings.epochs` passes. Raises Cancelled if the token is set; `start` is never changed.
     """
-    arch = Architecture(settings.input_size, settings.latent_dim, tuple(settings.widths))
+    arch = start.arch if start is not None else Architecture(settings.input_size, settings.latent_dim, tuple(settings.widths))
     if images.ndim != 4 or images.shape[1:] != (arch.input_size, arch.input_size, 3):
         raise InputError(f"training images must be (N,{arch.input_size},{arch.input_size},3)")
     if len(images) < 2:
         raise InputError("need at least 2 readable images to train")
-    if settings.epochs <= 0:
-        raise InputError("epochs must be at least 1")
+    if settings.epochs <= 0 or (settings.steps is not None and settings.steps <= 0):
+        raise InputError("epochs and steps must be at least 1")
 
     started = time.perf_counter()
     torch.manual_seed(settings.seed)
@@ -117,24 +131,31 @@ def train_autoencoder(
     val_images = images[order[:n_val]]
     train_images = images[order[n_val:]]
 
-    model = Autoencoder(arch)
-    optimiser = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    model = copy.deepcopy(start) if start is not None else Autoencoder(arch)
+    rate = settings.fine_tune_rate if start is not None else settings.learning_rate
+    warmup = settings.warmup_steps if start is not None else 0
+    optimiser = torch.optim.Adam(model.parameters(), lr=rate)
     batches_per_epoch = math.ceil(len(train_images) / settings.batch_size)
-    total_steps = batches_per_epoch * settings.epochs
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=settings.learning_rate, total_steps=total_steps, pct_start=0.15
-    )
+    total_steps = settings.steps if settings.steps is not None else batches_per_epoch * settings.epochs
+    epochs = math.ceil(total_steps / batches_per_epoch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=rate, total_steps=total_steps, pct_start=0.15)
     result = TrainResult(model=model)
     best_loss, best_state = math.inf, copy.deepcopy(model.state_dict())
     step = 0
-    for epoch in range(1, settings.epochs + 1):
+    for epoch in range(1, epochs + 1):
         model.train()
+        if start is not None:
+            _freeze_normalisation(model.encoder)
         epoch_order = rng.permutation(len(train_images))
         running, seen = 0.0, 0
-        for start in range(0, len(epoch_order), settings.batch_size):
+        for first in range(0, len(epoch_order), settings.batch_size):
+            if step == total_steps:
+                break
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            clean = to_tensor(train_images[epoch_order[start : start + settings.batch_size]])
+            for parameter in model.encoder.parameters():
+                parameter.requires_grad_(step >= warmup)
+            clean = to_tensor(train_images[epoch_order[first : first + settings.batch_size]])
             rgb = augment(clean, generator)
             target = model.target(clean if settings.canonical_target else rgb)
             noisy = (rgb + 0.03 * torch.randn(rgb.shape, generator=generator)).clamp_(0.0, 1.0)
@@ -155,7 +176,10 @@ def train_autoencoder(
         if val_loss < best_loss:
             best_loss, best_state, result.best_epoch = val_loss, copy.deepcopy(model.state_dict()), epoch
     model.load_state_dict(best_state)
+    for parameter in model.encoder.parameters():
+        parameter.requires_grad_(True)
     model.eval()
     fit_whitening(model, train_images, settings.batch_size, cancel)
     result.seconds = time.perf_counter() - started
+    result.steps = step
     return result
