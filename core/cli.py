@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
 
@@ -19,6 +20,7 @@ from core.common import (
     LookalikeError,
     Progress,
     SearchIndexError,
+    TrainSettings,
     training_problem,
 )
 
@@ -192,12 +194,19 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     for given, what in ((args.model, "encoder model"), (args.metadata, "metadata file")):
         if given:
             check_regular_file(Path(given), what)
+    if args.model and args.previous_model:
+        raise InputError("give --model or --previous-model, not both")
     ws = _workspace(args)
+    model = Path(args.model) if args.model else None
+    if args.previous_model:
+        model = ws.previous_encoder()
+        if model is None:
+            raise InputError(f"no previous encoder to go back to: {args.catalog} has used only the one in use")
     report = _index(
         ws,
         reporter,
         cancel,
-        model=Path(args.model) if args.model else None,
+        model=model,
         metadata=Path(args.metadata) if args.metadata else None,
     )
     reporter.finish()
@@ -242,16 +251,21 @@ def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         check_destination(out, ws.catalog, ws.root)
     from core.training import train_on_catalog
 
-    result = train_on_catalog(ws, epochs=args.epochs, out=out, progress=reporter, cancel=cancel)
+    if args.epochs and args.steps:
+        raise InputError("give --epochs or --steps, not both")
+    settings = replace(TrainSettings(), start_from_in_use=not args.from_scratch)
+    result = train_on_catalog(ws, epochs=args.epochs, steps=args.steps, out=out, settings=settings, keep=args.keep,
+                              progress=reporter, cancel=cancel)
     reporter.finish()
     best = result.history[result.best_epoch - 1]
     print(
-        f"trained {len(result.history)} epochs on {result.images} images in {result.seconds:.0f} s; "
-        f"best epoch {best.epoch} (validation loss {best.val_loss:.4f}); wrote {result.model_path}"
+        f"trained {result.steps} steps ({len(result.history)} passes) on {result.images} images from {result.started_from} "
+        f"in {result.seconds:.0f} s; best pass {best.epoch} (validation loss {best.val_loss:.4f})"
     )
+    print(result.verdict)
     if result.index_report is not None:
         _print_index_report(result.index_report)
-    else:
+    elif out is not None:
         print(f"to use it: index {args.catalog} --model {result.model_path}")
     return 0
 
@@ -366,7 +380,7 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         rows, notes = run_quality_bench(
             demo_count=args.demo_count,
             fashion=not args.no_fashion_mnist,
-            epochs=args.epochs,
+            epochs=args.epochs or 10,
             train_limit=args.train_limit,
             progress=reporter,
             cancel=cancel,
@@ -452,6 +466,7 @@ def _parser() -> argparse.ArgumentParser:
     p = catalog_command("index", "embed the catalog's new and changed photos and build the similarity index")
     p.add_argument("--model", metavar="M.onnx", help="an ONNX encoder to use from now on (default: the one in use, at first the embedded default)")
     p.add_argument("--metadata", metavar="FILE.csv", help="product CSV with a path or filename column (default: CATALOG/products.csv, when there)")
+    p.add_argument("--previous-model", action="store_true", help="go back to the encoder in use before the current one (default: keep the current one)")
     p.set_defaults(run=cmd_index)
 
     p = catalog_command("missing", "list the photos gone from the catalog folder (kept with their lists), or forget them")
@@ -459,7 +474,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_missing)
 
     p = catalog_command("train", "train an encoder on the catalog's own photos (needs PyTorch)", hidden=not trains)
-    p.add_argument("--epochs", type=_positive, default=10, metavar="N", help="passes over the photos (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="passes over the photos (default: 600 steps from the encoder in use, 10 passes from scratch)")
+    p.add_argument("--steps", type=_positive, metavar="N", help="optimiser steps of 128 photos, whatever the catalog's size (default: see --epochs)")
+    p.add_argument("--from-scratch", action="store_true", help="start from a fresh encoder (default: from the encoder in use, when it is one of Lookalike's)")
+    p.add_argument("--keep", choices=("better", "new"), default="better",
+                   help="better: use the new encoder only if a check on the catalog's photos finds it better; new: use it anyway (default: %(default)s)")
     p.add_argument("--out", metavar="M.onnx", help="only write the model here (default: make it the catalog's encoder and index again)")
     p.set_defaults(run=cmd_train)
 
@@ -484,7 +503,6 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("evaluate", "precision by category of a recommend --format json file")
     p.add_argument("recommendations", metavar="RECOMMENDATIONS.json", help="what recommend --format json wrote")
-    p.add_argument("--labels", required=True, metavar="FILE.csv", help="product CSV with path and category columns")
     p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many of each list count (default: %(default)s)")
     p.set_defaults(run=cmd_evaluate)
 
@@ -495,7 +513,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
     p.add_argument("--demo-count", type=_positive, default=1000, metavar="N", help="quality: demo products to score (default: %(default)s)")
-    p.add_argument("--epochs", type=_positive, default=10, metavar="N", help="quality: training epochs (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="quality: training epochs (default: 10)")
     p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")
     p.add_argument("--no-fashion-mnist", action="store_true", help="quality: leave Fashion-MNIST out (default: use it when installed)")
     p.add_argument("--out", metavar="FILE.json", help="also write the results as JSON here (default: print only)")

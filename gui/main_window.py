@@ -341,6 +341,9 @@ class MainWindow(QMainWindow):
         self.train_action = action("Train on Catalog…", self.open_train_dialog, "Ctrl+T")
         self.load_model_action = action("Load Encoder…", self.choose_model)
         self.export_model_action = action("Export Encoder…", self.choose_model_export)
+        self.previous_model_action = action("Go Back to the Previous Encoder", lambda: self.session.use_previous_encoder(), None,
+                                            "Index the catalog again with the encoder in use before this one")
+        self.previous_model_action.setEnabled(False)
         self.undo_action = self.undo.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo.createRedoAction(self, "Redo")
@@ -369,6 +372,8 @@ class MainWindow(QMainWindow):
         lists_menu.addActions([self.make_lists_action, self.export_lists_action])
         model_menu = menu.addMenu("&Model")
         model_menu.addActions([self.train_action, self.load_model_action, self.export_model_action])
+        model_menu.addSeparator()
+        model_menu.addAction(self.previous_model_action)
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.bigger_action, self.smaller_action])
 
@@ -534,6 +539,7 @@ class MainWindow(QMainWindow):
         self.count_label.setText(text)
 
     def _on_model(self, info: EncoderInfo | None, built: str) -> None:
+        self.previous_model_action.setEnabled(self.session.previous_encoder() is not None)
         if info is None:
             self.model_label.setText("No usable model")
             return

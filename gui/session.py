@@ -325,17 +325,32 @@ class CatalogSession(QObject):
             self._seen_encode = True
             self.items_changed.emit(self.store.items())
 
-    def train(self, settings: TrainSettings) -> bool:
-        """Train an encoder on this catalog; when done it is in use and the catalog re-indexed."""
+    def train(self, settings: TrainSettings, keep: str = "better") -> bool:
+        """Train an encoder on this catalog; when done the better one (or, with keep="new", the new one) is in use."""
         ws = self.ws
         if ws is None:
             self.error.emit("open a catalog first")
             return False
         from core.training import train_on_catalog  # PyTorch only when training
 
-        job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, progress=progress, cancel=cancel))
+        job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, keep=keep, progress=progress, cancel=cancel))
         self._finish_with_reload(job, self.trained)
         return self._start(job)
+
+    def previous_encoder(self) -> Path | None:
+        """The encoder in use before the current one, if the workspace has one to go back to."""
+        try:
+            return self.ws.previous_encoder() if self.ws is not None else None
+        except LookalikeError:
+            return None
+
+    def use_previous_encoder(self) -> bool:
+        """Go back to the encoder in use before the current one: the catalog is indexed with it again."""
+        previous = self.previous_encoder()
+        if previous is None:
+            self.error.emit("there is no previous encoder to go back to")
+            return False
+        return self.reindex(model=previous)
 
     def load_model(self, path: Path) -> bool:
         """Check an ONNX encoder and re-index the catalog with it; a model that does not fit is refused.
@@ -508,5 +523,7 @@ class CatalogSession(QObject):
             image = query.image
             self._run_query(query, lambda: searcher.similar_to_image(image, k, weight))
 
-    def settings_for_training(self, epochs: int, latent_dim: int, input_size: int) -> TrainSettings:
-        return replace(TrainSettings(), epochs=epochs, latent_dim=latent_dim, input_size=input_size)
+    def settings_for_training(self, steps: int, latent_dim: int, input_size: int, from_scratch: bool = False) -> TrainSettings:
+        """Training for `steps` steps; from scratch with this shape, else from the encoder in use (its shape kept)."""
+        return replace(TrainSettings(), steps=steps, fine_tune_steps=steps, latent_dim=latent_dim, input_size=input_size,
+                       start_from_in_use=not from_scratch)

@@ -407,7 +407,10 @@ def _build(
         if not target.is_file() or target.read_bytes() != Path(model).read_bytes():
             atomic.write_bytes(target, Path(model).read_bytes())
     cancel.raise_if_cancelled()
-    new_state = IndexState(model_id, encoder_name, seal(shape_path), colour_seal, generation)
+    if state is None:
+        new_state = IndexState(model_id, encoder_name, seal(shape_path), colour_seal, generation)
+    else:
+        new_state = state.followed_by(model_id, encoder_name, seal(shape_path), colour_seal, generation)
     store.save_index_map(ids, {**facts, "index_items": str(len(ids)), STATE_KEY: new_state.to_json()}, model_id)
     progress(Progress("index", 1, 1))
     return new_state

@@ -89,6 +89,9 @@ class IndexState:
     shape: Seal | None  # None only for a workspace indexed before index files were sealed
     colour: Seal | None
     generation: int = 0
+    # The model in use before this one, and its file (None: the embedded default), to go back to.
+    previous_model_id: str | None = None
+    previous_encoder: str | None = None
 
     @property
     def shape_name(self) -> str:
@@ -106,7 +109,14 @@ class IndexState:
         data = json.loads(text)
         shape = Seal(**data["shape"]) if data.get("shape") else None
         colour = Seal(**data["colour"]) if data.get("colour") else None
-        return cls(str(data["model_id"]), data.get("encoder"), shape, colour, int(data.get("generation", 0)))
+        return cls(str(data["model_id"]), data.get("encoder"), shape, colour, int(data.get("generation", 0)),
+                   data.get("previous_model_id"), data.get("previous_encoder"))
+
+    def followed_by(self, model_id: str, encoder: str | None, shape: Seal, colour: Seal | None, generation: int) -> "IndexState":
+        """The state of a build after this one: a new model remembers this one's as the previous."""
+        if model_id == self.model_id:
+            return IndexState(model_id, encoder, shape, colour, generation, self.previous_model_id, self.previous_encoder)
+        return IndexState(model_id, encoder, shape, colour, generation, self.model_id, self.encoder)
 
 
 def read_state(store: CatalogStore) -> IndexState | None:
@@ -146,6 +156,16 @@ def encoder_path(root: Path, state: IndexState | None) -> Path:
     return root / state.encoder
 
 
+def previous_encoder_path(root: Path, state: IndexState | None) -> Path | None:
+    """The file of the encoder in use before the current one, or None when there was none (or it is gone)."""
+    if state is None or state.previous_model_id is None:
+        return None
+    if state.previous_encoder is None:
+        return DEFAULT_ENCODER
+    path = root / state.previous_encoder
+    return path if path.is_file() else None
+
+
 def check_state(root: Path, state: IndexState) -> None:
     """Raise DamagedIndexError if an index file of the state is not the one its seal names."""
     for what, expected in (("index", state.shape), ("colour index", state.colour)):
@@ -173,7 +193,7 @@ def remove_stale(root: Path, state: IndexState) -> None:
     A process still searching an old index keeps its memory map; on systems that refuse to
     delete a file in use, the file stays until a later run.
     """
-    keep = {state.shape_name, state.colour_name, state.encoder}
+    keep = {state.shape_name, state.colour_name, state.encoder, state.previous_encoder}
     legacy = {INDEX_NAME, COLOUR_INDEX_NAME, ENCODER_NAME} if state.shape is not None else set()
     try:
         entries = list(os.scandir(root))

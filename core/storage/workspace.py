@@ -126,6 +126,16 @@ class Workspace:
         with CatalogStore(self.database) as store:
             return encoder_path(self.root, read_state(store))
 
+    def previous_encoder(self) -> Path | None:
+        """The encoder in use before the current one (to go back to), or None when there was none."""
+        from core.storage.index_state import previous_encoder_path, read_state
+        from core.storage.store import CatalogStore
+
+        if not self.database.is_file():
+            return None
+        with CatalogStore(self.database) as store:
+            return previous_encoder_path(self.root, read_state(store))
+
     def claim(self, store: "CatalogStore") -> None:
         """Record in the workspace's database that it is this catalog's (every run that writes does)."""
         if store.get_meta(CATALOG_KEY) != str(self.catalog):

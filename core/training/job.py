@@ -8,21 +8,57 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import catalog_file, load_batch, scan_catalog
-from core.common import CancelToken, CatalogError, Progress, ProgressFn, TrainSettings, check_destination, no_progress
-from core.similarity import IndexReport, index_catalog
+from core.common import (
+    CancelToken,
+    CatalogError,
+    InputError,
+    Progress,
+    ProgressFn,
+    TrainSettings,
+    check_destination,
+    no_progress,
+)
+from core.similarity import IndexReport, OnnxEncoder, index_catalog
 from core.storage import Workspace, atomic
+from core.training.compare import Comparison, compare_encoders
 from core.training.onnx_export import export_encoder
+from core.training.onnx_import import load_autoencoder
 from core.training.train import EpochStats, train_autoencoder
+
+LAST_TRAINED_NAME = "last-trained.onnx"  # a trained encoder the check found worse, kept for the user to choose
 
 
 @dataclass(frozen=True)
 class CatalogTrainResult:
     images: int
-    model_path: Path
+    model_path: Path  # the encoder in use after the run (or `out`)
     history: list[EpochStats] = field(default_factory=list)
     best_epoch: int = 0
     seconds: float = 0.0
     index_report: IndexReport | None = None
+    started_from: str = "scratch"  # or "the encoder in use"
+    steps: int = 0
+    check: Comparison | None = None
+    put_to_use: bool = False
+    set_aside: Path | None = None  # where the new encoder is when the one in use was kept
+
+    @property
+    def outcome(self) -> str:
+        """What became of the new encoder and what the check found, without how to change it."""
+        checked = f"; {self.check.describe()}" if self.check is not None else ""
+        if self.put_to_use:
+            return f"the new encoder is in use{checked}"
+        if self.set_aside is not None:
+            why = "the new one did no better" if self.check is None or self.check.conclusive else "the check could not tell which is better"
+            return f"kept the encoder in use: {why}{checked}"
+        return f"wrote {self.model_path}{checked}"
+
+    @property
+    def verdict(self) -> str:
+        """The outcome in one line, with the command that uses a set-aside encoder anyway."""
+        if self.set_aside is not None:
+            return f"{self.outcome}. The new one is at {self.set_aside}; to use it anyway: index --model {self.set_aside}"
+        return self.outcome
 
 
 def load_training_images(
@@ -55,27 +91,51 @@ def train_on_catalog(
     settings: TrainSettings = TrainSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    keep: str = "better",
+    steps: int | None = None,
 ) -> CatalogTrainResult:
-    """Train on the catalog's photos and export the encoder.
+    """Train on the catalog's photos, starting from the encoder in use when it is one of Lookalike's.
 
-    Without `out` the new encoder replaces the workspace's and the catalog is re-indexed
-    with it; a cancelled run leaves the model in use untouched.
+    The new encoder is then checked against the one in use on the catalog's photos (no labels,
+    see core.training.compare). Without `out`, it replaces the one in use and the catalog is
+    re-indexed with it if it does better or `keep` is "new"; otherwise the one in use stays and
+    the new one is set aside in the workspace. A cancelled run leaves the model in use untouched.
     """
-    if epochs is not None:
-        settings = replace(settings, epochs=epochs)
+    if keep not in ("better", "new"):
+        raise InputError(f"keep must be 'better' or 'new', not {keep!r}")
     if out is not None:  # before the training, not after
         check_destination(out, ws.catalog, ws.root)
         atomic.check_writable(out)
+    in_use = ws.encoder_in_use()
+    start = load_autoencoder(in_use) if settings.start_from_in_use else None
+    if start is not None:
+        arch = start.arch
+        settings = replace(settings, input_size=arch.input_size, latent_dim=arch.latent_dim, widths=arch.widths,
+                           steps=settings.fine_tune_steps)
+    if epochs is not None:
+        settings = replace(settings, epochs=epochs, steps=None)
+    if steps is not None:
+        settings = replace(settings, steps=steps)
     images = load_training_images(ws, settings, progress, cancel)
-    result = train_autoencoder(images, settings, progress, cancel)
-    trained_on = f"catalog {ws.catalog.name} ({len(images)} images)"
-    if out is not None:
-        export_encoder(result.model, out, trained_on=trained_on)
-        return CatalogTrainResult(len(images), out, result.history, result.best_epoch, result.seconds)
-    candidate = ws.file(".encoder-trained.tmp")  # a stopped run's copy is removed with other stale files
+    result = train_autoencoder(images, settings, progress, cancel, start=start)
+    started_from = "the encoder in use" if start is not None else "scratch"
+    trained_on = f"catalog {ws.catalog.name} ({len(images)} images, from {started_from})"
+    facts = dict(history=result.history, best_epoch=result.best_epoch, seconds=result.seconds, started_from=started_from,
+                 steps=result.steps)
+    candidate = out if out is not None else ws.file(".encoder-trained.tmp")  # a stopped run's copy is removed with other stale files
     try:
         export_encoder(result.model, candidate, trained_on=trained_on)
-        report = index_catalog(ws, model=candidate, progress=progress, cancel=cancel)
+        progress(Progress("check", 0, 1, detail="comparing the new encoder with the one in use"))
+        check = compare_encoders(OnnxEncoder(candidate), OnnxEncoder(in_use), images, cancel=cancel)
+        progress(Progress("check", 1, 1, detail=check.describe()))
+        if out is not None:
+            return CatalogTrainResult(len(images), out, check=check, **facts)
+        if check.new_is_better or keep == "new":
+            report = index_catalog(ws, model=candidate, progress=progress, cancel=cancel)
+            return CatalogTrainResult(len(images), ws.encoder_in_use(), index_report=report, check=check, put_to_use=True, **facts)
+        aside = ws.file(LAST_TRAINED_NAME)
+        atomic.write_bytes(aside, candidate.read_bytes())
+        return CatalogTrainResult(len(images), in_use, check=check, set_aside=aside, **facts)
     finally:
-        candidate.unlink(missing_ok=True)
-    return CatalogTrainResult(len(images), ws.encoder_in_use(), result.history, result.best_epoch, result.seconds, report)
+        if out is None:
+            candidate.unlink(missing_ok=True)

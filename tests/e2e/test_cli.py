@@ -199,3 +199,29 @@ def test_demo_refuses_a_folder_holding_someone_elses_files(tmp_path):
     assert (folder / "products.csv").read_text() == "path,sku\nphotos/IMG_001.jpg,A1\n"
     lookalike("demo", tmp_path / "new", "--count", 3)
     assert "wrote 2 product images" in lookalike("demo", tmp_path / "new", "--count", 2).stdout  # over its own demo
+
+
+def test_a_trained_encoder_put_to_use_can_be_undone_with_previous_model(tmp_path, default_encoder):
+    catalog = tmp_path / "demo"
+    lookalike("demo", catalog, "--count", 120)
+    lookalike("index", catalog)
+    photo = catalog / sorted(categories(catalog))[0]
+    before = json.loads(lookalike("query", catalog, photo, "-k", 10, "--json").stdout)
+
+    alone = lookalike("index", catalog, "--previous-model", check=False)
+    assert_one_line_error(alone, "no previous encoder")
+
+    trained = lookalike("train", catalog, "--steps", 20, "--keep", "new").stdout
+    assert "trained 20 steps" in trained and "from the encoder in use" in trained
+    assert "the new encoder is in use" in trained
+    assert "model " in trained and "indexed 120 images: 120 encoded" in trained
+
+    (tmp_path / "x.onnx").write_bytes(b"x")
+    both = lookalike("index", catalog, "--previous-model", "--model", tmp_path / "x.onnx", check=False)
+    assert_one_line_error(both, "not both")
+
+    back = lookalike("index", catalog, "--previous-model").stdout
+    assert "indexed 120 images: 120 encoded" in back
+    assert json.loads(lookalike("query", catalog, photo, "-k", 10, "--json").stdout) == before
+    again = lookalike("index", catalog, "--previous-model").stdout
+    assert "120 encoded" in again, "going back twice returns to the trained encoder"

@@ -194,7 +194,7 @@ def test_cancelled_training_keeps_the_old_model_in_use(qtbot, window, catalog):
     label_before = window.model_label.text()
     window.open_train_dialog()
     dialog = window.train_dialog
-    dialog.epochs.setValue(200)
+    dialog.steps.setValue(5000)
     started = []
 
     def cancel_once_training(p) -> None:
@@ -360,3 +360,44 @@ def test_a_one_photo_catalog_has_an_empty_list_not_a_missing_one(qtbot, window, 
     with qtbot.waitSignal(window.session.generated, timeout=WAIT):
         assert window.make_lists(Rules(k=5))
     assert panel.hint.text().startswith("Nothing matched the rules")
+
+
+def test_the_model_menu_goes_back_to_the_previous_encoder(qtbot, window, catalog, small_encoder):
+    open_and_index(qtbot, window, catalog)
+    default_label = window.model_label.text()
+    assert not window.previous_model_action.isEnabled(), "nothing to go back to on the first encoder"
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        assert window.session.load_model(small_encoder)
+    qtbot.waitUntil(lambda: "trained on tests" in window.model_label.text(), timeout=WAIT)
+    assert window.previous_model_action.isEnabled()
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
+        window.previous_model_action.trigger()
+    assert blocker.args[0].encoded == 40
+    qtbot.waitUntil(lambda: window.model_label.text() == default_label, timeout=WAIT)
+    assert window.previous_model_action.isEnabled(), "and back again to the one just left"
+
+
+def test_training_a_small_catalog_keeps_the_encoder_in_use_and_says_why(qtbot, window, catalog, tmp_path):
+    open_and_index(qtbot, window, catalog)
+    ws = window.session.ws
+    before = ws.encoder_in_use().read_bytes()
+    window.open_train_dialog()
+    dialog = window.train_dialog
+    assert not dialog.latent.isEnabled(), "an encoder trained further keeps its shape"
+    dialog.steps.setValue(dialog.steps.minimum())
+    assert dialog.keep.currentData() == "better"
+    assert dialog.start()
+    with qtbot.waitSignal(dialog.job.finished, timeout=WAIT * 3):
+        pass
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Done"), timeout=WAIT)
+    assert "Kept the encoder in use: the check could not tell" in dialog.status.text()
+    assert ws.encoder_in_use().read_bytes() == before
+    aside = (ws.root / "last-trained.onnx").read_bytes()
+    assert dialog.use_new_button.isVisible()
+    assert dialog.grab().save(str(tmp_path / "train-dialog.png"))
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
+        dialog.use_new_button.click()
+    assert blocker.args[0].encoded == 40
+    assert ws.encoder_in_use().read_bytes() == aside
+    assert not dialog.use_new_button.isVisible()
+    qtbot.waitUntil(window.previous_model_action.isEnabled, timeout=WAIT)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from core.common.config import TrainSettings
@@ -10,15 +12,17 @@ from core.storage.workspace import Workspace
 from core.training.default_encoder import build_default_encoder
 from core.training.job import train_on_catalog
 
-TINY = TrainSettings(epochs=2, batch_size=8, input_size=32, latent_dim=8, widths=(8, 16))
+TINY = TrainSettings(epochs=2, batch_size=8, input_size=32, latent_dim=8, widths=(8, 16), fine_tune_steps=6, warmup_steps=2)
+SCRATCH = replace(TINY, start_from_in_use=False)
 
 
 def test_training_on_a_catalog_installs_the_model_and_reindexes(shapes_catalog, small_encoder):
     ws = Workspace.locate(shapes_catalog)
     index_catalog(ws, model=small_encoder)
     old_id = OnnxEncoder(ws.encoder_in_use()).info.model_id
-    result = train_on_catalog(ws, settings=TINY)
-    assert result.images == 32 and len(result.history) == 2
+    result = train_on_catalog(ws, settings=SCRATCH, keep="new")
+    assert result.images == 32 and len(result.history) == 2 and result.started_from == "scratch"
+    assert result.put_to_use and result.check is not None and "the new encoder is in use" in result.verdict
     assert result.model_path == ws.encoder_in_use()
     info = OnnxEncoder(ws.encoder_in_use()).info
     assert info.model_id != old_id and info.latent_dim == 8 and "catalog" in info.trained_on
@@ -32,7 +36,7 @@ def test_training_to_a_file_leaves_the_workspace_model_alone(shapes_catalog, sma
     index_catalog(ws, model=small_encoder)
     before = ws.encoder_in_use().read_bytes()
     out = tmp_path / "mine.onnx"
-    result = train_on_catalog(ws, out=out, settings=TINY)
+    result = train_on_catalog(ws, out=out, settings=SCRATCH)
     assert result.index_report is None
     assert OnnxEncoder(out).info.input_size == 32
     assert ws.encoder_in_use().read_bytes() == before
@@ -68,3 +72,47 @@ def test_default_encoder_builder_makes_a_loadable_model(tmp_path):
     assert "40 rendered demo products" in summary
     info = OnnxEncoder(out).info
     assert info.input_size == 32 and "demo products" in info.trained_on
+
+
+def test_training_starts_from_the_encoder_in_use_and_keeps_its_shape(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    before = OnnxEncoder(small_encoder)
+    result = train_on_catalog(ws, settings=TINY, keep="new")
+    assert result.started_from == "the encoder in use" and result.steps == TINY.fine_tune_steps
+    after = OnnxEncoder(ws.encoder_in_use())
+    assert (after.input_size, after.info.latent_dim) == (before.input_size, before.info.latent_dim) == (32, 16)
+    assert after.info.model_id != before.info.model_id and "from the encoder in use" in after.info.trained_on
+
+
+def test_a_new_encoder_the_check_finds_worse_is_set_aside_and_the_one_in_use_stays(tmp_path, default_encoder):
+    from core.demo import write_demo_catalog
+
+    catalog = tmp_path / "demo"
+    write_demo_catalog(catalog, count=120, seed=2)
+    ws = Workspace.locate(catalog)
+    index_catalog(ws)
+    assert ws.encoder_in_use() == default_encoder
+    # Two steps from scratch: next to untrained, against the trained default.
+    barely = replace(TrainSettings(), start_from_in_use=False, steps=2, batch_size=16)
+    result = train_on_catalog(ws, settings=barely)
+    assert result.check is not None and result.check.conclusive and result.check.in_use > result.check.new
+    assert not result.put_to_use and result.index_report is None
+    assert ws.encoder_in_use() == default_encoder
+    assert result.set_aside == ws.root / "last-trained.onnx"
+    assert OnnxEncoder(result.set_aside).info.model_id != OnnxEncoder(default_encoder).info.model_id
+    assert "kept the encoder in use: the new one did no better" in result.verdict
+    assert f"index --model {result.set_aside}" in result.verdict
+    forced = train_on_catalog(ws, settings=barely, keep="new")
+    assert forced.put_to_use and ws.encoder_in_use() != default_encoder
+    assert ws.previous_encoder() == default_encoder  # and the Model menu and `index --previous-model` can go back
+
+
+def test_on_a_catalog_too_small_to_check_the_encoder_in_use_stays(shapes_catalog, small_encoder):
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    before = ws.encoder_in_use().read_bytes()
+    result = train_on_catalog(ws, settings=TINY)
+    assert result.check is not None and not result.check.conclusive and not result.put_to_use
+    assert "could not tell which is better" in result.verdict and "32 photos are too few" in result.verdict
+    assert ws.encoder_in_use().read_bytes() == before
