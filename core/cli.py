@@ -373,6 +373,25 @@ def _data_folder(path: str | None) -> Iterator[Path]:
 
 
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    if args.what == "quality" and args.photos:
+        _require_training()
+        from core.bench import LabelColumns, format_photo_table, run_photo_bench, write_photo_json
+
+        if not args.labels:
+            raise InputError("--photos needs --labels FILE.csv, the file that names each photo's type")
+        columns = LabelColumns(args.id_column, args.type_column, args.group_column, args.colour_column)
+        out = Path(args.out) if args.out else None
+        sheet = out.with_suffix(".png") if out is not None else None
+        rows, notes = run_photo_bench(Path(args.photos), Path(args.labels), columns, args.min_per_type, args.epochs,
+                                      sheet, progress=reporter, cancel=cancel)
+        reporter.finish()
+        print(format_photo_table(rows, columns))
+        for note in notes:
+            print(note)
+        if out is not None:
+            write_photo_json(rows, notes, out)
+            print(f"wrote {out} and contact sheets {sheet.stem}-shipped.png, {sheet.stem}-trained.png beside it")
+        return 0
     if args.what == "quality":
         _require_training()
         from core.bench import format_table, run_quality_bench, write_quality_json
@@ -503,6 +522,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("evaluate", "precision by category of a recommend --format json file")
     p.add_argument("recommendations", metavar="RECOMMENDATIONS.json", help="what recommend --format json wrote")
+    p.add_argument("--labels", required=True, metavar="FILE.csv", help="product CSV with path and category columns")
     p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many of each list count (default: %(default)s)")
     p.set_defaults(run=cmd_evaluate)
 
@@ -513,10 +533,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
     p.add_argument("--demo-count", type=_positive, default=1000, metavar="N", help="quality: demo products to score (default: %(default)s)")
-    p.add_argument("--epochs", type=_positive, metavar="N", help="quality: training epochs (default: 10)")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="quality: training epochs (default: 10; with --photos, what train does by default)")
     p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")
     p.add_argument("--no-fashion-mnist", action="store_true", help="quality: leave Fashion-MNIST out (default: use it when installed)")
-    p.add_argument("--out", metavar="FILE.json", help="also write the results as JSON here (default: print only)")
+    p.add_argument("--photos", metavar="DIR", help="quality: score a folder of real labelled photos instead of the demo and Fashion-MNIST (default: not run)")
+    p.add_argument("--labels", metavar="FILE.csv", help="quality --photos: the label file, a row per photo named by its id column (default: none)")
+    p.add_argument("--id-column", default="id", metavar="C", help="quality --photos: the column that is each photo's file name without suffix (default: %(default)s)")
+    p.add_argument("--type-column", default="articleType", metavar="C", help="quality --photos: the fine label scored (default: %(default)s)")
+    p.add_argument("--group-column", default="subCategory", metavar="C", help="quality --photos: the coarse label scored (default: %(default)s)")
+    p.add_argument("--colour-column", default="baseColour", metavar="C", help="quality --photos: the colour label (default: %(default)s)")
+    p.add_argument("--min-per-type", type=_positive, default=20, metavar="N", help="quality --photos: score only types with this many photos (default: %(default)s)")
+    p.add_argument("--out", metavar="FILE.json", help="also write the results as JSON here, and contact sheets beside it (default: print only)")
     p.set_defaults(run=cmd_bench)
 
     p = command("build-default", "train the embedded default encoder (needs PyTorch)", sub if trains else unlisted)

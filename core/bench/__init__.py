@@ -1,6 +1,6 @@
 """The benchmarks behind `bench speed` and `bench quality`, and the catalogs and baselines they
 generate: outside the product's path, so nothing else in core imports this package. It may
-import every product package. The quality benchmark trains models, so its names load PyTorch
+import every product package. The quality benchmarks train models, so their names load PyTorch
 only when asked for; `bench speed` runs without it, as in the packaged app.
 """
 
@@ -8,6 +8,7 @@ from core.bench.speed import PARTS, Scale, format_report, run_speed_bench
 from core.bench.speed import write_json as write_speed_json
 
 _QUALITY = {"run_quality_bench", "format_table", "write_quality_json"}
+_PHOTOS = {"LabelColumns", "run_photo_bench", "format_photo_table", "write_photo_json"}
 
 
 def __getattr__(name: str) -> object:
@@ -15,16 +16,24 @@ def __getattr__(name: str) -> object:
         from core.bench import quality
 
         return getattr(quality, "write_json" if name == "write_quality_json" else name)
+    if name in _PHOTOS:
+        from core.bench import photos
+
+        return getattr(photos, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "LabelColumns",
     "PARTS",
     "Scale",
     "format_report",
+    "format_photo_table",
     "format_table",
+    "run_photo_bench",
     "run_quality_bench",
     "run_speed_bench",
+    "write_photo_json",
     "write_quality_json",
     "write_speed_json",
 ]

@@ -5,7 +5,7 @@ core.common, core.storage, core.catalog and core.similarity.
 """
 
 from core.lists.curation import LIST_KINDS, Curation, Entry, ListState, Rules, export_lists
-from core.lists.evaluate import RetrievalQuality, precision, retrieval_quality
+from core.lists.evaluate import RetrievalQuality, nearest, precision, retrieval_quality
 from core.lists.formats import FORMATS, PLATFORM_FORMATS, ExportSummary, write_export
 from core.lists.recommend import Recommendation, recommend_all
 
@@ -21,6 +21,7 @@ __all__ = [
     "RetrievalQuality",
     "Rules",
     "export_lists",
+    "nearest",
     "precision",
     "recommend_all",
     "retrieval_quality",
