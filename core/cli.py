@@ -332,6 +332,8 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
     print(f"made {made} {rules.kind} lists (manual edits kept); wrote {args.format} for {summary.products} products to {out}")
     for reason in summary.skipped:
         print(f"left out: {reason}", file=sys.stderr)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
     if backup_problem is not None:
         print(f"lookalike: no backup was made: {backup_problem}", file=sys.stderr)
     return 0

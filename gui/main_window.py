@@ -772,7 +772,8 @@ class MainWindow(QMainWindow):
         if summary.skipped:
             more = f" (and {len(summary.skipped) - 1} more)" if len(summary.skipped) > 1 else ""
             self.show_error(f"Left out of {out.name}: {summary.skipped[0]}{more}")
-        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}", 10000)
+        notes = "".join(f" Note: {note}." for note in summary.notes)
+        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}.{notes}", 20000 if notes else 10000)
 
     def step_product(self, step: int) -> None:
         """Walk the (filtered) catalog: the review flow's previous and next."""

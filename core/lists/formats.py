@@ -52,6 +52,7 @@ class ExportSummary:
     rows: int
     products: int
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the file holds that the user should know, nothing left out
 
 
 class _Export:
@@ -62,6 +63,7 @@ class _Export:
         self.catalog = catalog
         self.thumbs = thumbs
         self._skipped: dict[str, None] = {}  # insertion-ordered and without repeats
+        self.notes: list[str] = []
 
     def skip(self, reason: str) -> None:
         self._skipped[reason] = None
@@ -151,6 +153,9 @@ class PlatformFormat:
     kind_columns: Mapping[str, str]  # list kind -> column; kinds sharing a column are merged in LIST_KINDS order
     separator: str  # between identifiers (and positions) in one cell
     position_columns: Mapping[str, str] = field(default_factory=dict)  # identifier column -> its 1-based positions
+    # An identifier Lookalike makes for a product the shop's own is not known for (None: never made up).
+    # Made-up ones give way to the shop's own and are made unique, so no product is left out for a clash.
+    made_up: Callable[[Item], str | None] | None = None
 
 
 def _platform_columns(spec: PlatformFormat, lists: Sequence[ExportList]) -> tuple[str, ...]:
@@ -176,9 +181,12 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
     owners: dict[str, str] = {}
     found: dict[str, str] = {}
     left_out = f"left out of the {spec.name} file"
+    made_up: list[str] = []
     for path in sorted(items):
         key = spec.key(items[path])
-        if not key:
+        if not key and spec.made_up is not None and spec.made_up(items[path]):
+            made_up.append(path)  # named after the shop's own identifiers are taken
+        elif not key:
             export.skip(f"{path}: no {spec.key_label}, {left_out}")
         elif spec.separator.strip() in key:
             export.skip(f"{path}: {spec.key_label} {key!r} contains {spec.separator.strip()!r}, {left_out}")
@@ -190,6 +198,19 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
         else:
             owners[key.casefold()] = path
             found[path] = key
+    for path in made_up:
+        base = spec.made_up(items[path]) or ""
+        key, n = base, 1
+        while key.casefold() in owners:
+            n += 1
+            key = f"{base}-{n}"
+        owners[key.casefold()] = path
+        found[path] = key
+    if made_up:
+        export.notes.append(
+            f"{len(made_up)} of {len(items)} products have no {spec.key_label} of the shop's; theirs were made from "
+            f"their names and may not match the shop's (import the shop's export to use its own)"
+        )
     return found
 
 
@@ -242,9 +263,15 @@ def slugify(text: str) -> str:
 
 def shopify_handle(item: Item) -> str | None:
     """The product's Shopify handle: its imported `handle` column, else a slug of its name, SKU or file stem."""
-    given = (item.attrs.get("handle") or "").strip()
-    if given:
-        return given
+    return _given_handle(item) or made_up_handle(item)
+
+
+def _given_handle(item: Item) -> str | None:
+    return (item.attrs.get("handle") or "").strip() or None
+
+
+def made_up_handle(item: Item) -> str | None:
+    """A handle made from the product's name, SKU or file stem: what Shopify itself would make of its title."""
     for text in (item.name, item.sku, PurePosixPath(item.path).stem):
         slug = slugify(text or "")
         if slug:
@@ -264,11 +291,12 @@ SHOPIFY_COMPLEMENTARY = (
 SHOPIFY = PlatformFormat(
     name="shopify",
     key_column="Handle",
-    key=shopify_handle,
+    key=_given_handle,
     key_label="handle",
     # Shopify has no upsell list: upsells go to the related products, after the related list's own.
     kind_columns={"related": SHOPIFY_RELATED, "cross-sell": SHOPIFY_COMPLEMENTARY, "upsell": SHOPIFY_RELATED},
     separator=", ",
+    made_up=made_up_handle,
 )
 WOOCOMMERCE = PlatformFormat(
     name="woocommerce",
@@ -508,4 +536,4 @@ def write_export(
     export = _Export(fmt, Path(catalog), thumbs)
     text, rows, products = writer(_cleaned(lists, export), export)
     atomic.write_text(Path(out), text)
-    return ExportSummary(rows, products, export.skipped)
+    return ExportSummary(rows, products, export.skipped, export.notes)

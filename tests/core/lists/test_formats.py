@@ -339,24 +339,52 @@ def test_shopify_handles_fall_back_from_handle_to_name_sku_and_file_stem() -> No
     assert slugify("--Über  Größe--") == "uber-groe"
 
 
-def test_shopify_uses_imported_handles_and_reports_clashes_keeping_the_first(tmp_path: Path) -> None:
-    given = item(1, "a.jpg", "S-1", "Blue Shirt", handle="blue-shirt-2024")
-    twin_a = item(2, "b.jpg", "S-2", "Red Blouse")
-    twin_b = item(3, "c.jpg", "S-3", "Red blouse")  # slugs to the same handle as b.jpg
-    nameless = item(4, "日本.jpg")
+def test_shopify_keeps_imported_handles_and_makes_the_ones_made_from_names_unique(tmp_path: Path) -> None:
+    given = item(1, "a.jpg", "S-1", "Blue Shirt", handle="red-blouse")  # the shop's own handle, taken from the import
+    twin_a = item(2, "b.jpg", "S-2", "Red Blouse")  # slugs to the imported handle above
+    twin_b = item(3, "c.jpg", "S-3", "Red blouse")  # and so does this one
+    clash = item(4, "d.jpg", "S-4", "Blue Shirt", handle="red-blouse")  # two imported handles clash: left out
+    nameless = item(5, "日本.jpg")
     lists = [
         ExportList(given, "related", [ExportEntry(twin_b, 0.9, False), ExportEntry(twin_a, 0.8, False),
-                                      ExportEntry(nameless, 0.7, False)]),
+                                      ExportEntry(nameless, 0.7, False), ExportEntry(clash, 0.6, False)]),
         ExportList(twin_b, "related", [ExportEntry(given, 0.9, False)]),
+        ExportList(twin_a, "related", [ExportEntry(twin_b, 0.9, False)]),
     ]
     out = tmp_path / "shopify.csv"
     summary = write_export(lists, out, "shopify", tmp_path / "catalog")
 
-    assert read_csv(out)[1] == [{"Handle": "blue-shirt-2024", SHOPIFY_RELATED: "red-blouse", SHOPIFY_COMPLEMENTARY: ""}]
+    assert read_csv(out)[1] == [
+        {"Handle": "red-blouse", SHOPIFY_RELATED: "red-blouse-3, red-blouse-2", SHOPIFY_COMPLEMENTARY: ""},
+        {"Handle": "red-blouse-3", SHOPIFY_RELATED: "red-blouse", SHOPIFY_COMPLEMENTARY: ""},  # c.jpg
+        {"Handle": "red-blouse-2", SHOPIFY_RELATED: "red-blouse-3", SHOPIFY_COMPLEMENTARY: ""},  # b.jpg
+    ]
     assert summary.skipped == [
-        "c.jpg: handle 'red-blouse' is also b.jpg's, left out of the shopify file",
+        "d.jpg: handle 'red-blouse' is also a.jpg's, left out of the shopify file",
         "日本.jpg: no handle, left out of the shopify file",
     ]
+    assert summary.notes == [
+        "2 of 5 products have no handle of the shop's; theirs were made from their names and may not match "
+        "the shop's (import the shop's export to use its own)"
+    ]
+
+
+def test_no_product_is_left_out_of_shopify_for_names_that_slug_alike(tmp_path: Path) -> None:
+    products = [item(i, f"p{i:03d}.jpg", None, name) for i, name in
+                enumerate(["Tee", "tee", "TEE!", "Tee 2", "tee-2", "Tee (2)", "Crème", "creme"] * 5)]
+    lists = [ExportList(p, "related", [ExportEntry(q, 0.5, False) for q in products if q is not p][:5]) for p in products]
+    out = tmp_path / "shopify.csv"
+    summary = write_export(lists, out, "shopify", tmp_path / "catalog")
+    _, rows = read_csv(out)
+
+    handles = [r["Handle"] for r in rows]
+    assert len(handles) == len(products) == len(set(handles)) and summary.skipped == []
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", h) for h in handles)
+    listed = {h for r in rows for h in r[SHOPIFY_RELATED].split(", ")}
+    assert listed <= set(handles)
+    # each product keeps its handle from list to list: p000's row and its mentions agree
+    by_path = dict(zip([p.path for p in products], handles))
+    assert rows[1][SHOPIFY_RELATED].split(", ")[0] == by_path["p000.jpg"]
 
 
 def test_identifiers_containing_the_separator_are_left_out(tmp_path: Path) -> None:
