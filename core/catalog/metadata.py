@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
-from core.common import InputError, check_regular_file
+from core.common import InputError, check_regular_file, csv_records
 from core.storage import CatalogStore
 
 KEY_COLUMNS = ("path", "filename")
@@ -50,14 +50,7 @@ def read_product_csv(path: Path) -> ProductList:
             columns = tuple("path" if name == key else name for name in header if name)
             rows: list[dict[str, str]] = []
             first_line: dict[str, int] = {}
-            while True:
-                starts = reader.line_num + 1
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    raise InputError(f"{path.name}: line {starts}: a quoted field is not closed properly ({exc})") from None
+            for starts, values in csv_records(reader, path.name):
                 row = {name: value.strip() for name, value in zip(header, values) if name}
                 row["path"] = row.pop(key, "")
                 if not row["path"]:

@@ -30,7 +30,7 @@ from core.common.errors import (
     OutputError,
     SearchIndexError,
 )
-from core.common.files import check_destination, check_regular_file
+from core.common.files import check_destination, check_regular_file, csv_records
 from core.common.installation import training_problem
 from core.common.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
 
@@ -62,6 +62,7 @@ __all__ = [
     "WORKSPACE_DIRNAME",
     "check_destination",
     "check_regular_file",
+    "csv_records",
     "config",
     "faults",
     "no_progress",

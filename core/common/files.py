@@ -1,6 +1,7 @@
 """Checks on files the user names (a query photo, a product list, a model) before they are opened."""
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from pathlib import Path
@@ -51,3 +52,16 @@ def check_destination(out: Path, catalog: Path, workspace: Path | None = None) -
             raise InputError(f"refusing to overwrite a file inside the catalog: {out}")
     elif inside_catalog and (out.suffix.lower() in IMAGE_SUFFIXES or out.name.lower() == METADATA_NAME):
         raise InputError(f"refusing to write {out.name} inside the catalog, where it would be read as part of it: {out}")
+
+
+def csv_records(reader, name: str):
+    """(line number, cells) of each row a strict csv.reader gives, an unclosed quote an InputError naming its line."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"{name}: line {line}: a quoted field is not closed properly ({exc})") from None
+        yield line, values

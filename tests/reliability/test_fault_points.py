@@ -62,7 +62,7 @@ def _check_run(result, mode: str) -> None:
         assert result.returncode == -9, (result.returncode, result.stderr)
         return
     if result.returncode == 0:  # the fault hit a step that may fail alone (a backup): said, not fatal
-        assert all(line.startswith(("lookalike: no backup was made", "left out:", "skipped ", "not followed ")) for line in _stderr_lines(result.stderr)), result.stderr
+        assert all(line.startswith(("lookalike: no backup was made", "left out:", "note: ", "skipped ", "not followed ")) for line in _stderr_lines(result.stderr)), result.stderr
         return
     lines = _stderr_lines(result.stderr)
     assert result.returncode == 1 and len(lines) == 1 and DISK_WORDS.search(lines[0]), result.stderr
