@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
-from core.common import InputError, check_regular_file, csv_records
+from core.common import InputError, csv_records, reading_csv
 from core.storage import CatalogStore
 
 KEY_COLUMNS = ("path", "filename")
@@ -33,42 +33,34 @@ def read_product_csv(path: Path) -> ProductList:
     Refused, with the line: a quote that opens a field and never closes (it would swallow the
     rest of the file into one name), and a photo listed on two rows (which one is right?).
     """
-    check_regular_file(path, "metadata file")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            sample = fh.read(65536)
-            fh.seek(0)
-            try:
-                dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.reader(fh, dialect=dialect, strict=True)
-            header = [(name or "").strip().lower() for name in next(reader, [])]
-            key = next((name for name in KEY_COLUMNS if name in header), None)
-            if key is None:
-                raise InputError(f"{path.name}: needs a 'path' or 'filename' column")
-            columns = tuple("path" if name == key else name for name in header if name)
-            rows: list[dict[str, str]] = []
-            first_line: dict[str, int] = {}
-            for starts, values in csv_records(reader, path.name):
-                row = {name: value.strip() for name, value in zip(header, values) if name}
-                row["path"] = row.pop(key, "")
-                if not row["path"]:
-                    continue
-                wanted = _normalise(row["path"])
-                if wanted in first_line:
-                    raise InputError(
-                        f"{path.name}: {row['path']} is listed twice (lines {first_line[wanted]} and {starts}); keep one row per photo"
-                    )
-                first_line[wanted] = starts
-                rows.append(row)
-            return ProductList(rows, columns)
-    except FileNotFoundError:
-        raise InputError(f"metadata file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({exc})") from None
+    with reading_csv(path, "metadata file") as fh:
+        sample = fh.read(65536)
+        fh.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(fh, dialect=dialect, strict=True)
+        header = [(name or "").strip().lower() for name in next(reader, [])]
+        key = next((name for name in KEY_COLUMNS if name in header), None)
+        if key is None:
+            raise InputError(f"{path.name}: needs a 'path' or 'filename' column")
+        columns = tuple("path" if name == key else name for name in header if name)
+        rows: list[dict[str, str]] = []
+        first_line: dict[str, int] = {}
+        for starts, values in csv_records(reader, path.name):
+            row = {name: value.strip() for name, value in zip(header, values) if name}
+            row["path"] = row.pop(key, "")
+            if not row["path"]:
+                continue
+            wanted = _normalise(row["path"])
+            if wanted in first_line:
+                raise InputError(
+                    f"{path.name}: {row['path']} is listed twice (lines {first_line[wanted]} and {starts}); keep one row per photo"
+                )
+            first_line[wanted] = starts
+            rows.append(row)
+        return ProductList(rows, columns)
 
 
 def _normalise(path: str) -> str:

@@ -30,7 +30,7 @@ from core.common.errors import (
     OutputError,
     SearchIndexError,
 )
-from core.common.files import check_destination, check_regular_file, csv_records
+from core.common.files import check_destination, check_regular_file, csv_records, reading_csv
 from core.common.installation import training_problem
 from core.common.jobs import CancelToken, Progress, ProgressFn, Rate, no_progress
 
@@ -67,4 +67,5 @@ __all__ = [
     "faults",
     "no_progress",
     "training_problem",
+    "reading_csv",
 ]

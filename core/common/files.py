@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import os
 import stat
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, TextIO
 
 from core.common.config import IMAGE_SUFFIXES, METADATA_NAME
 from core.common.errors import InputError
@@ -65,3 +67,18 @@ def csv_records(reader, name: str):
         except csv.Error as exc:
             raise InputError(f"{name}: line {line}: a quoted field is not closed properly ({exc})") from None
         yield line, values
+
+
+@contextmanager
+def reading_csv(path: Path, what: str) -> Iterator[TextIO]:
+    """`path` opened as UTF-8 text for a csv reader; each way it can fail becomes a one-line InputError."""
+    check_regular_file(path, what)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            yield fh
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: not a readable CSV ({exc})") from None

@@ -181,11 +181,12 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
     owners: dict[str, str] = {}
     found: dict[str, str] = {}
     left_out = f"left out of the {spec.name} file"
-    made_up: list[str] = []
+    made_up: list[tuple[str, str]] = []  # (path, the identifier made for it), named once the shop's own are placed
     for path in sorted(items):
         key = spec.key(items[path])
-        if not key and spec.made_up is not None and spec.made_up(items[path]):
-            made_up.append(path)  # named after the shop's own identifiers are taken
+        base = None if key or spec.made_up is None else spec.made_up(items[path])
+        if base:
+            made_up.append((path, base))
         elif not key:
             export.skip(f"{path}: no {spec.key_label}, {left_out}")
         elif spec.separator.strip() in key:
@@ -198,8 +199,7 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
         else:
             owners[key.casefold()] = path
             found[path] = key
-    for path in made_up:
-        base = spec.made_up(items[path]) or ""
+    for path, base in made_up:
         key, n = base, 1
         while key.casefold() in owners:
             n += 1

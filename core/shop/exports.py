@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from core.common import InputError, check_regular_file, csv_records
+from core.common import InputError, csv_records, reading_csv
 
 PLATFORMS = ("shopify", "woocommerce", "magento")
 
@@ -220,22 +220,14 @@ _READERS: dict[str, Callable[[_Rows], ShopExport]] = {"shopify": _shopify, "wooc
 
 def read_shop_export(path: Path) -> ShopExport:
     """The products of a shop's export file; InputError when it is not one Lookalike can read."""
-    check_regular_file(path, "shop export")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, strict=True)
-            header = next(reader, [])
-            platform = detect_platform(header)
-            if platform is None:
-                raise InputError(
-                    f"{path.name}: not a Shopify, WooCommerce or Magento product export (its header has none of "
-                    "'URL handle', 'Handle', 'ID,Type,SKU,Name' or 'sku,product_type')"
-                )
-            rows = list(csv_records(reader, path.name))
-    except FileNotFoundError:
-        raise InputError(f"shop export not found: {path}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({exc})") from None
+    with reading_csv(path, "shop export") as fh:
+        reader = csv.reader(fh, strict=True)
+        header = next(reader, [])
+        platform = detect_platform(header)
+        if platform is None:
+            raise InputError(
+                f"{path.name}: not a Shopify, WooCommerce or Magento product export (its header has none of "
+                "'URL handle', 'Handle', 'ID,Type,SKU,Name' or 'sku,product_type')"
+            )
+        rows = list(csv_records(reader, path.name))
     return _READERS[platform](_Rows(header, rows))
