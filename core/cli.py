@@ -214,6 +214,39 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     return 0
 
 
+def cmd_import_shop(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.common import check_regular_file
+    from core.shop import DownloadSettings, import_into, read_shop_export
+
+    export = Path(args.export)
+    check_regular_file(export, "shop export")
+    shop = read_shop_export(export)  # a file that is not an export is refused before any folder is made
+    ws, report = import_into(
+        shop, Path(args.catalog), args.workspace, media_url=args.media_url,
+        media_dir=Path(args.media_dir) if args.media_dir else None,
+        settings=DownloadSettings(workers=args.workers), progress=reporter, cancel=cancel,
+    )
+    reporter.finish()
+    d = report.download
+    print(
+        f"{report.platform} export: {report.products} products, {report.photos} photos: {d.fetched} fetched, "
+        f"{d.kept} already here, {len(d.failed)} failed" + (f", {d.removed} no longer listed removed" if d.removed else "")
+    )
+    for line in report.problems:
+        print(f"not read: {line}", file=sys.stderr)
+    for line in d.failed:
+        print(f"photo skipped: {line}", file=sys.stderr)
+    if report.without_photo:
+        shown = ", ".join(report.without_photo[:5]) + (f" and {len(report.without_photo) - 5} more" if len(report.without_photo) > 5 else "")
+        print(f"note: {len(report.without_photo)} products have no photo and stay out of lists: {shown}", file=sys.stderr)
+    if args.no_index:
+        return 0
+    index_report = _index(ws, reporter, cancel)
+    reporter.finish()
+    _print_index_report(index_report)
+    return 0
+
+
 def cmd_missing(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core.storage import CatalogStore
 
@@ -313,6 +346,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         sku_prefix=args.sku_prefix,
         kind=args.kind,
         colour_weight=args.color_weight,
+        photos=args.match_photos,
     )
     backup_problem = None
     # The lists are rewritten under the workspace's lock: an index run or another list run
@@ -375,6 +409,19 @@ def _data_folder(path: str | None) -> Iterator[Path]:
 
 
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    if args.what == "import":
+        from core.bench import format_import, run_import_bench, write_import_json
+
+        with _data_folder(args.data) as folder:
+            real = (Path(args.photos), Path(args.labels)) if args.photos and args.labels else None
+            if args.photos and not args.labels:
+                raise InputError("--photos needs --labels FILE.csv, the file that names each photo's type")
+            result = run_import_bench(folder, args.import_photos, real=real, progress=reporter, cancel=cancel)
+        reporter.finish()
+        print(format_import(result))
+        if args.out:
+            write_import_json(result, Path(args.out))
+        return 0
     if args.what == "quality" and args.photos:
         _require_training()
         from core.bench import LabelColumns, format_photo_table, run_photo_bench, write_photo_json
@@ -490,6 +537,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--previous-model", action="store_true", help="go back to the encoder in use before the current one (default: keep the current one)")
     p.set_defaults(run=cmd_index)
 
+    p = command("import-shop", "make a catalog of a Shopify, WooCommerce or Magento product export: fetch its photos, keep its products, index")
+    p.add_argument("export", metavar="EXPORT.csv", help="the shop's product export (the platform is told by its header)")
+    p.add_argument("catalog", metavar="CATALOG", help="the folder the photos go into (made if missing; a rerun fetches only what is missing or changed)")
+    p.add_argument("--workspace", metavar="W", help="where Lookalike keeps its files for this catalog (default: CATALOG/.lookalike)")
+    p.add_argument("--media-url", metavar="URL", help="Magento: the address its image paths are under, e.g. https://shop.example/media/catalog/product (default: none)")
+    p.add_argument("--media-dir", metavar="DIR", help="Magento: a copy of pub/media/catalog/product to take the images from instead (default: none)")
+    p.add_argument("--workers", type=_positive, default=8, metavar="N", help="photos fetched at once (default: %(default)s)")
+    p.add_argument("--no-index", action="store_true", help="only fetch the photos and write products.csv (default: index them too)")
+    p.set_defaults(run=cmd_import_shop)
+
     p = catalog_command("missing", "list the photos gone from the catalog folder (kept with their lists), or forget them")
     p.add_argument("--forget", action="store_true", help="remove the missing photos from the workspace, with their lists (default: only list them)")
     p.set_defaults(run=cmd_missing)
@@ -519,6 +576,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--group", choices=("none", "sku-prefix", "base-name"), default="none", help="leave out variants of the product itself, found by SKU prefix or file name (default: %(default)s)")
     p.add_argument("--sku-prefix", type=_at_least_zero, default=0, metavar="N", help="with --group sku-prefix: prefix length; 0 is up to the last - or _ (default: %(default)s)")
     p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default: %(default)s)")
+    p.add_argument("--match-photos", choices=("main", "all"), default="main",
+                   help="a shop product with several photos is matched by its main photo or by all of them (default: %(default)s)")
     p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
     p.set_defaults(run=cmd_recommend)
 
@@ -528,12 +587,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many of each list count (default: %(default)s)")
     p.set_defaults(run=cmd_evaluate)
 
-    p = command("bench", "measure quality (needs PyTorch) or speed on this machine" if trains else "measure speed on this machine")
-    p.add_argument("what", choices=("quality", "speed") if trains else ("speed",), help="which benchmark")
+    p = command("bench", "measure quality (needs PyTorch), speed or a shop import on this machine" if trains
+                else "measure speed or a shop import on this machine")
+    p.add_argument("what", choices=("quality", "speed", "import") if trains else ("speed", "import"), help="which benchmark")
     p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], metavar="PART",
                    help="speed: which parts to run (default: %(default)s)")
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
+    p.add_argument("--import-photos", type=_positive, default=1000, metavar="N", help="import: photos in the shop export (default: %(default)s)")
     p.add_argument("--demo-count", type=_positive, default=1000, metavar="N", help="quality: demo products to score (default: %(default)s)")
     p.add_argument("--epochs", type=_positive, metavar="N", help="quality: training epochs (default: 10; with --photos, what train does by default)")
     p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")

@@ -22,7 +22,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "similarity": frozenset({"common", "storage", "catalog"}),
     "lists": frozenset({"common", "storage", "catalog", "similarity"}),
     "demo": frozenset({"common", "storage"}),
-    "shop": frozenset({"common"}),
+    "shop": frozenset({"common", "storage"}),
     "training": frozenset({"common", "storage", "catalog", "similarity", "demo"}),
     "bench": frozenset(PRODUCT),
     "cli": frozenset({*PRODUCT, "bench"}),

@@ -7,6 +7,7 @@ core.common, core.storage, core.catalog and core.similarity.
 from core.lists.curation import LIST_KINDS, Curation, Entry, ListState, Rules, export_lists
 from core.lists.evaluate import RetrievalQuality, nearest, precision, retrieval_quality
 from core.lists.formats import FORMATS, PLATFORM_FORMATS, ExportSummary, write_export
+from core.lists.products import Products, product_of
 from core.lists.recommend import Recommendation, recommend_all
 
 __all__ = [
@@ -17,12 +18,14 @@ __all__ = [
     "LIST_KINDS",
     "ListState",
     "PLATFORM_FORMATS",
+    "Products",
     "Recommendation",
     "RetrievalQuality",
     "Rules",
     "export_lists",
     "nearest",
     "precision",
+    "product_of",
     "recommend_all",
     "retrieval_quality",
     "write_export",

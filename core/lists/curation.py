@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
 from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.lists.products import Products
 from core.similarity import CatalogSearcher
 from core.storage import CatalogStore, Item
 
@@ -91,6 +92,9 @@ class Rules:
     sku_prefix: int = 0  # with group sku-prefix: this many characters; 0 = up to the last separator
     kind: str = "related"
     colour_weight: float = 0.0  # 0 matches by shape only, 1 by colour only
+    # A product with several photos is matched by its main photo ("main") or by all of them, a
+    # candidate scoring its best pair ("all"); either way it is one entry in lists.
+    photos: str = "main"
 
     def __post_init__(self) -> None:
         if self.k <= 0:
@@ -105,6 +109,8 @@ class Rules:
             raise InputError("minimum similarity must be between -1 and 1")
         if not 0.0 <= self.colour_weight <= 1.0:
             raise InputError("colour weight must be between 0 and 1")
+        if self.photos not in ("main", "all"):
+            raise InputError(f"photos rule must be main or all, not {self.photos!r}")
 
 
 _SEPARATORS = re.compile(r"[-_.\s/]+")
@@ -293,8 +299,11 @@ class Curation:
         Suggestions are replaced; pinned entries, blocked entries, notes and review marks stay.
         """
         catalog = {item.id: item for item in searcher.items()}
-        todo = list(catalog) if items is None else [i for i in items if i in catalog]
-        pool = min(len(catalog) - 1, max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200))
+        products = Products(catalog.values())
+        mains = set(products.mains())
+        todo = products.mains() if items is None else list(dict.fromkeys(products.main(i) for i in items if i in catalog))
+        wanted = max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200)
+        pool = min(len(catalog) - 1, round(wanted * products.photos_per_product))
         marker = f"{_MAKING}{rules.kind}"
         whole_run = items is None
         done = 0
@@ -308,11 +317,12 @@ class Curation:
                 # Pins and blocks stay even while their photo cannot be searched (unreadable or
                 # missing for a while, say); they go only with the item itself.
                 keep = [e for e in old.shown if e.pinned]
-                skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
+                skip = {e.target_id for e in old.entries if e.state != SUGGESTED} | {item_id}
                 suggestions = [
-                    (m.item_id, m.score)
-                    for m in (searcher.similar_to_item(item_id, pool, rules.colour_weight) if pool > 0 else [])
-                    if m.score >= rules.min_score and m.item_id not in skip and allowed(source, catalog[m.item_id], rules)
+                    (target, score)
+                    for target, score in _product_matches(searcher, products, item_id, pool, rules)
+                    if score >= rules.min_score and target not in skip and target in mains
+                    and allowed(source, catalog[target], rules)
                 ]
                 keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
@@ -351,6 +361,31 @@ class Curation:
         if searcher is not None and rules is not None:
             self.generate(searcher, rules, items=[item_id])
         return self.state(item_id, kind)
+
+
+def _product_matches(
+    searcher: CatalogSearcher, products: Products, item_id: int, pool: int, rules: Rules
+) -> list[tuple[int, float]]:
+    """Other products like `item_id`'s, as (main photo, score), best first; each product once.
+
+    A match on any photo of a product counts for the product, at its best score; with
+    rules.photos "all", every photo of the source product is matched too.
+    """
+    if pool <= 0:
+        return []
+    own = products.product(item_id)
+    sources = products.photos_of(item_id) if rules.photos == "all" else [item_id]
+    best: dict[int, float] = {}
+    for photo in sources:
+        if photo not in searcher:
+            continue
+        for m in searcher.similar_to_item(photo, pool, rules.colour_weight):
+            if m.item_id not in products.by_id or products.product(m.item_id) == own:
+                continue
+            target = products.main(m.item_id)
+            if m.score > best.get(target, -2.0):
+                best[target] = m.score
+    return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _current_score(searcher: CatalogSearcher, source: int, entry: Entry, colour_weight: float) -> float | None:

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from core.catalog import ThumbnailCache, inside_catalog, item_key
 from core.common import InputError, LookalikeError, check_destination
 from core.lists.curation import LIST_KINDS, ExportList
+from core.lists.products import product_of
 from core.storage import Item, atomic
 
 FORMATS = ("csv", "json", "shopify", "woocommerce", "magento", "html")
@@ -156,10 +157,18 @@ class PlatformFormat:
     # An identifier Lookalike makes for a product the shop's own is not known for (None: never made up).
     # Made-up ones give way to the shop's own and are made unique, so no product is left out for a clash.
     made_up: Callable[[Item], str | None] | None = None
+    # The cells that name a row's product to the shop's importer, given the product and its identifier, when
+    # they are more than the key column (WooCommerce: ID, else SKU); columns of `id_columns` empty for every
+    # product are not written.
+    id_cells: Callable[[Item, str], Mapping[str, str]] | None = None
+    id_columns: tuple[str, ...] = ()
 
 
 def _platform_columns(spec: PlatformFormat, lists: Sequence[ExportList]) -> tuple[str, ...]:
     columns = [spec.key_column]
+    if spec.id_cells is not None:
+        filled = {column for lst in lists for column, cell in spec.id_cells(lst.item, "").items() if cell}
+        columns = [column for column in spec.id_columns if column in filled or column == spec.key_column]
     for column in dict.fromkeys(spec.kind_columns.values()):
         columns.append(column)
         if column in spec.position_columns:
@@ -178,11 +187,18 @@ def _identifiers(spec: PlatformFormat, lists: Sequence[ExportList], export: _Exp
         items.setdefault(lst.item.path, lst.item)
         for entry in lst.entries:
             items.setdefault(entry.item.path, entry.item)
-    owners: dict[str, str] = {}
+    owners: dict[str, str] = {}  # identifier (casefolded) -> the path of the product's first photo
+    product_path: dict[str, str] = {}  # product -> that path
     found: dict[str, str] = {}
     left_out = f"left out of the {spec.name} file"
     made_up: list[tuple[str, str]] = []  # (path, the identifier made for it), named once the shop's own are placed
     for path in sorted(items):
+        product = product_of(items[path])
+        if product in product_path:  # another photo of a product already placed: the product's identifier
+            if product_path[product] in found:
+                found[path] = found[product_path[product]]
+            continue
+        product_path[product] = path
         key = spec.key(items[path])
         base = None if key or spec.made_up is None else spec.made_up(items[path])
         if base:
@@ -222,7 +238,7 @@ def _by_product(lists: Sequence[ExportList]) -> list[tuple[Item, list[ExportList
     """The lists grouped by source product (in first-seen order), each product's lists in LIST_KINDS order."""
     groups: dict[str, tuple[Item, list[ExportList]]] = {}
     for lst in lists:
-        groups.setdefault(lst.item.path, (lst.item, []))[1].append(lst)
+        groups.setdefault(product_of(lst.item), (lst.item, []))[1].append(lst)
     return [(source, sorted(product_lists, key=_kind_order)) for source, product_lists in groups.values()]
 
 
@@ -243,6 +259,8 @@ def _platform_rows(spec: PlatformFormat, lists: Sequence[ExportList], export: _E
                 if target is not None and target not in cells[column]:
                     cells[column].append(target)
         row: Row = {spec.key_column: key}
+        if spec.id_cells is not None:
+            row.update(spec.id_cells(source, key))
         for column, targets in cells.items():
             row[column] = spec.separator.join(targets)
             if column in spec.position_columns:
@@ -283,6 +301,21 @@ def _sku(item: Item) -> str | None:
     return (item.sku or "").strip() or None
 
 
+def _shop_id(item: Item) -> str:
+    return (item.attrs.get("shop_id") or "").strip()
+
+
+def woocommerce_key(item: Item) -> str | None:
+    """How WooCommerce's importer names a product in Upsells and Cross-sells: its SKU, else id:ID."""
+    return _sku(item) or (f"id:{_shop_id(item)}" if _shop_id(item) else None)
+
+
+def _woocommerce_cells(item: Item, key: str) -> dict[str, str]:
+    # The importer finds a product by ID when the row has one, else by SKU; an SKU cell holding
+    # "id:12" would rename the product, so a product without an SKU has it empty.
+    return {"ID": _shop_id(item), "SKU": _sku(item) or ""}
+
+
 SHOPIFY_RELATED = "Related products (product.metafields.shopify--discovery--product_recommendation.related_products)"
 SHOPIFY_COMPLEMENTARY = (
     "Complementary products (product.metafields.shopify--discovery--product_recommendation.complementary_products)"
@@ -301,8 +334,10 @@ SHOPIFY = PlatformFormat(
 WOOCOMMERCE = PlatformFormat(
     name="woocommerce",
     key_column="SKU",
-    key=_sku,
+    key=woocommerce_key,
     key_label="SKU",
+    id_cells=_woocommerce_cells,
+    id_columns=("ID", "SKU"),
     # WooCommerce's "Related products" are automatic and cannot be imported; its upsells are the
     # product page's "You may also like", so related lists go there, before the upsell list's own.
     kind_columns={"related": "Upsells", "cross-sell": "Cross-sells", "upsell": "Upsells"},
@@ -488,7 +523,8 @@ def _score(score: float | None) -> float | None:
 def _cleaned(lists: Sequence[ExportList], export: _Export) -> list[ExportList]:
     """The lists without what must not reach a shop, each thing left out reported.
 
-    Left out: any entry recommending its own product; the lists of products whose photo is
+    Left out: any entry recommending its own product (the photo itself or another of the
+    product's photos); the lists of products whose photo is
     missing from the catalog folder (kept in the workspace until forgotten), and entries
     pointing at such products, since Lookalike cannot tell whether they are still sold.
     """
@@ -497,7 +533,8 @@ def _cleaned(lists: Sequence[ExportList], export: _Export) -> list[ExportList]:
         if lst.item.missing is not None:
             export.skip(f"{lst.item.path}: its photo is missing ({lst.item.missing}); its {lst.kind} list left out")
             continue
-        kept = [e for e in lst.entries if e.item.path != lst.item.path]
+        own = product_of(lst.item)
+        kept = [e for e in lst.entries if product_of(e.item) != own]
         if len(kept) != len(lst.entries):
             export.skip(f"{lst.item.path}: recommended itself in its {lst.kind} list, that entry left out")
         gone = [e for e in kept if e.item.missing is not None]

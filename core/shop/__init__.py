@@ -1,8 +1,25 @@
 """The shop a catalog comes from: reading a Shopify, WooCommerce or Magento product export into
-products, each with the shop's own identifier, its variants and its photos' addresses. It imports
-core.common.
+products, each with the shop's own identifier, its variants and its photos' addresses, and making
+a catalog of it (its photos fetched over HTTP, resumably, and its products.csv). It imports
+core.common and core.storage.
 """
 
+from core.shop.download import LEDGER_NAME, Downloader, DownloadReport, DownloadSettings, PhotoJob
 from core.shop.exports import PLATFORMS, ShopExport, ShopProduct, read_shop_export
+from core.shop.importing import ImportReport, check_catalog_folder, import_into, import_shop
 
-__all__ = ["PLATFORMS", "ShopExport", "ShopProduct", "read_shop_export"]
+__all__ = [
+    "DownloadReport",
+    "DownloadSettings",
+    "Downloader",
+    "ImportReport",
+    "check_catalog_folder",
+    "LEDGER_NAME",
+    "PLATFORMS",
+    "PhotoJob",
+    "ShopExport",
+    "ShopProduct",
+    "import_into",
+    "import_shop",
+    "read_shop_export",
+]

@@ -248,3 +248,30 @@ def test_blocking_refills_the_place_by_the_lists_rules(indexed):
         after = curation.block_and_refill(searcher, source, "related", gone)
     assert len(after.shown) == 5 and gone not in _ids(after)
     assert _ids(after)[:4] == [e.target_id for e in before.shown if e.target_id != gone]
+
+
+@pytest.mark.parametrize("photos", ["main", "all"])
+def test_a_product_with_several_photos_is_one_entry_and_never_recommends_itself(indexed, photos):
+    with CatalogStore(indexed.database) as store, CatalogSearcher(indexed) as searcher:
+        items = store.items()
+        by_path = {item.path: item for item in items}
+        disc = by_path["round/disc-0-0.png"]
+        # as plain photos, the other shot of the same product is the closest match
+        assert searcher.similar_to_item(disc.id, 1)[0].path == "round/disc-0-6.png"
+        updates = []
+        for item in items:
+            stem = item.path.rsplit("/", 1)[1][:-4]  # "disc-0-6"
+            shape, colour, offset = stem.split("-")
+            updates.append((item.id, {"product": f"{shape}-{colour}", "photo": "1" if offset == "0" else "2"}))
+        store.set_metadata(updates, ["product", "photo"])
+        searcher = CatalogSearcher(indexed)
+        made = Curation(store).generate(searcher, Rules(k=5, photos=photos))
+        assert made == 16
+        mains = {item.id for item in store.items() if item.attrs["photo"] == "1"}
+        product = {item.id: item.attrs["product"] for item in store.items()}
+        states = list(Curation(store).all_states("related"))
+        assert {s.item_id for s in states} == mains
+        for state in states:
+            targets = [e.target_id for e in state.shown]
+            assert len(targets) == 5 and set(targets) <= mains
+            assert product[state.item_id] not in {product[t] for t in targets}

@@ -612,3 +612,25 @@ def test_allows_any_file_outside_catalog(tmp_path: Path) -> None:
     check_destination(sibling / "recs.csv", catalog)
     write_export(sample(), sibling / "recs.csv", "csv", catalog)
     assert read_csv(sibling / "recs.csv")[0][0] == "source_sku"
+
+
+@pytest.mark.parametrize("fmt, key", [("shopify", "Handle"), ("woocommerce", "SKU"), ("magento", "sku")])
+def test_any_photo_of_a_shop_product_stands_for_it_and_its_own_photos_are_left_out(fmt: str, key: str, tmp_path: Path) -> None:
+    tee = dict(product="TEE", handle="classic-tee", platform=fmt)
+    tee_main = item(11, "tee/tee-1.jpg", "TEE", "Classic Tee", **tee, photo="1")
+    tee_back = item(12, "tee/tee-2.jpg", "TEE", "Classic Tee", **tee, photo="2")
+    cap = dict(product="CAP", handle="wool-cap", platform=fmt)
+    cap_main = item(13, "cap/cap-1.jpg", "CAP", "Wool Cap", **cap, photo="1")
+    cap_side = item(14, "cap/cap-2.jpg", "CAP", "Wool Cap", **cap, photo="2")
+    lists = [
+        ExportList(tee_main, "related", [ExportEntry(tee_back, 0.99, False), ExportEntry(cap_side, 0.8, True),
+                                         ExportEntry(cap_main, 0.7, False)]),
+        ExportList(cap_main, "related", [ExportEntry(tee_back, 0.6, False)]),
+    ]
+    out = tmp_path / f"out.{fmt}.csv"
+    summary = write_export(lists, out, fmt, tmp_path)
+    _, rows = read_csv(out)
+    expected = {"shopify": ("classic-tee", "wool-cap"), "woocommerce": ("TEE", "CAP"), "magento": ("TEE", "CAP")}[fmt]
+    cells = {row[key]: [v for name, v in row.items() if name != key and v and not name.endswith("position")] for row in rows}
+    assert cells == {expected[0]: [expected[1]], expected[1]: [expected[0]]}
+    assert any("recommended itself" in line for line in summary.skipped)
