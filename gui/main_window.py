@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -55,8 +56,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.catalog import APP_THUMB_SIZE, ThumbnailCache
-from core.common import IMAGE_SUFFIXES, Progress, training_problem
-from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules
+from core.common import IMAGE_SUFFIXES, LookalikeError, Progress, training_problem
+from core.lists import LIST_KINDS, PLATFORM_FORMATS, Products, Rules, product_of
+from core.shop import ImportReport, ShopExport, read_shop_export
 from core.similarity import EncoderInfo
 from core.storage import HistoryEntry, Item, Workspace
 from gui.curation_panel import CurationPanel
@@ -76,7 +78,7 @@ EXPORT_CHOICES = {
     "magento": ("Magento product import CSV", ".csv"),
     "html": ("Review sheet", ".html"),
 }
-STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending"}
+STAGE_NAMES = {"scan": "Scanning", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending", "download": "Fetching photos"}
 
 
 def _short(text: str, most: int = 40) -> str:
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._unreadable = 0
         self._missing = 0
+        self._products = 0  # products the photos show: fewer than the photos when a shop product has several
+        self._product_photos = Products(())
         self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
@@ -332,6 +336,8 @@ class MainWindow(QMainWindow):
 
         self.open_action = action("Open Catalog…", self.choose_catalog, "Ctrl+Shift+O", "Open a folder of product photos")
         self.demo_action = action("Open Demo Catalog", self.open_demo, None, "Generate and open a demo catalog")
+        self.shop_action = action("Open Shop Export…", self.choose_shop_export, "Ctrl+I",
+                                  "Make a catalog of a Shopify, WooCommerce or Magento product export: fetch its photos")
         self.open_image_action = action("Find Lookalikes of Photo…", self.choose_image, QKeySequence.StandardKey.Open)
         self.paste_action = action("Paste Photo", self.paste_image, QKeySequence.StandardKey.Paste)
         self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -356,7 +362,7 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addActions([self.open_action, self.demo_action])
+        file_menu.addActions([self.open_action, self.shop_action, self.demo_action])
         self.recent_menu = file_menu.addMenu("Open Recent")
         file_menu.addSeparator()
         file_menu.addActions([self.open_image_action, self.paste_action])
@@ -415,6 +421,7 @@ class MainWindow(QMainWindow):
         s.indexed.connect(self._on_indexed)
         s.generated.connect(self._on_generated)
         s.exported.connect(self._on_exported)
+        s.imported.connect(self._on_imported)
 
     # settings ----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -466,6 +473,57 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_catalog(Path(folder))
 
+    def choose_shop_export(self) -> None:
+        """Ask for a shop's product export (and, for Magento, where its images are) and a folder, then import."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a shop's product export", "", "Product exports (*.csv);;All files (*)")
+        if not path:
+            return
+        try:
+            shop = read_shop_export(Path(path))
+        except LookalikeError as exc:
+            self.show_error(str(exc))
+            return
+        media_url = media_dir = None
+        if any(photo and "://" not in photo for product in shop.products for photo in product.photos):
+            text, ok = QInputDialog.getText(
+                self, "Where are the images?",
+                "This export names its images by paths in the shop's media folder.\n"
+                "The shop's media address (such as https://shop.example/media/catalog/product),\n"
+                "or leave it empty to choose a copy of that folder on this computer:",
+            )
+            if not ok:
+                return
+            if text.strip():
+                media_url = text.strip()
+            else:
+                chosen = QFileDialog.getExistingDirectory(self, "The shop's media folder (pub/media/catalog/product)")
+                if not chosen:
+                    return
+                media_dir = Path(chosen)
+        folder = QFileDialog.getExistingDirectory(
+            self, "A folder for the shop's photos (new or empty, or an earlier import of this shop)", str(Path(path).parent)
+        )
+        if folder:
+            self.import_shop_export(shop, Path(folder), media_url, media_dir)
+
+    def import_shop_export(self, shop: ShopExport, folder: Path, media_url: str | None = None, media_dir: Path | None = None) -> bool:
+        """Import `shop` into `folder` in the background; the catalog opens when its photos are in."""
+        if media_url is not None and not media_url.lower().startswith(("http://", "https://")):
+            self.show_error(f"the media address must start with http:// or https://, not {media_url!r}")
+            return False
+        return self.session.import_shop(shop, folder, media_url, media_dir)
+
+    def _on_imported(self, ws: Workspace, report: ImportReport) -> None:
+        d = report.download
+        summary = (f"Imported {report.products:,} {report.platform} products: {d.fetched:,} photos fetched, "
+                   f"{d.kept:,} already here, {len(d.failed):,} failed")
+        self.open_catalog(ws.catalog)
+        self.statusBar().showMessage(summary, 15000)
+        if d.failed or report.without_photo:
+            first = d.failed[0] if d.failed else f"{report.without_photo[0]} has no photo"
+            more = f" (and {len(d.failed) - 1:,} more; run import-shop on the command line for the whole list)" if len(d.failed) > 1 else ""
+            self.banner.show_message(f"{summary}. {first}{more}", tone="notice")
+
     def open_demo(self) -> None:
         """Write the demo catalog once (in the background), then open it."""
         folder = self.demo_folder or Path(self._data_dir()) / "demo-catalog"
@@ -505,6 +563,9 @@ class MainWindow(QMainWindow):
         self.catalog_model.reset(ws.catalog, items)
         self._unreadable = sum(1 for item in items if item.status == "error" and item.missing is None)
         self._missing = sum(1 for item in items if item.missing is not None)
+        self._products = len({product_of(item) for item in items})
+        # the list of a shop product is its main photo's, whichever of its photos is clicked
+        self._product_photos = Products(item for item in items if item.searchable)
         self._update_count()
         proxy = self._grid_index(kept) if kept is not None else QModelIndex()
         if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
@@ -532,6 +593,9 @@ class MainWindow(QMainWindow):
         shown = self.catalog_filter.rowCount()
         noun = "product" if total == 1 else "products"
         text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
+        if self._products and self._products != total:  # a shop's products, several photos each
+            photos = f"{total:,} photos" if shown == total else f"{shown:,} of {total:,} photos"
+            text = f"{self._products:,} {'product' if self._products == 1 else 'products'} · {photos}"
         if self._unreadable:
             text += f" · {self._unreadable} unreadable"
         if self._missing:
@@ -611,7 +675,8 @@ class MainWindow(QMainWindow):
     def _on_catalog_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         item_id = self._selected_item()
         if item_id is not None:
-            self.curation_panel.show_item(item_id)
+            photos = self._product_photos
+            self.curation_panel.show_item(photos.main(item_id) if item_id in photos.by_id else item_id)
             if not self._keeping_place:
                 self.session.query_item(item_id)
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
 from core.common import ImageError, IndexSettings, InputError, LookalikeError, TrainSettings, check_destination
 from core.lists import LIST_KINDS, Curation, ExportSummary, Rules, export_lists, write_export
+from core.shop import ImportReport, ShopExport, import_into
 from core.similarity import (
     CatalogSearcher,
     EncoderInfo,
@@ -103,6 +104,7 @@ class CatalogSession(QObject):
     problem = Signal(object)  # Problem: what is wrong with the catalog, and what can be done
     notice = Signal(str)  # something the user should know that went right in the end (a recovery)
     forgotten = Signal(object)  # (items, lists) removed with the missing photos
+    imported = Signal(object, object)  # Workspace, ImportReport: a shop export made into a catalog
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +241,16 @@ class CatalogSession(QObject):
         job.start()
         self.job_started.emit(job)
         return True
+
+    def import_shop(self, export: ShopExport, folder: Path, media_url: str | None = None, media_dir: Path | None = None) -> bool:
+        """Fetch a shop export's photos into `folder` and write its products.csv; `imported` when done."""
+
+        def work(progress: Any, cancel: Any) -> tuple[Workspace, ImportReport]:
+            return import_into(export, folder, media_url=media_url, media_dir=media_dir, progress=progress, cancel=cancel)
+
+        job = Job("import", work)
+        job.finished.connect(lambda result: self.imported.emit(*result))
+        return self._start(job)
 
     def cancel(self) -> None:
         if self.job is not None:
