@@ -1,9 +1,10 @@
-"""The benchmarks behind `bench speed` and `bench quality`, and the catalogs and baselines they
-generate: outside the product's path, so nothing else in core imports this package. It may
+"""The benchmarks behind `bench speed`, `bench quality` and `bench import`, and the catalogs, shops
+and baselines they generate (with the photo server on 127.0.0.1 that the import is measured on): outside the product's path, so nothing else in core imports this package. It may
 import every product package. The quality benchmarks train models, so their names load PyTorch
 only when asked for; `bench speed` runs without it, as in the packaged app.
 """
 
+from core.bench.shop_import import ImportBench, format_import, run_import_bench, write_import_json
 from core.bench.speed import PARTS, Scale, format_report, run_speed_bench
 from core.bench.speed import write_json as write_speed_json
 
@@ -24,15 +25,19 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ImportBench",
     "LabelColumns",
     "PARTS",
     "Scale",
+    "format_import",
     "format_report",
     "format_photo_table",
     "format_table",
+    "run_import_bench",
     "run_photo_bench",
     "run_quality_bench",
     "run_speed_bench",
+    "write_import_json",
     "write_photo_json",
     "write_quality_json",
     "write_speed_json",
