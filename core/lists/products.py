@@ -29,15 +29,17 @@ class Products:
 
     def __init__(self, items: Iterable[Item]) -> None:
         self.by_id: dict[int, Item] = {}
+        self._product: dict[int, str] = {}
         self.photos: dict[str, list[int]] = {}  # product -> item ids, main photo first
         for item in items:
             self.by_id[item.id] = item
-            self.photos.setdefault(product_of(item), []).append(item.id)
+            self._product[item.id] = product = product_of(item)
+            self.photos.setdefault(product, []).append(item.id)
         for ids in self.photos.values():
             ids.sort(key=lambda i: (photo_place(self.by_id[i]), self.by_id[i].path))
 
     def product(self, item_id: int) -> str:
-        return product_of(self.by_id[item_id])
+        return self._product[item_id]
 
     def main(self, item_id: int) -> int:
         """The item that stands for `item_id`'s product in lists."""
