@@ -147,6 +147,25 @@ def test_command_line_indexes_and_queries_from_a_read_only_bundle(launcher: Path
     assert snapshot(launcher.parent) == before
 
 
+def test_the_bundle_imports_a_shop_from_a_server(launcher: Path, tmp_path: Path) -> None:
+    """The HTTP client and the shop readers are in the bundle: a Shopify export imported from 127.0.0.1."""
+    from core.bench.photo_server import PhotoServer
+    from core.bench.shop_catalogs import make_products, write_photos, write_shopify_export
+
+    products = make_products(5, seed=1)
+    write_photos(products, tmp_path / "cdn")
+    with PhotoServer(tmp_path / "cdn") as server:
+        write_shopify_export(products, server.url, tmp_path / "export.csv")
+        result = subprocess.run(
+            [str(launcher), "import-shop", str(tmp_path / "export.csv"), str(tmp_path / "shop")],
+            env=user_env(tmp_path / "home"), cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )
+    photos = sum(len(p.photos) for p in products)
+    assert result.returncode == 0, result.stderr
+    assert f"shopify export: 5 products, {photos} photos: {photos} fetched" in result.stdout
+    assert f"indexed {photos} images" in result.stdout
+
+
 def test_training_fails_cleanly_even_beside_an_installed_torch(launcher: Path, tmp_path: Path) -> None:
     """The bundle never reaches a Python installation's packages, so training cannot start."""
     catalog = tmp_path / "demo"
