@@ -409,6 +409,18 @@ def _data_folder(path: str | None) -> Iterator[Path]:
 
 
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    if args.what == "duplicates":
+        from core.bench import format_duplicates, run_duplicate_bench, write_duplicates_json
+
+        if not args.photos:
+            raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
+        with _data_folder(args.data) as folder:
+            data, rows = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
+            reporter.finish()
+            print(format_duplicates(data, rows))
+        if args.out:
+            write_duplicates_json(rows, Path(args.out))
+        return 0
     if args.what == "import":
         from core.bench import format_import, run_import_bench, write_import_json
 
@@ -589,7 +601,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("bench", "measure quality (needs PyTorch), speed or a shop import on this machine" if trains
                 else "measure speed or a shop import on this machine")
-    p.add_argument("what", choices=("quality", "speed", "import") if trains else ("speed", "import"), help="which benchmark")
+    p.add_argument("what", choices=("quality", "speed", "import", "duplicates") if trains else ("speed", "import", "duplicates"), help="which benchmark")
     p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], metavar="PART",
                    help="speed: which parts to run (default: %(default)s)")
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
@@ -599,7 +611,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_positive, metavar="N", help="quality: training epochs (default: 10; with --photos, what train does by default)")
     p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")
     p.add_argument("--no-fashion-mnist", action="store_true", help="quality: leave Fashion-MNIST out (default: use it when installed)")
-    p.add_argument("--photos", metavar="DIR", help="quality: score a folder of real labelled photos instead of the demo and Fashion-MNIST (default: not run)")
+    p.add_argument("--photos", metavar="DIR", help="duplicates: the photos to make the set from; quality: score a folder of real labelled photos instead of the demo and Fashion-MNIST (default: not run)")
     p.add_argument("--labels", metavar="FILE.csv", help="quality --photos: the label file, a row per photo named by its id column (default: none)")
     p.add_argument("--id-column", default="id", metavar="C", help="quality --photos: the column that is each photo's file name without suffix (default: %(default)s)")
     p.add_argument("--type-column", default="articleType", metavar="C", help="quality --photos: the fine label scored (default: %(default)s)")

@@ -1,9 +1,10 @@
-"""The benchmarks behind `bench speed`, `bench quality` and `bench import`, and the catalogs, shops
+"""The benchmarks behind `bench speed`, `bench quality`, `bench import` and `bench duplicates`, and the catalogs, shops
 and baselines they generate (with the photo server on 127.0.0.1 that the import is measured on): outside the product's path, so nothing else in core imports this package. It may
 import every product package. The quality benchmarks train models, so their names load PyTorch
 only when asked for; `bench speed` runs without it, as in the packaged app.
 """
 
+from core.bench.duplicates import DuplicateSet, PairScore, format_duplicates, run_duplicate_bench, write_duplicates_json
 from core.bench.shop_import import ImportBench, format_import, run_import_bench, write_import_json
 from core.bench.speed import PARTS, Scale, format_report, run_speed_bench
 from core.bench.speed import write_json as write_speed_json
@@ -25,6 +26,11 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DuplicateSet",
+    "PairScore",
+    "format_duplicates",
+    "run_duplicate_bench",
+    "write_duplicates_json",
     "ImportBench",
     "LabelColumns",
     "PARTS",

@@ -1,0 +1,247 @@
+"""`bench duplicates`: how well near-duplicate photos are found, on a set made from any folder of photos.
+
+The set: `originals` photos, each with its altered copies (the ways one photo comes back in a
+catalog: resized, re-encoded, cropped, rotated, a banner or a watermark put on, brighter, a
+border or letterbox added, mirrored) and a colourway (its hue turned: a variant, not a
+duplicate), among `others` photos left as they are, plus a few byte-for-byte copies. Scored for
+each method: precision, recall and F1 of near-duplicate pairs at the threshold that gives the
+best F1 (an upper bound of what a fixed threshold gets), and the time per photo. Methods:
+Lookalike's shape embedding (from indexing the set as a catalog), and imagehash's pHash and dHash
+when imagehash is installed (`pip install imagehash`).
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
+
+from core.common import CancelToken, InputError, ProgressFn, no_progress
+from core.storage import atomic
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _jpeg_25(im: Image.Image, path: Path) -> None:
+    im.save(path, "JPEG", quality=25)
+
+
+def _crop(im: Image.Image, share: float = 0.08) -> Image.Image:
+    w, h = im.size
+    dx, dy = int(w * share / 2), int(h * share / 2)
+    return im.crop((dx, dy, w - dx, h - dy))
+
+
+def _banner(im: Image.Image) -> Image.Image:
+    out = im.copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    draw.rectangle((0, int(h * 0.86), w, h), fill=(200, 20, 40))
+    draw.text((int(w * 0.08), int(h * 0.9)), "SALE -30%  FREE SHIPPING", fill=(255, 255, 255))
+    return out
+
+
+def _watermark(im: Image.Image) -> Image.Image:
+    base = im.convert("RGBA")
+    mark = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(mark)
+    w, h = base.size
+    r = int(min(w, h) * 0.12)
+    draw.ellipse((w - 3 * r, h - 3 * r, w - r, h - r), fill=(40, 40, 40, 110))
+    draw.text((w - int(2.6 * r), h - int(2.1 * r)), "SHOP", fill=(255, 255, 255, 180))
+    return Image.alpha_composite(base, mark).convert("RGB")
+
+
+def _letterbox(im: Image.Image) -> Image.Image:
+    w, h = im.size
+    side = max(w, h)
+    out = Image.new("RGB", (side, side), (0, 0, 0))
+    out.paste(im, ((side - w) // 2, (side - h) // 2))
+    return out
+
+
+def _hue_turn(im: Image.Image, turn: int = 85) -> Image.Image:
+    h, s, v = im.convert("HSV").split()
+    h = h.point(lambda x: (x + turn) % 256)
+    return Image.merge("HSV", (h, s, v)).convert("RGB")
+
+
+# name -> (what it does to the photo, how it is saved: None = JPEG quality 92)
+ALTERATIONS: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "half": lambda im: im.resize((max(1, im.width // 2), max(1, im.height // 2)), Image.Resampling.LANCZOS),
+    "q25": lambda im: im,
+    "crop8": _crop,
+    "rot4": lambda im: im.rotate(4, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)),
+    "banner": _banner,
+    "bright25": lambda im: ImageEnhance.Brightness(im).enhance(1.25),
+    "border30": lambda im: ImageOps.expand(im, border=30, fill=(255, 255, 255)),
+    "mirror": ImageOps.mirror,
+    "letterbox": _letterbox,
+    "watermark": _watermark,
+}
+
+
+@dataclass(frozen=True)
+class DuplicateSet:
+    folder: Path
+    photos: list[str]  # relative paths
+    near: dict[str, int]  # photo -> its near-duplicate group (an original and its altered copies)
+    variant_of: dict[str, int]  # a colourway -> the group of the original it was made from
+    exact: dict[str, int]  # byte-for-byte copies -> their group
+
+
+def build_duplicate_set(
+    source: Path, folder: Path, originals: int = 300, others: int = 1700, exact_copies: int = 20, seed: int = 0
+) -> DuplicateSet:
+    """Write the set to `folder` (made anew) from the photos in `source`."""
+    files = sorted(p for p in Path(source).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+    if len(files) < originals + others:
+        raise InputError(f"{source} has {len(files)} photos; the set needs {originals + others}")
+    chosen = random.Random(seed).sample(files, originals + others)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    photos, near, variant_of, exact = [], {}, {}, {}
+    for g, path in enumerate(chosen[:originals]):
+        with Image.open(path) as src:
+            im = src.convert("RGB")
+        name = f"near/{g:04d}-original.jpg"
+        _save(im, folder / name)
+        near[name] = g
+        photos.append(name)
+        for alteration, change in ALTERATIONS.items():
+            name = f"near/{g:04d}-{alteration}.jpg"
+            altered = change(im)
+            if alteration == "q25":
+                _jpeg_25(altered, folder / name)
+            else:
+                _save(altered, folder / name)
+            near[name] = g
+            photos.append(name)
+        name = f"variants/{g:04d}-colourway.jpg"
+        _save(_hue_turn(im), folder / name)
+        variant_of[name] = g
+        photos.append(name)
+    for i, path in enumerate(chosen[originals:]):
+        name = f"others/{i:04d}{path.suffix.lower()}"
+        _first_copy(path, folder / name)
+        photos.append(name)
+        if i < exact_copies:
+            copy = f"copies/{i:04d}-copy{path.suffix.lower()}"
+            _first_copy(path, folder / copy)
+            exact[name] = exact[copy] = i
+            photos.append(copy)
+    return DuplicateSet(folder, photos, near, variant_of, exact)
+
+
+def _save(im: Image.Image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path, "JPEG", quality=92)
+
+
+def _first_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+@dataclass(frozen=True)
+class PairScore:
+    method: str
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    ms_per_photo: float  # beyond indexing: 0 for what indexing already computes
+
+
+def best_f1(scores: np.ndarray, groups: np.ndarray, higher_is_closer: bool = True) -> tuple[float, float, float, float]:
+    """(threshold, precision, recall, F1) at the best threshold over every pair of photos.
+
+    `scores` is the full square matrix of pair scores; `groups` gives each photo its group,
+    -1 for photos in none. Pairs within a group are the true ones.
+    """
+    n = len(groups)
+    upper = np.triu_indices(n, 1)
+    values = scores[upper] if higher_is_closer else -scores[upper]
+    same = (groups[upper[0]] == groups[upper[1]]) & (groups[upper[0]] >= 0)
+    order = np.argsort(-values, kind="stable")
+    hits = np.cumsum(same[order])
+    taken = np.arange(1, len(order) + 1)
+    positives = int(same.sum())
+    if positives == 0:
+        raise InputError("the set has no duplicate pairs")
+    precision = hits / taken
+    recall = hits / positives
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    best = int(np.argmax(f1))
+    threshold = float(values[order[best]]) * (1 if higher_is_closer else -1)
+    return threshold, float(precision[best]), float(recall[best]), float(f1[best])
+
+
+def _hash_matrix(bits: np.ndarray) -> np.ndarray:
+    """Matching bits of every pair of hashes (higher is closer)."""
+    signs = bits.astype(np.float32) * 2 - 1
+    return (signs @ signs.T + bits.shape[1]) / 2
+
+
+def _imagehash_rows(data: DuplicateSet, groups: np.ndarray) -> list[PairScore]:
+    try:
+        import imagehash
+    except ImportError:
+        return []
+    rows = []
+    for method, fn in (("pHash (imagehash)", imagehash.phash), ("dHash (imagehash)", imagehash.dhash)):
+        started = time.perf_counter()
+        bits = []
+        for name in data.photos:
+            with Image.open(data.folder / name) as im:
+                bits.append(fn(im).hash.flatten())
+        seconds = time.perf_counter() - started
+        threshold, p, r, f = best_f1(_hash_matrix(np.array(bits)), groups)
+        rows.append(PairScore(method, threshold, p, r, f, 1000 * seconds / len(data.photos)))
+    return rows
+
+
+def run_duplicate_bench(
+    source: Path, folder: Path, originals: int = 300, others: int = 1700, seed: int = 0,
+    progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+) -> tuple[DuplicateSet, list[PairScore]]:
+    from core.similarity import index_catalog
+    from core.storage import CatalogStore, Workspace, read_state
+
+    data = build_duplicate_set(source, folder / "set", originals, others, exact_copies=min(20, others), seed=seed)
+    groups = np.array([data.near.get(name, -1) for name in data.photos])
+    ws = Workspace.locate(data.folder)
+    index_catalog(ws, progress=progress, cancel=cancel)
+    with CatalogStore(ws.database) as store:
+        ids, vectors = store.embeddings(read_state(store).model_id)
+        row = {int(i): n for n, i in enumerate(ids)}
+        by_path = {item.path: item.id for item in store.items()}
+        vectors = vectors[[row[by_path[name]] for name in data.photos]]
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    threshold, p, r, f = best_f1(vectors @ vectors.T, groups)
+    rows = [PairScore("Lookalike shape embedding", threshold, p, r, f, 0.0)]
+    rows += _imagehash_rows(data, groups)
+    return data, rows
+
+
+def format_duplicates(data: DuplicateSet, rows: list[PairScore]) -> str:
+    groups = len(set(data.near.values()))
+    lines = [
+        f"duplicate set: {len(data.photos)} photos: {groups} originals with {len(ALTERATIONS)} altered copies each, "
+        f"{len(data.variant_of)} colourways, {len(set(data.exact.values()))} exact copies",
+        f"{'method':28} {'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'ms/photo':>9}",
+    ]
+    for r in rows:
+        lines.append(f"{r.method:28} {r.threshold:9.3f} {r.precision:9.3f} {r.recall:7.3f} {r.f1:6.3f} {r.ms_per_photo:9.2f}")
+    return "\n".join(lines)
+
+
+def write_duplicates_json(rows: list[PairScore], out: Path) -> None:
+    atomic.write_text(out, json.dumps([asdict(r) for r in rows], indent=1) + "\n")

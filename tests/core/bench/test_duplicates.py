@@ -1,0 +1,64 @@
+"""The duplicate benchmark: its set made from a folder of photos, and its pair scoring."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.bench.duplicates import ALTERATIONS, best_f1, build_duplicate_set, format_duplicates, run_duplicate_bench
+from core.common import InputError
+from core.demo import CATEGORIES, render_product
+
+
+@pytest.fixture
+def source(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(30):
+        render_product(CATEGORIES[i % len(CATEGORIES)], np.random.default_rng(i), (120, 150)).save(folder / f"{i:03d}.jpg")
+    return folder
+
+
+def test_the_set_holds_each_original_with_every_alteration_a_colourway_and_exact_copies(source, tmp_path):
+    data = build_duplicate_set(source, tmp_path / "set", originals=6, others=20, exact_copies=3)
+    assert len(data.photos) == 6 * (1 + len(ALTERATIONS) + 1) + 20 + 3
+    assert all((data.folder / name).is_file() for name in data.photos)
+    assert sorted(set(data.near.values())) == list(range(6)) and len(data.near) == 6 * (1 + len(ALTERATIONS))
+    with Image.open(data.folder / "near/0000-original.jpg") as original, Image.open(data.folder / "near/0000-half.jpg") as half:
+        assert half.size == (original.width // 2, original.height // 2)
+    with Image.open(data.folder / "near/0000-border30.jpg") as bordered, Image.open(data.folder / "near/0000-original.jpg") as o:
+        assert bordered.size == (o.width + 60, o.height + 60)
+    copies = [name for name in data.exact if name.startswith("copies/")]
+    assert len(copies) == 3
+    for copy in copies:
+        twin = next(n for n, g in data.exact.items() if g == data.exact[copy] and n != copy)
+        assert hashlib.sha256((data.folder / copy).read_bytes()).digest() == hashlib.sha256((data.folder / twin).read_bytes()).digest()
+
+
+def test_a_folder_with_too_few_photos_is_refused(source, tmp_path):
+    with pytest.raises(InputError, match="needs"):
+        build_duplicate_set(source, tmp_path / "set", originals=20, others=20)
+
+
+def test_best_f1_finds_the_threshold_that_separates_the_true_pairs():
+    groups = np.array([0, 0, 1, 1, -1])
+    scores = np.array([
+        [1.0, 0.9, 0.1, 0.2, 0.3],
+        [0.9, 1.0, 0.2, 0.1, 0.4],
+        [0.1, 0.2, 1.0, 0.8, 0.5],
+        [0.2, 0.1, 0.8, 1.0, 0.6],
+        [0.3, 0.4, 0.5, 0.6, 1.0],
+    ])
+    threshold, precision, recall, f1 = best_f1(scores, groups)
+    assert (threshold, precision, recall, f1) == (0.8, 1.0, 1.0, 1.0)
+    scores[4, 3] = scores[3, 4] = 0.95  # an outsider closer than any true pair
+    assert best_f1(scores, groups)[3] == pytest.approx(0.8)
+
+
+def test_the_bench_scores_the_shape_embedding_on_an_indexed_set(source, tmp_path, default_encoder):
+    data, rows = run_duplicate_bench(source, tmp_path / "work", originals=4, others=20)
+    shape = rows[0]
+    assert shape.method == "Lookalike shape embedding" and 0 < shape.f1 <= 1
+    assert "4 originals" in format_duplicates(data, rows)
