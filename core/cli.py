@@ -424,10 +424,10 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     if args.what == "import":
         from core.bench import format_import, run_import_bench, write_import_json
 
+        if args.photos and not args.labels:
+            raise InputError("--photos needs --labels FILE.csv, the file that names each photo's type")
+        real = (Path(args.photos), Path(args.labels)) if args.photos else None
         with _data_folder(args.data) as folder:
-            real = (Path(args.photos), Path(args.labels)) if args.photos and args.labels else None
-            if args.photos and not args.labels:
-                raise InputError("--photos needs --labels FILE.csv, the file that names each photo's type")
             result = run_import_bench(folder, args.import_photos, real=real, progress=reporter, cancel=cancel)
         reporter.finish()
         print(format_import(result))

@@ -300,7 +300,6 @@ class Curation:
         """
         catalog = {item.id: item for item in searcher.items()}
         products = Products(catalog.values())
-        mains = set(products.mains())
         todo = products.mains() if items is None else list(dict.fromkeys(products.main(i) for i in items if i in catalog))
         wanted = max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200)
         pool = min(len(catalog) - 1, round(wanted * products.photos_per_product))
@@ -317,12 +316,11 @@ class Curation:
                 # Pins and blocks stay even while their photo cannot be searched (unreadable or
                 # missing for a while, say); they go only with the item itself.
                 keep = [e for e in old.shown if e.pinned]
-                skip = {e.target_id for e in old.entries if e.state != SUGGESTED} | {item_id}
+                skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
                 suggestions = [
                     (target, score)
                     for target, score in _product_matches(searcher, products, item_id, pool, rules)
-                    if score >= rules.min_score and target not in skip and target in mains
-                    and allowed(source, catalog[target], rules)
+                    if score >= rules.min_score and target not in skip and allowed(source, catalog[target], rules)
                 ]
                 keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)

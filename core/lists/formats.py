@@ -157,18 +157,17 @@ class PlatformFormat:
     # An identifier Lookalike makes for a product the shop's own is not known for (None: never made up).
     # Made-up ones give way to the shop's own and are made unique, so no product is left out for a clash.
     made_up: Callable[[Item], str | None] | None = None
-    # The cells that name a row's product to the shop's importer, given the product and its identifier, when
-    # they are more than the key column (WooCommerce: ID, else SKU); columns of `id_columns` empty for every
-    # product are not written.
-    id_cells: Callable[[Item, str], Mapping[str, str]] | None = None
-    id_columns: tuple[str, ...] = ()
+    # The cells that name a row's product to the shop's importer when they are more than the key column
+    # (WooCommerce: ID, else SKU), in their columns' order; a column empty for every product is not written.
+    id_cells: Callable[[Item], Mapping[str, str]] | None = None
 
 
 def _platform_columns(spec: PlatformFormat, lists: Sequence[ExportList]) -> tuple[str, ...]:
     columns = [spec.key_column]
     if spec.id_cells is not None:
-        filled = {column for lst in lists for column, cell in spec.id_cells(lst.item, "").items() if cell}
-        columns = [column for column in spec.id_columns if column in filled or column == spec.key_column]
+        cells = [spec.id_cells(lst.item) for lst in lists]
+        names = dict.fromkeys(name for row in cells for name in row)
+        columns = [n for n in names if n == spec.key_column or any(row.get(n) for row in cells)] or columns
     for column in dict.fromkeys(spec.kind_columns.values()):
         columns.append(column)
         if column in spec.position_columns:
@@ -260,7 +259,7 @@ def _platform_rows(spec: PlatformFormat, lists: Sequence[ExportList], export: _E
                     cells[column].append(target)
         row: Row = {spec.key_column: key}
         if spec.id_cells is not None:
-            row.update(spec.id_cells(source, key))
+            row.update(spec.id_cells(source))
         for column, targets in cells.items():
             row[column] = spec.separator.join(targets)
             if column in spec.position_columns:
@@ -310,7 +309,7 @@ def woocommerce_key(item: Item) -> str | None:
     return _sku(item) or (f"id:{_shop_id(item)}" if _shop_id(item) else None)
 
 
-def _woocommerce_cells(item: Item, key: str) -> dict[str, str]:
+def _woocommerce_cells(item: Item) -> dict[str, str]:
     # The importer finds a product by ID when the row has one, else by SKU; an SKU cell holding
     # "id:12" would rename the product, so a product without an SKU has it empty.
     return {"ID": _shop_id(item), "SKU": _sku(item) or ""}
@@ -337,7 +336,6 @@ WOOCOMMERCE = PlatformFormat(
     key=woocommerce_key,
     key_label="SKU",
     id_cells=_woocommerce_cells,
-    id_columns=("ID", "SKU"),
     # WooCommerce's "Related products" are automatic and cannot be imported; its upsells are the
     # product page's "You may also like", so related lists go there, before the upsell list's own.
     kind_columns={"related": "Upsells", "cross-sell": "Cross-sells", "upsell": "Upsells"},

@@ -31,8 +31,9 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Sequence
+from typing import Sequence
 from urllib.parse import urlsplit
 
 import requests
@@ -245,31 +246,36 @@ class Downloader:
             self.staging.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot write into {self.catalog}: {exc.strerror}") from None
+        failed: dict[str, str] = {}  # by photo name, listed in the jobs' order at the end, not the threads'
         try:
             with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="photo") as pool:
-                pending: dict[Future, PhotoJob] = {}
+                pending: dict[Future, tuple[PhotoJob, _Record | None]] = {}
+
+                def submit(job: PhotoJob) -> None:
+                    known = ledger.get(job.name)  # only _settle changes it, on this thread
+                    pending[pool.submit(self._fetch, job, known, client, cancel)] = (job, known)
+
                 queue = iter(jobs)
                 # Only a few jobs beyond the workers are queued, so a cancel stops the run at once.
-                for job in _take(queue, self.settings.workers * 2):
-                    pending[pool.submit(self._fetch, job, ledger.get(job.name), client, cancel)] = job
+                for job in islice(queue, self.settings.workers * 2):
+                    submit(job)
                 try:
                     while pending:
                         done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                         cancel.raise_if_cancelled()
                         for future in done:
-                            job = pending.pop(future)
-                            self._settle(job, future, ledger, report)
+                            job, known = pending.pop(future)
+                            self._settle(job, known, future, ledger, report, failed)
                             progress(Progress("download", report.total, len(jobs), job.name))
-                            for more in _take(queue, 1):
-                                pending[pool.submit(self._fetch, more, ledger.get(more.name), client, cancel)] = more
+                            for more in islice(queue, 1):
+                                submit(more)
                 except BaseException:
                     cancel.cancel()
                     for future in pending:
                         future.cancel()
                     raise
             report.removed = self._prune(ledger, set(names))
-            place = {name: i for i, name in enumerate(names)}  # failures in the export's order, not the threads'
-            report.failed.sort(key=lambda line: place.get(line.split(": ", 1)[0], len(place)))
+            report.failed = [failed[name] for name in names if name in failed]
         finally:
             client.close()
             ledger.close()
@@ -290,27 +296,28 @@ class Downloader:
         return removed
 
     # ---- on the main thread: a photo's outcome lands ---------------------------------------
-    def _settle(self, job: PhotoJob, future: Future, ledger: Ledger, report: DownloadReport) -> None:
+    def _settle(
+        self, job: PhotoJob, old: _Record | None, future: Future, ledger: Ledger, report: DownloadReport, failed: dict[str, str]
+    ) -> None:
+        """Land one photo's outcome; `old` is what the ledger held for it when it was fetched."""
         try:
             outcome: _Outcome = future.result()
         except PhotoFailed as exc:
-            old = ledger.get(job.name)
             if old is not None and old.source == job.source and _size(self.catalog / old.file) == old.size:
                 report.files[job.name] = old.file
-                report.failed.append(f"{job.name}: {job.source}: {exc}; the copy fetched before is kept")
+                failed[job.name] = f"{job.name}: {job.source}: {exc}; the copy fetched before is kept"
             else:
-                report.failed.append(f"{job.name}: {job.source}: {exc}")
+                failed[job.name] = f"{job.name}: {job.source}: {exc}"
             return
         if outcome.record is None:
             report.kept += 1
-            report.files[job.name] = ledger.get(job.name).file  # type: ignore[union-attr]
+            report.files[job.name] = old.file  # type: ignore[union-attr]
             return
-        old = ledger.get(job.name)
         target = self.catalog / outcome.record.file
         if (old is None or old.file != outcome.record.file) and target.exists():
             outcome.temp.unlink(missing_ok=True)  # type: ignore[union-attr]
-            report.failed.append(f"{job.name}: {job.source}: {outcome.record.file} is already in the folder and not "
-                                 "one Lookalike fetched; not replaced")
+            failed[job.name] = (f"{job.name}: {job.source}: {outcome.record.file} is already in the folder and not "
+                                "one Lookalike fetched; not replaced")
             return
         ledger.put(job.name, outcome.record)
         try:
@@ -423,15 +430,6 @@ class Downloader:
             raise OutputError(f"cannot write into {self.catalog}: {exc.strerror}") from None
         os.chmod(name, self._mode)
         return Path(name)
-
-
-def _take(queue: Iterator[PhotoJob], n: int) -> list[PhotoJob]:
-    taken = []
-    for job in queue:
-        taken.append(job)
-        if len(taken) == n:
-            break
-    return taken
 
 
 def _size(path: Path) -> int | None:
