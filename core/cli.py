@@ -347,6 +347,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         kind=args.kind,
         colour_weight=args.color_weight,
         photos=args.match_photos,
+        variants=args.variants,
     )
     backup_problem = None
     # The lists are rewritten under the workspace's lock: an index run or another list run
@@ -370,6 +371,31 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
         print(f"note: {note}", file=sys.stderr)
     if backup_problem is not None:
         print(f"lookalike: no backup was made: {backup_problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.common import check_destination
+    from core.duplicates import KINDS, DuplicateMemory, find_duplicates, write_duplicates
+    from core.storage import CatalogStore, atomic, read_state
+
+    ws = _workspace(args, create=False)
+    out = Path(args.out)
+    check_destination(out, ws.catalog, ws.root)
+    atomic.check_writable(out)
+    with ws.exclusive("finding duplicates in"):
+        with CatalogStore(ws.database) as store:
+            if read_state(store) is None:
+                raise SearchIndexError(f"{ws.catalog} is not indexed yet: run index first")
+        groups = find_duplicates(ws, progress=reporter, cancel=cancel)
+        with CatalogStore(ws.database) as store:
+            DuplicateMemory(store).save(groups)
+    reporter.finish()
+    write_duplicates(groups, out, args.format)
+    counts = ", ".join(f"{sum(g.kind == kind for g in groups)} {kind}" for kind in KINDS)
+    photos = sum(len(g.members) for g in groups)
+    print(f"found {len(groups)} groups ({counts}) holding {photos} photos; wrote {args.format} to {out}")
+    print("lists made from now on keep them apart (recommend)")
     return 0
 
 
@@ -415,11 +441,11 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         if not args.photos:
             raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
         with _data_folder(args.data) as folder:
-            data, rows = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
+            data, rows, finding = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
             reporter.finish()
-            print(format_duplicates(data, rows))
+            print(format_duplicates(data, rows, finding))
         if args.out:
-            write_duplicates_json(rows, Path(args.out))
+            write_duplicates_json(rows, finding, Path(args.out))
         return 0
     if args.what == "import":
         from core.bench import format_import, run_import_bench, write_import_json
@@ -591,7 +617,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--match-photos", choices=("main", "all"), default="main",
                    help="a shop product with several photos is matched by its main photo or by all of them (default: %(default)s)")
     p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
+    p.add_argument("--variants", choices=("apart", "include"), default="apart",
+                   help="colourways of one design, as duplicates found them: apart keeps the product's own out and one of any other design (default: %(default)s)")
     p.set_defaults(run=cmd_recommend)
+
+    p = catalog_command("duplicates", "find exact copies, near-duplicates and colour variants among the catalog's photos, and write them out")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write (outside the catalog's photos and its workspace)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="what to write (default: %(default)s)")
+    p.set_defaults(run=cmd_duplicates)
 
     p = command("evaluate", "precision by category of a recommend --format json file")
     p.add_argument("recommendations", metavar="RECOMMENDATIONS.json", help="what recommend --format json wrote")

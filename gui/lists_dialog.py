@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from core.lists import LIST_KINDS, Rules
 
 CATEGORY_CHOICES = (("any", "Any category"), ("same", "Same category only"), ("other", "Other categories only (complete the look)"))
+VARIANT_CHOICES = (("apart", "Leave out the product's own, one of any other design"), ("include", "Show them like any product"))
 GROUP_CHOICES = (("none", "Nothing"), ("sku-prefix", "Same SKU prefix"), ("base-name", "Same file base name"))
 
 
@@ -33,6 +34,10 @@ class ListsDialog(QDialog):
         for value, label in GROUP_CHOICES:
             self.group.addItem(label, value)
         self.sku_prefix = QSpinBox(minimum=0, maximum=64, value=0, specialValueText="up to the last - or _")
+        self.variants = QComboBox()
+        for value, label in VARIANT_CHOICES:
+            self.variants.addItem(label, value)
+        self.variants.setToolTip("Colourways of one design, as Catalog › Find Duplicates found them")
         self.colour_weight = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.1, decimals=2, value=colour_weight)
         self.colour_weight.setToolTip("0 matches by shape alone, 1 by colour alone")
         self.kind = QComboBox()
@@ -45,9 +50,11 @@ class ListsDialog(QDialog):
         form.addRow("Recommend from", self.category)
         form.addRow("Leave out variants with", self.group)
         form.addRow("SKU prefix length", self.sku_prefix)
+        form.addRow("Colour variants", self.variants)
         form.addRow("Colour weight", self.colour_weight)
         form.addRow("Fill the list", self.kind)
-        note = QLabel("Pinned entries keep their place, blocked ones stay out, notes stay. Only suggestions are replaced.")
+        note = QLabel("Pinned entries keep their place, blocked ones stay out, notes stay. Only suggestions are replaced. "
+                      "Copies of one photo (Catalog › Find Duplicates) are never listed twice, nor for themselves.")
         note.setWordWrap(True)
         form.addRow(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -65,4 +72,5 @@ class ListsDialog(QDialog):
             sku_prefix=self.sku_prefix.value(),
             kind=self.kind.currentData(),
             colour_weight=self.colour_weight.value(),
+            variants=self.variants.currentData(),
         )

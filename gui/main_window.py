@@ -342,6 +342,8 @@ class MainWindow(QMainWindow):
         self.paste_action = action("Paste Photo", self.paste_image, QKeySequence.StandardKey.Paste)
         self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reindex_action = action("Re-index Catalog", lambda: self.session.reindex(), "F5")
+        self.duplicates_action = action("Find Duplicates…", self.open_duplicates, "Ctrl+D",
+                                        "Copies and colourways of one product among the photos; lists keep them apart")
         self.forget_action = action("Forget Missing Photos…", self.forget_missing, None, "Remove photos gone from the catalog folder, with their lists")
         self.cancel_action = action("Cancel Job", self.session.cancel, "Escape")
         self.train_action = action("Train on Catalog…", self.open_train_dialog, "Ctrl+T")
@@ -373,7 +375,7 @@ class MainWindow(QMainWindow):
         catalog_menu = menu.addMenu("&Catalog")
         catalog_menu.addActions([self.reindex_action, self.cancel_action, self.filter_action])
         catalog_menu.addSeparator()
-        catalog_menu.addAction(self.forget_action)
+        catalog_menu.addActions([self.duplicates_action, self.forget_action])
         lists_menu = menu.addMenu("&Lists")
         lists_menu.addActions([self.make_lists_action, self.export_lists_action])
         model_menu = menu.addMenu("&Model")
@@ -797,6 +799,19 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getSaveFileName(self, "Export the encoder", "encoder.onnx", "ONNX models (*.onnx)")
         if name and self.session.export_model(Path(name)):
             self.statusBar().showMessage(f"Encoder written to {name}", 8000)
+
+    def open_duplicates(self) -> None:
+        """Catalog › Find Duplicates: the stored groups; found first if they never were."""
+        if self.session.searcher is None:
+            self.show_error("index the catalog before finding duplicates")
+            return
+        from gui.duplicates_dialog import DuplicatesDialog
+
+        self.duplicates_dialog = DuplicatesDialog(self.session, self.loader, self)
+        self.duplicates_dialog.show()
+        memory = self.session.duplicates()
+        if memory is not None and not memory.found():
+            self.duplicates_dialog.find_again()
 
     # lists -------------------------------------------------------------------------------
     def open_lists_dialog(self) -> None:

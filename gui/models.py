@@ -198,11 +198,7 @@ class CuratedListModel(_ItemRowsModel):
         return self._rows[row][0]
 
     def _extra(self, entry: Entry, role: int) -> Any:
-        if role == Roles.ScoreRole:
-            return entry.score
-        if role == Roles.PinnedRole:
-            return entry.pinned
-        return None
+        return _score_and_mark(entry.score, entry.pinned, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         return super().flags(index) | Qt.ItemFlag.ItemIsDropEnabled
@@ -221,3 +217,24 @@ class CuratedListModel(_ItemRowsModel):
             row = parent.row() if parent.isValid() else len(self._rows)
         self.drop_requested.emit(ids, row)
         return False  # the list is rebuilt from the store; the view must not remove anything
+
+
+class DuplicateMembersModel(_ItemRowsModel):
+    """The photos of one duplicate group, the member that stays in lists marked as pinned."""
+
+    def member(self, row: int) -> Any:
+        return self._rows[row][0][0]
+
+    def _extra(self, extra: Any, role: int) -> Any:
+        member, stays = extra
+        return _score_and_mark(member.score, stays, role)
+
+
+def _score_and_mark(score: float | None, marked: bool, role: int) -> Any:
+    """A row's score, and the mark the delegate draws for a pinned entry."""
+    if role == Roles.ScoreRole:
+        return score
+    if role == Roles.PinnedRole:
+        return marked
+    return None
+

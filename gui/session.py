@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage
 
 from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
 from core.common import ImageError, IndexSettings, InputError, LookalikeError, TrainSettings, check_destination
+from core.duplicates import DuplicateGroup, DuplicateMemory, find_duplicates
 from core.lists import LIST_KINDS, Curation, ExportSummary, Rules, export_lists, write_export
 from core.shop import ImportReport, ShopExport, import_into
 from core.similarity import (
@@ -105,6 +106,7 @@ class CatalogSession(QObject):
     notice = Signal(str)  # something the user should know that went right in the end (a recovery)
     forgotten = Signal(object)  # (items, lists) removed with the missing photos
     imported = Signal(object, object)  # Workspace, ImportReport: a shop export made into a catalog
+    duplicates_found = Signal(object)  # list[DuplicateGroup]: a new finding, stored
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -433,6 +435,39 @@ class CatalogSession(QObject):
         job = Job("exporting", work)
         job.finished.connect(self.exported)
         return self._start(job)
+
+    # duplicates --------------------------------------------------------------------------
+    def find_duplicates(self) -> bool:
+        """Find the catalog's duplicate groups in the background and store them for lists."""
+        ws = self.ws
+        if ws is None or self.searcher is None:
+            self.error.emit("index the catalog before finding duplicates")
+            return False
+
+        def work(progress: Any, cancel: Any) -> list[DuplicateGroup]:
+            with ws.exclusive("finding duplicates in"):
+                groups = find_duplicates(ws, progress=progress, cancel=cancel)
+                with CatalogStore(ws.database) as store:
+                    DuplicateMemory(store).save(groups)
+                return groups
+
+        job = Job("finding duplicates", work)
+        job.finished.connect(self.duplicates_found)
+        return self._start(job)
+
+    def duplicates(self) -> DuplicateMemory | None:
+        """What the workspace remembers of duplicates (for the GUI thread's edits), or None."""
+        return DuplicateMemory(self.store) if self.store is not None else None
+
+    def duplicate_edit(self, edit: Any) -> bool:
+        """Run one change to what is remembered of duplicates; a refused write is said, not raised."""
+        try:
+            edit()
+        except LookalikeError as exc:
+            self.error.emit(str(exc))
+            return False
+        self.note_edit()
+        return True
 
     # queries -----------------------------------------------------------------------------
     def query_item(self, item_id: int) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PRODUCT = ("common", "storage", "catalog", "similarity", "lists", "training", "demo", "shop")
+PRODUCT = ("common", "storage", "catalog", "similarity", "duplicates", "lists", "training", "demo", "shop")
 # What each layer may import of Lookalike besides itself. Dependencies point one way: the entry
 # layers (main, gui, cli) use product packages, which use storage and common.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -20,7 +20,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "storage": frozenset({"common"}),
     "catalog": frozenset({"common", "storage"}),
     "similarity": frozenset({"common", "storage", "catalog"}),
-    "lists": frozenset({"common", "storage", "catalog", "similarity"}),
+    "duplicates": frozenset({"common", "storage", "similarity"}),
+    "lists": frozenset({"common", "storage", "catalog", "similarity", "duplicates"}),
     "demo": frozenset({"common", "storage"}),
     "shop": frozenset({"common", "storage"}),
     "training": frozenset({"common", "storage", "catalog", "similarity", "demo"}),

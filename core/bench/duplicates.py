@@ -8,6 +8,12 @@ each method: precision, recall and F1 of near-duplicate pairs at the threshold t
 best F1 (an upper bound of what a fixed threshold gets), and the time per photo. Methods:
 Lookalike's shape embedding (from indexing the set as a catalog), and imagehash's pHash and dHash
 when imagehash is installed (`pip install imagehash`).
+
+Then the finding itself, as `duplicates` makes it with its fixed thresholds: precision, recall
+and F1 of the near-duplicate pairs its groups make, how many true groups it finds whole and how
+many of its groups are pure, exact copies, colourways, its time per photo, and the share of
+lists (made as `recommend` makes them) that hold a copy of their own product, before and after
+the finding is known.
 """
 from __future__ import annotations
 
@@ -59,17 +65,26 @@ def _watermark(im: Image.Image) -> Image.Image:
 
 
 def _letterbox(im: Image.Image) -> Image.Image:
+    """Black bars to a 4:3 frame (wider still for a photo already wider than that)."""
     w, h = im.size
-    side = max(w, h)
-    out = Image.new("RGB", (side, side), (0, 0, 0))
-    out.paste(im, ((side - w) // 2, (side - h) // 2))
+    frame = (max(w, round(h * 4 / 3)) + 2 * max(1, w // 16), h)
+    out = Image.new("RGB", frame, (0, 0, 0))
+    out.paste(im, ((frame[0] - w) // 2, 0))
     return out
 
 
-def _hue_turn(im: Image.Image, turn: int = 85) -> Image.Image:
-    h, s, v = im.convert("HSV").split()
-    h = h.point(lambda x: (x + turn) % 256)
-    return Image.merge("HSV", (h, s, v)).convert("RGB")
+def _hue_turn(im: Image.Image, turn: int = 85, least_saturation: int = 110) -> Image.Image:
+    """Another colourway of the product: its hue turned, and a grey or black product given a colour.
+
+    The white backdrop stays white (only pixels darker than it are coloured).
+    """
+    h, s, v = (np.asarray(band, np.int16) for band in im.convert("HSV").split())
+    product = v < 235
+    h = np.where(product, (h + turn) % 256, h)
+    s = np.where(product, np.maximum(s, least_saturation), s)
+    v = np.where(product, np.maximum(v, 60), v)  # black has no colour to show
+    bands = [Image.fromarray(band.astype(np.uint8), "L") for band in (h, s, v)]
+    return Image.merge("HSV", bands).convert("RGB")
 
 
 # name -> (what it does to the photo, how it is saved: None = JPEG quality 92)
@@ -211,7 +226,7 @@ def _imagehash_rows(data: DuplicateSet, groups: np.ndarray) -> list[PairScore]:
 def run_duplicate_bench(
     source: Path, folder: Path, originals: int = 300, others: int = 1700, seed: int = 0,
     progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-) -> tuple[DuplicateSet, list[PairScore]]:
+) -> tuple[DuplicateSet, list[PairScore], FindingScore]:
     from core.similarity import index_catalog
     from core.storage import CatalogStore, Workspace, read_state
 
@@ -228,10 +243,92 @@ def run_duplicate_bench(
     threshold, p, r, f = best_f1(vectors @ vectors.T, groups)
     rows = [PairScore("Lookalike shape embedding", threshold, p, r, f, 0.0)]
     rows += _imagehash_rows(data, groups)
-    return data, rows
+    return data, rows, score_finding(ws, data, progress, cancel)
 
 
-def format_duplicates(data: DuplicateSet, rows: list[PairScore]) -> str:
+@dataclass(frozen=True)
+class FindingScore:
+    """How `duplicates` (fixed thresholds) did on the set."""
+
+    near_precision: float
+    near_recall: float
+    near_f1: float
+    groups_whole: float  # true near groups found as one group (nothing of them elsewhere)
+    groups_pure: float  # found near groups holding photos of one true group only
+    exact_f1: float
+    colourways_found: float  # colourways put in a variant group with their original's photos
+    ms_per_photo: float  # finding the groups from what indexing stored
+    lists_with_a_copy_before: float  # lists of the set's near photos holding a copy of their product
+    lists_with_a_copy_after: float
+    copies_per_list_before: float  # copies of its product a near photo's list holds, on average
+    copies_per_list_after: float
+
+
+def _pairs(groups: list[set[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for g in groups for a in g for b in g if a < b}
+
+
+def _prf(found: set, truth: set) -> tuple[float, float, float]:
+    hits = len(found & truth)
+    p = hits / len(found) if found else 1.0
+    r = hits / len(truth) if truth else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _true_groups(assignment: dict[str, int]) -> list[set[str]]:
+    groups: dict[int, set[str]] = {}
+    for name, g in assignment.items():
+        groups.setdefault(g, set()).add(name)
+    return list(groups.values())
+
+
+def _copies_in_lists(ws, data: DuplicateSet) -> tuple[float, float]:
+    """Of the near photos' lists (10 each, default rules): the share holding another photo of their
+    group, and how many such photos one holds on average."""
+    from core.lists import Curation, Rules
+    from core.similarity import CatalogSearcher
+    from core.storage import CatalogStore
+
+    with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
+        curation = Curation(store)
+        curation.generate(searcher, Rules(k=10))
+        path_of = {item.id: item.path for item in store.items()}
+        states = [s for s in curation.all_states("related") if path_of[s.item_id] in data.near]
+        copies = [
+            sum(data.near.get(path_of[e.target_id]) == data.near[path_of[s.item_id]] for e in s.shown) for s in states
+        ]
+    return sum(c > 0 for c in copies) / max(1, len(states)), sum(copies) / max(1, len(states))
+
+
+def score_finding(ws, data: DuplicateSet, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> FindingScore:
+    """Run the finding on the indexed set and score it (the workspace keeps the finding)."""
+    from core.duplicates import DuplicateMemory, find_duplicates
+    from core.storage import CatalogStore
+
+    before = _copies_in_lists(ws, data)
+    started = time.perf_counter()
+    groups = find_duplicates(ws, progress=progress, cancel=cancel)
+    seconds = time.perf_counter() - started
+    found = {kind: [{m.path for m in g.members} for g in groups if g.kind == kind] for kind in ("exact", "near", "variant")}
+    true_near = _true_groups(data.near)
+    p, r, f = _prf(_pairs(found["near"]), _pairs(true_near))
+    whole = sum(any(t <= g and not (g - t) & set(data.near) for g in found["near"]) for t in true_near)
+    pure = sum(len({data.near.get(name, -1 - i) for i, name in enumerate(sorted(g))}) == 1 for g in found["near"])
+    exact_f1 = _prf(_pairs(found["exact"]), _pairs(_true_groups(data.exact)))[2]
+    colourways = sum(
+        any(name in g and any(data.near.get(other) == group for other in g) for g in found["variant"])
+        for name, group in data.variant_of.items()
+    )
+    with CatalogStore(ws.database) as store:
+        DuplicateMemory(store).save(groups)
+    after = _copies_in_lists(ws, data)
+    return FindingScore(
+        p, r, f, whole / max(1, len(true_near)), pure / max(1, len(found["near"])), exact_f1,
+        colourways / max(1, len(data.variant_of)), 1000 * seconds / len(data.photos), before[0], after[0], before[1], after[1],
+    )
+
+
+def format_duplicates(data: DuplicateSet, rows: list[PairScore], finding: FindingScore | None = None) -> str:
     groups = len(set(data.near.values()))
     lines = [
         f"duplicate set: {len(data.photos)} photos: {groups} originals with {len(ALTERATIONS)} altered copies each, "
@@ -240,8 +337,22 @@ def format_duplicates(data: DuplicateSet, rows: list[PairScore]) -> str:
     ]
     for r in rows:
         lines.append(f"{r.method:28} {r.threshold:9.3f} {r.precision:9.3f} {r.recall:7.3f} {r.f1:6.3f} {r.ms_per_photo:9.2f}")
+    if finding is not None:
+        f = finding
+        lines += [
+            "",
+            "duplicates (fixed thresholds), as the command finds them:",
+            f"  near-duplicate pairs: precision {f.near_precision:.3f}  recall {f.near_recall:.3f}  F1 {f.near_f1:.3f}",
+            f"  groups found whole {f.groups_whole:.3f}  groups pure {f.groups_pure:.3f}  exact copies F1 {f.exact_f1:.3f}  "
+            f"colourways found {f.colourways_found:.3f}",
+            f"  {f.ms_per_photo:.3f} ms a photo beyond indexing",
+            f"  lists of near photos holding a copy of their product: {f.lists_with_a_copy_before:.3f} before, "
+            f"{f.lists_with_a_copy_after:.3f} after; copies in such a list {f.copies_per_list_before:.2f} before, "
+            f"{f.copies_per_list_after:.2f} after",
+        ]
     return "\n".join(lines)
 
 
-def write_duplicates_json(rows: list[PairScore], out: Path) -> None:
-    atomic.write_text(out, json.dumps([asdict(r) for r in rows], indent=1) + "\n")
+def write_duplicates_json(rows: list[PairScore], finding: FindingScore | None, out: Path) -> None:
+    record = {"pairs": [asdict(r) for r in rows], "finding": asdict(finding) if finding is not None else None}
+    atomic.write_text(out, json.dumps(record, indent=1) + "\n")

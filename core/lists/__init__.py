@@ -1,7 +1,8 @@
 """Recommendation lists and where they go: curation (lists made from lookalikes, then pinned,
 blocked, reordered, added to and annotated), recommending for a whole catalog, the export writer
-for people and shop platforms, and scoring lists against known categories. It imports
-core.common, core.storage, core.catalog and core.similarity.
+for people and shop platforms, and scoring lists against known categories. Lists keep the
+duplicates the workspace knows of apart. It imports core.common, core.storage, core.catalog,
+core.similarity and core.duplicates.
 """
 
 from core.lists.curation import LIST_KINDS, Curation, Entry, ListState, Rules, export_lists

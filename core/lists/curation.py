@@ -17,6 +17,8 @@ from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
 from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.duplicates import DuplicateMemory
+from core.lists.apart import keep_apart
 from core.lists.products import Products
 from core.similarity import CatalogSearcher
 from core.storage import CatalogStore, Item
@@ -95,6 +97,9 @@ class Rules:
     # A product with several photos is matched by its main photo ("main") or by all of them, a
     # candidate scoring its best pair ("all"); either way it is one entry in lists.
     photos: str = "main"
+    # Colourways of one design (as the duplicate finding knows them): "apart" leaves those of the
+    # product itself out and keeps one of any other design; "include" treats them as any product.
+    variants: str = "apart"
 
     def __post_init__(self) -> None:
         if self.k <= 0:
@@ -111,6 +116,8 @@ class Rules:
             raise InputError("colour weight must be between 0 and 1")
         if self.photos not in ("main", "all"):
             raise InputError(f"photos rule must be main or all, not {self.photos!r}")
+        if self.variants not in ("apart", "include"):
+            raise InputError(f"variants rule must be apart or include, not {self.variants!r}")
 
 
 _SEPARATORS = re.compile(r"[-_.\s/]+")
@@ -300,6 +307,7 @@ class Curation:
         """
         catalog = {item.id: item for item in searcher.items()}
         products = Products(catalog.values())
+        known = DuplicateMemory(self.store).known()
         todo = products.mains() if items is None else list(dict.fromkeys(products.main(i) for i in items if i in catalog))
         wanted = max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200)
         pool = min(len(catalog) - 1, round(wanted * products.photos_per_product))
@@ -322,6 +330,7 @@ class Curation:
                     for target, score in _product_matches(searcher, products, item_id, pool, rules)
                     if score >= rules.min_score and target not in skip and allowed(source, catalog[target], rules)
                 ]
+                suggestions = keep_apart(known, products, item_id, suggestions, rules.variants == "include")
                 keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
                 blocked = sorted(old.blocked, key=lambda e: e.target_id)

@@ -4,6 +4,7 @@ search that ranks a catalog's products for a photo or an item. It imports core.c
 core.storage and core.catalog.
 """
 
+from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
 from core.similarity.colour import colour_descriptors, dominant_hue_bin
 from core.similarity.encoder import (
     CONTRACT_KEYS,
@@ -18,6 +19,7 @@ from core.similarity.indexing import IndexReport, index_catalog, rebuild_index
 from core.similarity.search import CatalogSearcher, Match
 
 __all__ = [
+    "COLOUR_DIMENSIONS",
     "CONTRACT_KEYS",
     "CONTRACT_VERSION",
     "CatalogSearcher",

@@ -142,6 +142,33 @@ def test_recommend_stopped_at_every_step(subtests, curated_template, tmp_path, m
     assert steps >= 8
 
 
+@pytest.mark.parametrize("mode", ["kill", "full"])
+def test_duplicates_stopped_at_every_step(subtests, curated_template, tmp_path, mode):
+    """The finding is stored in one transaction and the report renamed into place: stopped anywhere,
+    the workspace holds the last finding whole (or none) and the report is whole or not there."""
+    from core.duplicates import DuplicateMemory
+
+    def report(copy: Curated) -> Path:
+        return copy.catalog.parent / "duplicates.csv"
+
+    def again(copy: Curated) -> None:
+        out = report(copy)
+        if out.exists():
+            assert out.read_text().startswith("group,kind,size,path,sku,score\n") and out.read_text().endswith("\n")
+        with CatalogStore(copy.ws.database) as store:
+            memory = DuplicateMemory(store)
+            stored = memory.groups() if memory.found() else None
+        rerun = run_cli("duplicates", copy.catalog, "--out", out)
+        assert rerun.returncode == 0, rerun.stderr
+        with CatalogStore(copy.ws.database) as store:
+            assert stored in (None, DuplicateMemory(store).groups())
+
+    steps = _break_everywhere(
+        subtests, curated_template, tmp_path, lambda copy: ["duplicates", copy.catalog, "--out", report(copy)], mode, again=again
+    )
+    assert steps >= 4
+
+
 # ---- curation edits ---------------------------------------------------------------------------
 
 EDITS = """

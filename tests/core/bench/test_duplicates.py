@@ -58,7 +58,12 @@ def test_best_f1_finds_the_threshold_that_separates_the_true_pairs():
 
 
 def test_the_bench_scores_the_shape_embedding_on_an_indexed_set(source, tmp_path, default_encoder):
-    data, rows = run_duplicate_bench(source, tmp_path / "work", originals=4, others=20)
+    data, rows, finding = run_duplicate_bench(source, tmp_path / "work", originals=4, others=20)
     shape = rows[0]
     assert shape.method == "Lookalike shape embedding" and 0 < shape.f1 <= 1
-    assert "4 originals" in format_duplicates(data, rows)
+    assert "4 originals" in format_duplicates(data, rows, finding)
+    assert finding.exact_f1 == 1.0  # byte-for-byte copies are told by their hash alone
+    assert 0 < finding.near_f1 <= 1 and 0 <= finding.groups_whole <= 1 and 0 < finding.groups_pure <= 1
+    # Unknown, the copies fill each other's lists; known, the ones found leave them.
+    assert finding.copies_per_list_before >= 5
+    assert finding.copies_per_list_after < finding.copies_per_list_before * (1 - finding.near_recall / 2)

@@ -1,0 +1,83 @@
+"""Catalog › Find Duplicates in the real window, offscreen: found, shown, a keeper chosen, a group dismissed, undone."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+
+from core.demo import write_demo_catalog
+from core.duplicates import DuplicateMemory
+from core.storage import CatalogStore
+from gui.duplicates_dialog import GroupRole
+from tests.core.duplicates.conftest import plant
+from tests.gui.test_main_window import WAIT, open_and_index
+
+
+@pytest.fixture
+def planted(tmp_path):
+    catalog = tmp_path / "catalog"
+    write_demo_catalog(catalog, count=30)
+    return catalog, plant(catalog)
+
+
+def _open_dialog(qtbot, window):
+    with qtbot.waitSignal(window.session.duplicates_found, timeout=WAIT):
+        window.duplicates_action.trigger()
+    dialog = window.duplicates_dialog
+    qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=WAIT)
+    return dialog
+
+
+def _near_row(dialog, planted) -> int:
+    for row in range(dialog.groups.count()):
+        dialog.groups.setCurrentRow(row)
+        group = dialog.current_group()
+        if group.kind == "near" and planted.altered[0] in {m.path for m in group.members}:
+            return row
+    raise AssertionError("the altered copies are in no near group")
+
+
+def test_the_finding_is_shown_and_a_keeper_chosen_and_undone(qtbot, window, planted):
+    catalog, found = planted
+    open_and_index(qtbot, window, catalog)
+    dialog = _open_dialog(qtbot, window)
+    assert "groups" in dialog.summary.text()
+    kinds = {dialog.groups.item(r).text().split(" · ")[0] for r in range(dialog.groups.count())}
+    assert {"Exact copies", "Near-duplicates", "Colour variants"} <= kinds
+    dialog.groups.setCurrentRow(_near_row(dialog, found))
+    group = dialog.current_group()
+    assert dialog.members_model.rowCount() == len(group.members)
+    assert not dialog.keep_button.isEnabled()  # nothing selected yet
+    row = [m.path for m in group.members].index(found.altered[1])
+    dialog.members.selectionModel().select(dialog.members_model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    dialog.keep_button.click()
+    with CatalogStore(window.session.ws.database) as store:
+        assert DuplicateMemory(store).keeper_of(group) == group.members[row].item_id
+    from gui.roles import PinnedRole
+    assert dialog.members_model.index(row, 0).data(PinnedRole) is True
+    if os.environ.get("LOOKALIKE_SHOTS"):
+        dialog.grab().save(str(Path(os.environ["LOOKALIKE_SHOTS"]) / "duplicates.png"))
+    dialog.undo.undo()
+    with CatalogStore(window.session.ws.database) as store:
+        assert DuplicateMemory(store).keeper_of(group) is None
+
+
+def test_a_dismissed_group_is_gone_remembered_and_back_on_undo(qtbot, window, planted):
+    catalog, found = planted
+    open_and_index(qtbot, window, catalog)
+    dialog = _open_dialog(qtbot, window)
+    dialog.groups.setCurrentRow(_near_row(dialog, found))
+    group = dialog.current_group()
+    count = dialog.groups.count()
+    dialog.dismiss_button.click()
+    shown = [dialog.groups.item(r).data(GroupRole) for r in range(dialog.groups.count())]
+    assert len(shown) == count - 1 and group not in shown
+    dialog.undo.undo()
+    assert group in [dialog.groups.item(r).data(GroupRole) for r in range(dialog.groups.count())]
+    dialog.undo.redo()
+    with qtbot.waitSignal(window.session.duplicates_found, timeout=WAIT):  # found again: the mark holds
+        dialog.find_again()
+    qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=WAIT)
+    assert group not in [dialog.groups.item(r).data(GroupRole) for r in range(dialog.groups.count())]
