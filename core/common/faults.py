@@ -4,7 +4,8 @@ Each write step that matters (an atomic file replace, a database commit, an inde
 saved) calls `point(name)`. Normally that costs one check. With `LOOKALIKE_FAULT_TRACE`
 naming a file, every point reached is appended to it, so a test learns the steps of a run;
 with `LOOKALIKE_FAULT` set to `N:MODE` (the Nth point reached, counting from 1) or
-`NAME:MODE` (the first point whose name contains NAME), the process is stopped there:
+`NAME:MODE` (the first point whose name contains NAME; `NAME#K:MODE`, the Kth), the process is
+stopped there:
 
 - `kill`: SIGKILL, as a crash or a power cut would (nothing after it runs);
 - `interrupt`: KeyboardInterrupt, as Ctrl+C would;
@@ -31,10 +32,24 @@ MODES = ("kill", "interrupt", "full", "cancel")
 
 @dataclass
 class _Plan:
-    target: str  # a 1-based count, or part of a point's name
+    target: str  # a 1-based count, or part of a point's name (with "#K", its Kth point)
     mode: str
-    reached: int = 0
+    reached: int = 0  # points reached
+    matched: int = 0  # points reached whose name has the target in it
     fired: bool = False
+
+    @property
+    def needle(self) -> str:
+        return self.target.rpartition("#")[0] if self._nth_given else self.target
+
+    @property
+    def nth(self) -> int:
+        return int(self.target.rpartition("#")[2]) if self._nth_given else 1
+
+    @property
+    def _nth_given(self) -> bool:
+        head, mark, tail = self.target.rpartition("#")
+        return bool(mark and head and tail.isdigit() and int(tail) > 0)
 
 
 def _parse(text: str | None) -> _Plan | None:
@@ -61,10 +76,15 @@ def point(name: str) -> None:
     if plan is None or plan.fired:
         return
     plan.reached += 1
-    if plan.target.isdigit() and plan.reached != int(plan.target):
-        return
-    if not plan.target.isdigit() and plan.target not in name:
-        return
+    if plan.target.isdigit():
+        if plan.reached != int(plan.target):
+            return
+    else:
+        if plan.needle not in name:
+            return
+        plan.matched += 1
+        if plan.matched != plan.nth:
+            return
     plan.fired = True
     _fire(plan.mode, name)
 
@@ -84,7 +104,7 @@ def _fire(mode: str, name: str) -> None:
 
 @contextlib.contextmanager
 def arm(target: str | int, mode: str) -> Iterator[None]:
-    """Within the block, stop at the point `target` (a count or part of a name) with `mode`."""
+    """Within the block, stop at the point `target` (a count, part of a name, or "name#K") with `mode`."""
     global _plan
     previous = _plan
     _plan = _parse(f"{target}:{mode}")

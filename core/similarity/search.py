@@ -149,12 +149,16 @@ class CatalogSearcher:
         return self._pending_colours[row] if row is not None else self.colour_index.vector(self._position_of[item_id])
 
     def _indexed(self, index: SearchIndex, vector: np.ndarray, k: int, exclude: int | None) -> list[tuple[int, float]]:
-        """(item id, score) of the k best live items in an Annoy index, asking for more while skipped ones crowd them out."""
+        """(item id, score) of the k best live items in an Annoy index, asking for more while skipped ones crowd them out.
+
+        Items tied with the k-th are all fetched before the cut, so which of them make the list is
+        decided by item id (`ranked`), not by the order one build of the index happens to keep.
+        """
         want = k
         while True:
             hits = index.search(vector, want, search_k=self.search_k, exclude=self._position_of.get(exclude) if exclude is not None else None)
-            live = [(int(self.positions[h.position]), h.score) for h in hits if self._live[h.position]]
-            if len(live) >= k or len(hits) < want:
+            live = ranked([(int(self.positions[h.position]), h.score) for h in hits if self._live[h.position]])
+            if len(hits) < want or (len(live) >= k and round(hits[-1].score, SCORE_DECIMALS) < round(live[k - 1][1], SCORE_DECIMALS)):
                 return live[:k]
             want *= 2
 

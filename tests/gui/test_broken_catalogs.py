@@ -167,7 +167,8 @@ def test_list_making_stopped_half_way_is_said_on_opening(qtbot, window, tmp_path
     index_catalog(ws)
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
         curation = Curation(store)
-        with faults.arm(3, "cancel"), pytest.raises(Cancelled):  # at the second batch's commit
+        # each batch passes "db:lists:commit" and "db:lists:committed": the third is the second batch's commit
+        with faults.arm("db:lists:commit#3", "cancel"), pytest.raises(Cancelled):
             curation.generate(searcher, Rules(k=4))
     with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
         assert window.open_catalog(big)

@@ -28,9 +28,24 @@ def test_a_catalog_photo_finds_itself_and_its_recolourings_first(indexed):
 
 
 def test_an_image_in_memory_works_like_a_file(indexed):
+    path = indexed.catalog / "round/disc-2-0.png"
     with CatalogSearcher(indexed) as searcher:
-        image = Image.open(indexed.catalog / "round/disc-2-0.png")
-        assert searcher.similar_to_image(image, 1)[0].path == "round/disc-2-0.png"
+        from_file = searcher.similar_to_image(path, 8, colour_weight=0.5)
+        in_memory = searcher.similar_to_image(Image.open(path), 8, colour_weight=0.5)
+    assert [(m.path, round(m.score, 6)) for m in in_memory] == [(m.path, round(m.score, 6)) for m in from_file]
+    assert {m.path for m in in_memory[:2]} == {"round/disc-2-0.png", "round/disc-2-6.png"}  # its own colour first
+
+
+def test_tied_matches_come_in_item_order_however_short_the_list(indexed):
+    """All 8 discs tie on shape: every list length takes the same ones, by item id, whatever order Annoy keeps them in."""
+    with CatalogSearcher(indexed) as searcher:
+        discs = sorted(item.id for item in searcher.items() if item.path.startswith("round/"))
+        query = indexed.catalog / "round/disc-2-0.png"
+        for k in range(1, 9):
+            assert [m.item_id for m in searcher.similar_to_image(query, k)] == discs[:k]
+        source = discs[5]
+        for k in range(1, 8):
+            assert [m.item_id for m in searcher.similar_to_item(source, k)] == [d for d in discs if d != source][:k]
 
 
 def test_an_item_never_matches_itself(indexed):
