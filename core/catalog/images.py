@@ -375,17 +375,63 @@ def differs_from(pixels: np.ndarray, background: np.ndarray, threshold: int) -> 
 def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tuple[Image.Image, tuple[int, int, int]]:
     """(the smallest part of an RGB image holding everything that differs from its border colour, that colour).
 
-    The border colour is the median of the outermost pixels; a photo with no plain
-    background (nothing to trim) comes back whole.
+    Letterbox or pillarbox bars (plain bars of one colour against a plain background of
+    another) are cut off first. The border colour is then the median of the outermost pixels;
+    a photo with no plain background (nothing to trim) comes back whole.
     """
     pixels = np.asarray(image)
+    top, bottom, left, right = _bars(pixels, threshold)
+    pixels = pixels[top : pixels.shape[0] - bottom, left : pixels.shape[1] - right]
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     background = tuple(int(v) for v in np.median(border, axis=0))
     differs = differs_from(pixels, np.array(background), threshold)
-    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    rows, cols = np.flatnonzero(differs.any(axis=1)) + top, np.flatnonzero(differs.any(axis=0)) + left
     if rows.size == 0:
+        if top or bottom or left or right:
+            return image.crop((left, top, image.width - right, image.height - bottom)), background  # type: ignore[return-value]
         return image, background  # type: ignore[return-value]
     return image.crop((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)), background  # type: ignore[return-value]
+
+
+def _bars(pixels: np.ndarray, threshold: int) -> tuple[int, int, int, int]:
+    """Widths of the (top, bottom, left, right) bars: runs of plain lines of one colour that meet a plain line of another.
+
+    A run that meets the product instead (a photo's own plain background) is no bar: trimming takes
+    it with the rest of the background.
+    """
+    height, width = pixels.shape[:2]
+    # each line's darkest and lightest value in each channel: plain where they are within the threshold
+    row_low, row_high = pixels.min(axis=1).astype(np.int16), pixels.max(axis=1).astype(np.int16)
+    col_low, col_high = pixels.min(axis=0).astype(np.int16), pixels.max(axis=0).astype(np.int16)
+    top, bottom = _bar_pair(row_low, row_high, threshold, height)
+    left, right = _bar_pair(col_low, col_high, threshold, width)
+    return top, bottom, left, right
+
+
+def _bar_pair(low: np.ndarray, high: np.ndarray, threshold: int, length: int) -> tuple[int, int]:
+    """Widths of the bars at both ends of the lines: both there and of one colour, or neither.
+
+    A plain run at one end only is the product's own (a dark panel from the edge, say), not a frame.
+    """
+    (first, first_colour), (last, last_colour) = _bar(low, high, threshold), _bar(low[::-1], high[::-1], threshold)
+    if not (first and last) or np.abs(first_colour - last_colour).max() > threshold:
+        return 0, 0
+    if first + last >= length // 2:
+        return 0, 0  # what would be left is too little to be the photo
+    return first, last
+
+
+def _bar(low: np.ndarray, high: np.ndarray, threshold: int) -> tuple[int, np.ndarray]:
+    """(how many of the first lines make a bar, its colour), from each line's per-channel low and high values."""
+    plain = (high - low).max(axis=1) <= threshold
+    colour = (low[0] + high[0]) // 2
+    if not plain[0]:
+        return 0, colour
+    near = (np.abs(low - colour).max(axis=1) <= threshold) & (np.abs(high - colour).max(axis=1) <= threshold)
+    run = int(np.argmin(plain & near)) if not (plain & near).all() else len(plain)
+    if run < 2 or run == len(plain) or not plain[run]:
+        return 0, colour  # too thin, the whole photo, or meeting the product: not a bar
+    return run, colour
 
 
 def _decode_reason(exc: BaseException) -> str:

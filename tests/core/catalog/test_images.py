@@ -455,6 +455,36 @@ def test_plain_photo_is_not_trimmed(tmp_path: Path) -> None:
     assert (load_square(tmp_path / "plain.png", 32) == RED).all()
 
 
+def _barred(image: Image.Image, bars: tuple[int, int, int, int], colour=(0, 0, 0)) -> Image.Image:
+    """The photo framed by plain bars (top, bottom, left, right) of one colour."""
+    top, bottom, left, right = bars
+    framed = Image.new("RGB", (image.width + left + right, image.height + top + bottom), colour)
+    framed.paste(image, (left, top))
+    return framed
+
+
+@pytest.mark.parametrize("bars, colour", [((0, 0, 30, 30), (0, 0, 0)), ((12, 12, 0, 0), (0, 0, 0)), ((0, 0, 9, 21), (60, 60, 180))])
+def test_letterbox_and_pillarbox_bars_are_cut_off_before_trimming(tmp_path: Path, bars, colour) -> None:
+    photo = _product_on(WHITE, (90, 70), (20, 15, 60, 50))
+    photo.save(tmp_path / "photo.png")
+    _barred(photo, bars, colour).save(tmp_path / "barred.png")
+    assert (load_square(tmp_path / "barred.png", 32) == load_square(tmp_path / "photo.png", 32)).all()
+
+
+def test_a_plain_backdrop_that_meets_the_product_is_no_bar(tmp_path: Path) -> None:
+    """A product on a dark backdrop, and a dark product touching the edges, are framed as before."""
+    dark = (20, 20, 20)
+    _product_on(dark, (80, 40), (30, 10, 50, 30)).save(tmp_path / "dark.png")
+    square = load_square(tmp_path / "dark.png", 32)
+    assert (square[0] == dark).all() and (square[16, 16] == RED).all()
+    tall = Image.new("RGB", (60, 40), WHITE)
+    tall.paste(dark, (0, 0, 25, 40))  # a dark block from the left edge, top to bottom: the product itself
+    tall.paste(RED, (40, 10, 50, 30))
+    tall.save(tmp_path / "block.png")
+    square = load_square(tmp_path / "block.png", 32)
+    assert (square == dark).all(axis=2).sum() > 150  # the block is still there, not cut away as a bar
+
+
 def test_small_products_are_enlarged(tmp_path: Path) -> None:
     _product_on(WHITE, (200, 200), (90, 90, 110, 110)).save(tmp_path / "small.png")
     square = load_square(tmp_path / "small.png", 32)
