@@ -17,6 +17,7 @@ the finding is known.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -115,9 +116,9 @@ def build_duplicate_set(
     source: Path, folder: Path, originals: int = 300, others: int = 1700, exact_copies: int = 20, seed: int = 0
 ) -> DuplicateSet:
     """Write the set to `folder` (made anew) from the photos in `source`."""
-    files = sorted(p for p in Path(source).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+    files = _distinct(sorted(p for p in Path(source).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES))
     if len(files) < originals + others:
-        raise InputError(f"{source} has {len(files)} photos; the set needs {originals + others}")
+        raise InputError(f"{source} has {len(files)} distinct photos; the set needs {originals + others}")
     chosen = random.Random(seed).sample(files, originals + others)
     if folder.exists():
         shutil.rmtree(folder)
@@ -153,6 +154,18 @@ def build_duplicate_set(
             exact[name] = exact[copy] = i
             photos.append(copy)
     return DuplicateSet(folder, photos, near, variant_of, exact)
+
+
+def _distinct(files: list[Path]) -> list[Path]:
+    """The files less any byte-identical to an earlier one: the source's own copies would be true pairs the set does not know."""
+    seen: set[str] = set()
+    kept = []
+    for path in files:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            kept.append(path)
+    return kept
 
 
 def _save(im: Image.Image, path: Path) -> None:

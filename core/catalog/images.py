@@ -28,6 +28,8 @@ WHITE = (255, 255, 255)
 # is part of the product; the trimmed product keeps this share of its size as margin.
 TRIM_THRESHOLD = 24
 TRIM_MARGIN = 0.06
+BAND_SEAM = 2  # lines past a banner's edge cut with it
+LINE_STEP = 4  # looking for bars and banners, every 4th pixel of a line stands for the line
 
 # Large photos are shrunk by a whole factor right after decoding, before any conversion or
 # trimming copies them, keeping the shorter side at least this many times the caller's min_side
@@ -375,22 +377,75 @@ def differs_from(pixels: np.ndarray, background: np.ndarray, threshold: int) -> 
 def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tuple[Image.Image, tuple[int, int, int]]:
     """(the smallest part of an RGB image holding everything that differs from its border colour, that colour).
 
-    Letterbox or pillarbox bars (plain bars of one colour against a plain background of
-    another) are cut off first. The border colour is then the median of the outermost pixels;
-    a photo with no plain background (nothing to trim) comes back whole.
+    What a shop puts around a photo is taken off first: letterbox or pillarbox bars (plain bars
+    of one colour against a plain background of another), then a banner along one edge (see
+    `_bands`). The border colour is then the median of the outermost pixels; a photo with no
+    plain background (nothing to trim) comes back whole.
     """
     pixels = np.asarray(image)
-    top, bottom, left, right = _bars(pixels, threshold)
-    pixels = pixels[top : pixels.shape[0] - bottom, left : pixels.shape[1] - right]
-    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    border = _border(pixels)
+    top = bottom = left = right = 0
+    if (border.max(axis=0).astype(np.int16) - border.min(axis=0)).max() > threshold:  # edges of one colour hold neither
+        bars = _bars(pixels, threshold)
+        bands = _bands(_inside(pixels, bars), threshold)
+        top, bottom, left, right = (bar + band for bar, band in zip(bars, bands))
+        pixels = _inside(pixels, (top, bottom, left, right))
+        border = _border(pixels)
     background = tuple(int(v) for v in np.median(border, axis=0))
     differs = differs_from(pixels, np.array(background), threshold)
-    rows, cols = np.flatnonzero(differs.any(axis=1)) + top, np.flatnonzero(differs.any(axis=0)) + left
+    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
     if rows.size == 0:
         if top or bottom or left or right:
             return image.crop((left, top, image.width - right, image.height - bottom)), background  # type: ignore[return-value]
         return image, background  # type: ignore[return-value]
-    return image.crop((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)), background  # type: ignore[return-value]
+    box = (int(cols[0]) + left, int(rows[0]) + top, int(cols[-1]) + 1 + left, int(rows[-1]) + 1 + top)
+    return image.crop(box), background  # type: ignore[return-value]
+
+
+def _border(pixels: np.ndarray) -> np.ndarray:
+    """The outermost pixels, (N, 3)."""
+    return np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+
+
+def _inside(pixels: np.ndarray, cut: tuple[int, int, int, int]) -> np.ndarray:
+    top, bottom, left, right = cut
+    return pixels[top : pixels.shape[0] - bottom, left : pixels.shape[1] - right]
+
+
+def _bands(pixels: np.ndarray, threshold: int) -> tuple[int, int, int, int]:
+    """Heights of a banner at the (top, bottom) and widths of one at the (left, right) edge.
+
+    A banner is a strip along one edge, 4 to 25% of the photo across, mostly of one colour (text
+    on it allowed) that is not the backdrop's: the colour the two edges across it mostly have.
+    Banners along the top and bottom are found first, then along the sides of what is left.
+    """
+    top, bottom = _band(pixels, threshold), _band(pixels[::-1], threshold)
+    across = pixels[top : pixels.shape[0] - bottom].transpose(1, 0, 2)
+    return top, bottom, _band(across, threshold), _band(across[::-1], threshold)
+
+
+def _band(lines: np.ndarray, threshold: int) -> int:
+    """How many of the first lines (rows of `lines`) make a banner; 0 for none.
+
+    Every line of it is at least half its colour and all of them together at least three quarters;
+    the lines where it meets the photo, blended by resampling and compression, go with it.
+    """
+    count = lines.shape[0]
+    reach = count // 4
+    if reach < 2:
+        return 0
+    colour = np.median(lines[0], axis=0)
+    sides = (lines[:, 0], lines[:, -1])
+    backdrop = np.median(np.concatenate(sides), axis=0)
+    if np.abs(colour - backdrop).max() <= threshold:
+        return 0  # the backdrop's own colour
+    if any(differs_from(side, backdrop, threshold).mean() > 0.5 for side in sides):
+        return 0  # no plain backdrop to tell a banner from
+    near = 1 - differs_from(lines[: reach + 1, ::LINE_STEP], colour, threshold).mean(axis=1)
+    run = int(np.argmin(near >= 0.5)) if not (near >= 0.5).all() else reach + 1
+    if not max(2, count // 25) <= run <= reach or near[:run].mean() < 0.75:
+        return 0
+    return run + BAND_SEAM
 
 
 def _bars(pixels: np.ndarray, threshold: int) -> tuple[int, int, int, int]:
@@ -399,24 +454,28 @@ def _bars(pixels: np.ndarray, threshold: int) -> tuple[int, int, int, int]:
     A run that meets the product instead (a photo's own plain background) is no bar: trimming takes
     it with the rest of the background.
     """
-    height, width = pixels.shape[:2]
-    # each line's darkest and lightest value in each channel: plain where they are within the threshold
-    row_low, row_high = pixels.min(axis=1).astype(np.int16), pixels.max(axis=1).astype(np.int16)
-    col_low, col_high = pixels.min(axis=0).astype(np.int16), pixels.max(axis=0).astype(np.int16)
-    top, bottom = _bar_pair(row_low, row_high, threshold, height)
-    left, right = _bar_pair(col_low, col_high, threshold, width)
+    top, bottom = _bar_pair(pixels, threshold)
+    left, right = _bar_pair(pixels.transpose(1, 0, 2), threshold)
     return top, bottom, left, right
 
 
-def _bar_pair(low: np.ndarray, high: np.ndarray, threshold: int, length: int) -> tuple[int, int]:
-    """Widths of the bars at both ends of the lines: both there and of one colour, or neither.
+def _bar_pair(lines: np.ndarray, threshold: int) -> tuple[int, int]:
+    """Widths of the bars at both ends of the lines (rows of `lines`): both there and of one colour, or neither.
 
     A plain run at one end only is the product's own (a dark panel from the edge, say), not a frame.
+    Every `LINE_STEP`th pixel of a line stands for it: a line of a photo is not plain in all of them.
     """
+    lines = lines[:, ::LINE_STEP]
+    ends = lines[[0, -1]]
+    end_low, end_high = ends.min(axis=1).astype(np.int16), ends.max(axis=1).astype(np.int16)
+    if (end_high - end_low).max() > threshold or np.abs(end_low[0] - end_low[1]).max() > threshold:
+        return 0, 0  # an end that is not plain, or ends of two colours: no frame (and no need to look further)
+    across = np.ascontiguousarray(lines.transpose(1, 0, 2))  # reducing over the first axis is many times faster
+    low, high = across.min(axis=0).astype(np.int16), across.max(axis=0).astype(np.int16)
     (first, first_colour), (last, last_colour) = _bar(low, high, threshold), _bar(low[::-1], high[::-1], threshold)
     if not (first and last) or np.abs(first_colour - last_colour).max() > threshold:
         return 0, 0
-    if first + last >= length // 2:
+    if first + last >= len(lines) // 2:
         return 0, 0  # what would be left is too little to be the photo
     return first, last
 

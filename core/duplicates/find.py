@@ -1,12 +1,20 @@
 """Finding duplicate groups from the stored content hashes, shape embeddings and colour descriptors.
 
 Exact copies share a content hash. Two photos whose shape embeddings are at least
-`near_shape` alike are one photo or one design; their colour descriptors tell which: at least
+`near_shape` alike, and stand out from the crowd of each one's other close photos (at least
+`margin` above each one's `crowd`th most alike), are one photo or one design: products of one
+kind alike to the embedding come in crowds, the copies of one photo stand apart from them (a
+pair at least `sure` alike counts however crowded: thirty copies of one placeholder photo are
+their own crowd; byte-for-byte copies count once).
+Their colour descriptors tell which: at least
 `near_colour` alike is the same photo altered (a near-duplicate), less is another colourway (a
-variant). Near-duplicates are grouped by linking every such pair; a variant group joins
-near-duplicate groups (or single photos) linked by a variant pair, one member for each. Pairs
-a person marked "not duplicates" are never linked. The thresholds are those with the best pair
-F1 on `bench duplicates`.
+variant). Near-duplicates are grouped pair by pair, the most alike first, and two groups are
+joined only when they are alike on average (every photo of one against every photo of the
+other), so that one chance pair does not chain two products into one group. Designs are grouped
+the same way by shape alone; a design holding two or more near-duplicate groups (or single
+photos) linked by a variant pair is a variant group, one member for each.
+Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
+pair F1 on `bench duplicates`.
 """
 from __future__ import annotations
 
@@ -26,29 +34,53 @@ from core.storage import CatalogStore, Item, Workspace, read_state
 class DuplicateSettings:
     near_shape: float = 0.935  # shape cosine at or above which two photos are one photo or one design
     near_colour: float = 0.93  # colour cosine at or above which such a pair is one photo, below a variant
+    group_shape: float = 0.92  # mean shape cosine between two near groups at or above which they are joined
+    group_colour: float = 0.95  # and their mean colour cosine
+    crowd: int = 20  # a pair must be alike beyond each photo's this-many-th most alike other photo
+    margin: float = 0.03  # by this much shape cosine
+    sure: float = 0.995  # shape cosine at or above which a pair counts however crowded (many copies of one photo)
     block: int = 1024  # rows of the similarity matrix computed at once
 
 
-class _Links:
-    """Union-find over photo rows."""
+class _AlikeGroups:
+    """Groups over photo rows, two groups joined only when they are alike on average (in colour too, given colours)."""
 
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+    def __init__(self, shapes: np.ndarray, colours: np.ndarray | None, settings: DuplicateSettings) -> None:
+        self.shapes, self.colours, self.settings = shapes, colours, settings
+        self.group_of = list(range(len(shapes)))
+        self.members: dict[int, list[int]] = {}  # a group of two or more -> its rows
+        self.refused: set[tuple[int, int, int, int]] = set()  # (group, size, group, size) found too far apart
 
-    def root(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
+    def root(self, row: int) -> int:
+        return self.group_of[row]
 
     def join(self, a: int, b: int) -> None:
-        self.parent[self.root(a)] = self.root(b)
+        ga, gb = self.group_of[a], self.group_of[b]
+        if ga == gb:
+            return
+        rows_a, rows_b = self.members.get(ga, [a]), self.members.get(gb, [b])
+        key = (ga, len(rows_a), gb, len(rows_b))
+        if key in self.refused:
+            return
+        if not self._alike(rows_a, rows_b):
+            self.refused.add(key)
+            return
+        if len(rows_a) < len(rows_b):
+            ga, gb, rows_a, rows_b = gb, ga, rows_b, rows_a
+        self.members[ga] = rows_a + rows_b
+        self.members.pop(gb, None)
+        for row in rows_b:
+            self.group_of[row] = ga
 
-    def components(self, rows: Sequence[int]) -> list[list[int]]:
-        parts: dict[int, list[int]] = defaultdict(list)
-        for r in rows:
-            parts[self.root(r)].append(r)
-        return [sorted(p) for p in parts.values() if len(p) > 1]
+    def _alike(self, rows_a: list[int], rows_b: list[int]) -> bool:
+        if float((self.shapes[rows_a] @ self.shapes[rows_b].T).mean()) < self.settings.group_shape:
+            return False
+        if self.colours is None:
+            return True
+        return float((self.colours[rows_a] @ self.colours[rows_b].T).mean()) >= self.settings.group_colour
+
+    def groups(self) -> list[list[int]]:
+        return [sorted(m) for m in self.members.values()]
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -59,19 +91,24 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 def _alike_pairs(
     shapes: np.ndarray, settings: DuplicateSettings, progress: ProgressFn, cancel: CancelToken
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows a, rows b, shape scores) of every pair a < b at least `near_shape` alike."""
+    """(rows a, rows b, shape scores) of every pair a < b at least `near_shape` alike and standing out from the crowd."""
     n = len(shapes)
     found_a, found_b, found_s = [], [], []
+    crowd = np.full(n, -np.inf, np.float32)  # each row's crowd-th most alike other row's score
     for start in range(0, n, settings.block):
         cancel.raise_if_cancelled()
         scores = shapes[start : start + settings.block] @ shapes.T
+        if n > settings.crowd:  # (the row itself is among its scores, the most alike)
+            crowd[start : start + len(scores)] = -np.partition(-scores, settings.crowd, axis=1)[:, settings.crowd]
         a, b = np.nonzero(scores >= settings.near_shape)
         keep = a + start < b
         found_a.append(a[keep] + start)
         found_b.append(b[keep])
         found_s.append(scores[a[keep], b[keep]])
         progress(Progress("duplicates", min(n, start + settings.block), n))
-    return np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_s)
+    a, b, s = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_s)
+    apart = (s >= np.maximum(crowd[a], crowd[b]) + settings.margin) | (s >= settings.sure)
+    return a[apart], b[apart], s[apart]
 
 
 def _exact_groups(
@@ -114,33 +151,37 @@ def group_photos(
     n = len(items)
     if n < 2:
         return ordered(groups)
-    a, b, shape = _alike_pairs(_unit(shapes), settings, progress, cancel)
-    a = np.array([stand_in.get(r, r) for r in a.tolist()], np.int64)
-    b = np.array([stand_in.get(r, r) for r in b.tolist()], np.int64)
-    keep = (a != b) & np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in zip(a, b)], bool)
+    units = _unit(shapes)
+    distinct = np.array([r for r in range(n) if r not in stand_in], np.int64)  # exact copies count once, in the crowd too
+    a, b, shape = _alike_pairs(units[distinct], settings, progress, cancel)
+    a, b = distinct[a], distinct[b]
+    keep = np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in zip(a, b)], bool)
     a, b, shape = a[keep], b[keep], shape[keep]
-    if colours is None:
+    colour_units = None if colours is None else _unit(colours)
+    if colour_units is None:
         same = np.ones(len(a), bool)  # nothing to tell colourways by: every pair counts as one photo
     else:
-        unit = _unit(colours)
-        same = np.einsum("ij,ij->i", unit[a], unit[b]) >= settings.near_colour
-    pairs = list(zip(a.tolist(), b.tolist(), shape.tolist(), same.tolist()))
-    near_links, design_links = _Links(n), _Links(n)
-    best: dict[int, float] = defaultdict(float)  # row -> its best score to another member of its group
-    for x, y, s, one_photo in pairs:
+        same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
+    order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
+    pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
+    near_links, design_links = _AlikeGroups(units, colour_units, settings), _AlikeGroups(units, None, settings)
+    for x, y, _, one_photo in pairs:
         design_links.join(x, y)
         if one_photo:
             near_links.join(x, y)
+    best: dict[int, float] = defaultdict(float)  # row -> its best score to another member of its group
+    for x, y, s, one_photo in pairs:
+        if one_photo and near_links.root(x) == near_links.root(y):
             best[x], best[y] = max(best[x], s), max(best[y], s)
     linked = sorted(set(a.tolist()) | set(b.tolist()))
-    for rows in near_links.components(linked):
+    for rows in near_links.groups():
         groups.append(DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)))
     groups += _variant_groups(items, pairs, linked, near_links, design_links)
     return ordered(groups)
 
 
 def _variant_groups(
-    items: Sequence[Item], pairs: list, linked: list[int], near_links: _Links, design_links: _Links
+    items: Sequence[Item], pairs: list, linked: list[int], near_links: _AlikeGroups, design_links: _AlikeGroups
 ) -> list[DuplicateGroup]:
     """One group per design holding two or more near groups (or single photos) linked as colourways."""
     design_of = {r: near_links.root(r) for r in linked}  # each photo's near group
@@ -150,7 +191,7 @@ def _variant_groups(
             for root in (design_of[x], design_of[y]):
                 variant_best[root] = max(variant_best[root], s)
     groups = []
-    for rows in design_links.components(linked):
+    for rows in design_links.groups():
         shown: dict[int, int] = {}  # near group -> the first of its photos, standing for it
         for r in sorted(rows, key=lambda r: items[r].path):
             if design_of[r] in variant_best:

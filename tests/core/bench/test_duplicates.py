@@ -42,6 +42,17 @@ def test_a_folder_with_too_few_photos_is_refused(source, tmp_path):
         build_duplicate_set(source, tmp_path / "set", originals=20, others=20)
 
 
+def test_the_source_folder_s_own_copies_are_left_out_so_every_exact_pair_is_known(source, tmp_path):
+    for i in range(4):
+        (source / f"again-{i}.jpg").write_bytes((source / f"{i:03d}.jpg").read_bytes())
+    data = build_duplicate_set(source, tmp_path / "set", originals=6, others=24, exact_copies=3)
+    digests = [hashlib.sha256((data.folder / name).read_bytes()).digest() for name in data.photos]
+    copied = {d for d in digests if digests.count(d) > 1}
+    assert len(copied) == 3 and {digests[i] for i, name in enumerate(data.photos) if name in data.exact} == copied
+    with pytest.raises(InputError, match="30 distinct photos"):
+        build_duplicate_set(source, tmp_path / "set", originals=6, others=25)
+
+
 def test_best_f1_finds_the_threshold_that_separates_the_true_pairs():
     groups = np.array([0, 0, 1, 1, -1])
     scores = np.array([

@@ -12,9 +12,17 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from core.catalog.images import REDUCE_HEADROOM, fit_square, load_batch, load_square, open_rgb, sniff_format
+from core.catalog.images import (
+    REDUCE_HEADROOM,
+    fit_square,
+    load_batch,
+    load_square,
+    open_rgb,
+    sniff_format,
+    trim_background,
+)
 from core.common.config import MAX_DECODE_BYTES, MAX_IMAGE_PIXELS
 from core.common.errors import ImageError
 
@@ -483,6 +491,40 @@ def test_a_plain_backdrop_that_meets_the_product_is_no_bar(tmp_path: Path) -> No
     tall.save(tmp_path / "block.png")
     square = load_square(tmp_path / "block.png", 32)
     assert (square == dark).all(axis=2).sum() > 150  # the block is still there, not cut away as a bar
+
+
+def _with_banner(image: Image.Image, edge: str, depth: int, colour=(200, 20, 40)) -> Image.Image:
+    """The photo with a strip of one colour across one edge, white text on it."""
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    strip = {"top": (0, 0, w, depth), "bottom": (0, h - depth, w, h), "left": (0, 0, depth, h), "right": (w - depth, 0, w, h)}[edge]
+    draw.rectangle((strip[0], strip[1], strip[2] - 1, strip[3] - 1), fill=colour)
+    draw.text((strip[0] + 3, strip[1] + 2), "SALE", fill=WHITE)
+    return out
+
+
+@pytest.mark.parametrize("edge", ["top", "bottom", "left", "right"])
+def test_a_banner_along_an_edge_is_cut_off_before_trimming(tmp_path: Path, edge) -> None:
+    photo = _product_on(WHITE, (120, 120), (35, 30, 85, 90))
+    photo.save(tmp_path / "photo.png")
+    _with_banner(photo, edge, 18).save(tmp_path / "banner.png")
+    assert (load_square(tmp_path / "banner.png", 32) == load_square(tmp_path / "photo.png", 32)).all()
+    photo.save(tmp_path / "photo.jpg", quality=92)  # compression blends the banner's edge into the photo
+    _with_banner(photo, edge, 18).save(tmp_path / "banner.jpg", quality=92)
+    sizes = [trim_background(open_rgb(tmp_path / name))[0].size for name in ("photo.jpg", "banner.jpg")]
+    assert abs(sizes[0][0] - sizes[1][0]) <= 2 and abs(sizes[0][1] - sizes[1][1]) <= 2, sizes
+
+
+def test_strips_that_are_no_banner_stay(tmp_path: Path) -> None:
+    """Too deep to be a banner, of the backdrop's own colour, or on a photo with no plain backdrop: kept."""
+    photo = _product_on(WHITE, (120, 120), (35, 30, 85, 90))
+    deep = _with_banner(photo, "bottom", 40)  # a third of the photo
+    assert trim_background(deep)[0].size == (120, 120 - 30)
+    pale = _with_banner(photo, "bottom", 18, colour=(250, 250, 250))
+    assert trim_background(pale)[0].size == (50, 60)
+    busy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 120, 3), dtype=np.uint8))
+    assert trim_background(_with_banner(busy, "bottom", 18))[0].size == (120, 120)
 
 
 def test_small_products_are_enlarged(tmp_path: Path) -> None:

@@ -63,7 +63,57 @@ def test_thresholds_decide_what_is_alike():
     items = [_item(0), _item(1)]
     shapes = np.array([[1, 0], [0.9, 0.436]], np.float32)  # cosine 0.9
     assert group_photos(items, shapes, None, DuplicateSettings(near_shape=0.95)) == []
-    assert len(group_photos(items, shapes, None, DuplicateSettings(near_shape=0.85))) == 1
+    assert len(group_photos(items, shapes, None, DuplicateSettings(near_shape=0.85, group_shape=0.85))) == 1
+
+
+def test_one_chance_pair_does_not_chain_two_products_into_one_group():
+    """Two photos each of two products, one photo of each close to one of the other: two groups, unless the groups are alike on average."""
+    angles = np.radians([0, 5, 20, 25])  # 5-20 is the closest pair across: cosine 0.966; across on average 0.938
+    shapes = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    items = [_item(i) for i in range(4)]
+    apart = group_photos(items, shapes, None, DuplicateSettings(near_shape=0.95, group_shape=0.95))
+    assert [g.item_ids for g in apart] == [(0, 1), (2, 3)]
+    together = group_photos(items, shapes, None, DuplicateSettings(near_shape=0.95, group_shape=0.93))
+    assert [g.item_ids for g in together] == [(0, 1, 2, 3)]
+
+
+def test_a_crowd_of_alike_products_is_no_duplicates_but_a_copy_among_them_is():
+    """Thirty products of one kind, all alike to the embedding, and a copy of one of them."""
+    rng = np.random.default_rng(5)
+    kind = rng.normal(size=16)
+    products = kind / np.linalg.norm(kind) + 0.05 * rng.normal(size=(30, 16))
+    shapes = np.concatenate([products, products[:1] + 0.002 * rng.normal(size=(1, 16))]).astype(np.float32)
+    units = shapes / np.linalg.norm(shapes, axis=1, keepdims=True)
+    alike = units @ units.T
+    assert (alike[:30, :30] >= DuplicateSettings().near_shape).mean() > 0.99  # nearly every two would pass the threshold alone
+    items = [_item(i) for i in range(31)]
+    assert [g.item_ids for g in group_photos(items, shapes, None)] == [(0, 30)]
+    crowded = group_photos(items, shapes, None, DuplicateSettings(margin=-1.0))
+    assert len(crowded) == 1 and len(crowded[0].members) == 31
+
+
+def test_many_copies_of_one_photo_are_one_group_however_crowded():
+    """Thirty re-encoded copies of one photo (a placeholder under many SKUs, say), and unrelated products."""
+    rng = np.random.default_rng(6)
+    photo = rng.normal(size=16)
+    copies = photo / np.linalg.norm(photo) + 0.001 * rng.normal(size=(30, 16))
+    shapes = np.concatenate([copies, rng.normal(size=(20, 16))]).astype(np.float32)
+    groups = group_photos([_item(i) for i in range(50)], shapes, None)
+    assert [g.item_ids for g in groups] == [tuple(range(30))]
+
+
+def test_exact_copies_count_once_in_the_crowd():
+    """Thirty byte-for-byte copies of one photo and one altered copy: the altered one still stands out."""
+    rng = np.random.default_rng(7)
+    photo = rng.normal(size=16)
+    photo /= np.linalg.norm(photo)
+    altered = photo + 0.05 * rng.normal(size=16)
+    assert DuplicateSettings().near_shape <= altered @ photo / np.linalg.norm(altered) < DuplicateSettings().sure
+    shapes = np.concatenate([np.tile(photo, (30, 1)), altered[None], rng.normal(size=(20, 16))]).astype(np.float32)
+    items = [_item(i, "same" if i < 30 else None) for i in range(51)]
+    groups = group_photos(items, shapes, None)
+    assert [(g.kind, len(g.members)) for g in groups] == [("exact", 30), ("near", 2)]
+    assert groups[1].item_ids == (0, 30)
 
 
 def test_pairs_marked_not_duplicates_are_never_linked():
