@@ -17,7 +17,6 @@ the finding is known.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -158,10 +157,12 @@ def build_duplicate_set(
 
 def _distinct(files: list[Path]) -> list[Path]:
     """The files less any byte-identical to an earlier one: the source's own copies would be true pairs the set does not know."""
+    from core.catalog import content_hash
+
     seen: set[str] = set()
     kept = []
     for path in files:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = content_hash(path)  # what the catalog tells exact copies by
         if digest not in seen:
             seen.add(digest)
             kept.append(path)

@@ -5,10 +5,9 @@ Exact copies share a content hash. Two photos whose shape embeddings are at leas
 `margin` above each one's `crowd`th most alike), are one photo or one design: products of one
 kind alike to the embedding come in crowds, the copies of one photo stand apart from them (a
 pair at least `sure` alike counts however crowded: thirty copies of one placeholder photo are
-their own crowd; byte-for-byte copies count once).
-Their colour descriptors tell which: at least
-`near_colour` alike is the same photo altered (a near-duplicate), less is another colourway (a
-variant). Near-duplicates are grouped pair by pair, the most alike first, and two groups are
+their own crowd; byte-for-byte copies count once). Their colour descriptors tell which: at
+least `near_colour` alike is the same photo altered (a near-duplicate), less is another
+colourway (a variant). Near-duplicates are grouped pair by pair, the most alike first, and two groups are
 joined only when they are alike on average (every photo of one against every photo of the
 other), so that one chance pair does not chain two products into one group. Designs are grouped
 the same way by shape alone; a design holding two or more near-duplicate groups (or single
