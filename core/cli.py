@@ -635,7 +635,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("bench", "measure quality (needs PyTorch), speed or a shop import on this machine" if trains
                 else "measure speed or a shop import on this machine")
     p.add_argument("what", choices=("quality", "speed", "import", "duplicates") if trains else ("speed", "import", "duplicates"), help="which benchmark")
-    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup"], metavar="PART",
+    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup", "recommend"], metavar="PART",
                    help="speed: which parts to run (default: %(default)s)")
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")

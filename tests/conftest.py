@@ -95,3 +95,12 @@ def index_files(ws) -> tuple[Path | None, Path | None]:
 
 def index_file(ws) -> Path | None:
     return index_files(ws)[0]
+
+
+@pytest.fixture(params=["one by one", "in bulk"])
+def list_matching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Lists matched one search at a time, then matched in bulk: a test using this runs both ways."""
+    from core.lists import curation
+
+    monkeypatch.setattr(curation, "BULK_LISTS", 10**9 if request.param == "one by one" else 1)
+    return request.param

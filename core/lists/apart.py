@@ -4,7 +4,7 @@ ask for them. What is known comes from the workspace's stored duplicate finding.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Iterator
 
 from core.duplicates import KnownDuplicates
 from core.lists.products import Products
@@ -14,23 +14,23 @@ def keep_apart(
     known: KnownDuplicates,
     products: Products,
     source: int,
-    suggestions: Sequence[tuple[int, float]],
+    suggestions: Iterable[tuple[int, float]],
     variants: bool,
-) -> list[tuple[int, float]]:
-    """`suggestions` (best first) without the source's duplicates and with one of each group.
+) -> Iterator[tuple[int, float]]:
+    """`suggestions` (best first, taken as needed) without the source's duplicates and with one of each group.
 
     Of a group of copies the member chosen to stay is the one kept, else the best match. With
     `variants` False, colourways of the source's design are left out and of any other design
     only the best match stays.
     """
     if not known:
-        return list(suggestions)
+        yield from suggestions
+        return
     own = products.photos_of(source)
     own_photos = {known.photo_of[p] for p in own if p in known.photo_of}
     own_designs = {known.design_of[p] for p in own if p in known.design_of}
     taken_photos: set[int] = set()
     taken_designs: set[int] = set()
-    kept = []
     for target, score in suggestions:
         photos = {known.photo_of[p] for p in products.photos_of(target) if p in known.photo_of}
         if photos & own_photos or photos & taken_photos:
@@ -42,5 +42,4 @@ def keep_apart(
             continue
         taken_photos |= photos
         taken_designs |= designs
-        kept.append((target, score))
-    return kept
+        yield target, score

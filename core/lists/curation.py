@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, field, replace
+from itertools import groupby
 from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
@@ -24,6 +25,9 @@ from core.similarity import CatalogSearcher
 from core.storage import CatalogStore, Item
 
 LIST_KINDS = ("related", "cross-sell", "upsell")
+BULK_LISTS = 64  # from this many lists on, matches are found in bulk
+# Lists matched and written in one transaction: in bulk, and one search each (about ten times slower a list).
+_BLOCK, _BLOCK_ONE_BY_ONE = 2000, 200
 _MAKING = "making:"  # meta key prefix: a run making lists of that kind is under way (or was stopped)
 SUGGESTED, PINNED, BLOCKED = "suggested", "pinned", "blocked"
 
@@ -172,7 +176,7 @@ def assemble(pinned: Sequence[Entry], suggestions: Sequence[tuple[int, float]], 
             break
         result.append(Entry(suggestion[0], position, suggestion[1], SUGGESTED))
     result.extend(anchored[next_pinned:])
-    return [replace(e, position=i) for i, e in enumerate(result)]
+    return [e if e.position == i else replace(e, position=i) for i, e in enumerate(result)]
 
 
 class Curation:
@@ -203,12 +207,18 @@ class Curation:
         return int(reviewed), int(total)
 
     def all_states(self, kind: str = "related") -> Iterator[ListState]:
-        """Every list of this kind, in the order of the products' paths."""
-        ids = [r[0] for r in self.store.query(
-            "SELECT lists.item_id FROM lists JOIN items ON items.id = lists.item_id WHERE kind = ? ORDER BY items.path", (kind,)
-        )]
-        for item_id in ids:
-            yield self.state(item_id, kind)
+        """Every list of this kind, in the order of the products' paths (read in one pass)."""
+        rows = self.store.query(
+            "SELECT lists.item_id, note, reviewed, target_id, position, score, state FROM lists "
+            "JOIN items ON items.id = lists.item_id "
+            "LEFT JOIN list_entries USING (item_id, kind) WHERE kind = ? "
+            "ORDER BY items.path, lists.item_id, state = 'blocked', position, target_id",
+            (kind,),
+        )
+        for item_id, group in groupby(rows, key=lambda row: row[0]):
+            first, *rest = group
+            entries = tuple(Entry(*row[3:]) for row in (first, *rest) if row[3] is not None)
+            yield ListState(item_id, kind, entries, first[1], bool(first[2]))
 
     # writing -----------------------------------------------------------------------------
     def restore(self, state: ListState) -> None:
@@ -218,8 +228,7 @@ class Curation:
     def restore_many(self, states: Sequence[ListState], meta: dict[str, str] | None = None) -> None:
         """`restore` for many lists in one transaction (with `meta` facts set in the same commit)."""
         with self.store.transaction("lists") as db:
-            for state in states:
-                self._write(db, state)
+            self._write(db, states)
             if meta:
                 db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
 
@@ -236,16 +245,16 @@ class Curation:
         return (done, total) if done < total else None
 
     @staticmethod
-    def _write(db: sqlite3.Connection, state: ListState) -> None:
-        db.execute(
+    def _write(db: sqlite3.Connection, states: Sequence[ListState]) -> None:
+        db.executemany(
             "INSERT INTO lists (item_id, kind, note, reviewed) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (item_id, kind) DO UPDATE SET note = excluded.note, reviewed = excluded.reviewed",
-            (state.item_id, state.kind, state.note, int(state.reviewed)),
+            [(state.item_id, state.kind, state.note, int(state.reviewed)) for state in states],
         )
-        db.execute("DELETE FROM list_entries WHERE item_id = ? AND kind = ?", (state.item_id, state.kind))
+        db.executemany("DELETE FROM list_entries WHERE item_id = ? AND kind = ?", [(state.item_id, state.kind) for state in states])
         db.executemany(
             "INSERT INTO list_entries (item_id, kind, target_id, position, score, state) VALUES (?, ?, ?, ?, ?, ?)",
-            [(state.item_id, state.kind, e.target_id, e.position, e.score, e.state) for e in state.entries],
+            [(state.item_id, state.kind, e.target_id, e.position, e.score, e.state) for state in states for e in state.entries],
         )
 
     def _edit(self, state: ListState, shown: list[Entry], blocked: list[Entry], **changes: object) -> ListState:
@@ -300,10 +309,13 @@ class Curation:
         items: Sequence[int] | None = None,
         progress: ProgressFn = no_progress,
         cancel: CancelToken | None = None,
+        bulk: bool | None = None,
     ) -> int:
         """Fill (or refill) the lists of `items` (default: every indexed item); returns how many.
 
         Suggestions are replaced; pinned entries, blocked entries, notes and review marks stay.
+        With `bulk` (by default when there are many lists) they are matched all at once
+        (`CatalogSearcher.similar_to_items`), else one search each.
         """
         catalog = {item.id: item for item in searcher.items()}
         products = Products(catalog.values())
@@ -311,25 +323,40 @@ class Curation:
         todo = products.mains() if items is None else list(dict.fromkeys(products.main(i) for i in items if i in catalog))
         wanted = max(rules.k * 5, 50) if rules.category == "any" else max(rules.k * 20, 200)
         pool = min(len(catalog) - 1, round(wanted * products.photos_per_product))
+        bulk = (len(todo) >= BULK_LISTS if bulk is None else bulk) and pool > 0
+        if bulk:
+            todo = searcher.locality_order(todo, rules.colour_weight)
         marker = f"{_MAKING}{rules.kind}"
         whole_run = items is None
         done = 0
-        for start in range(0, len(todo), 200):
+        size = _BLOCK if bulk else _BLOCK_ONE_BY_ONE
+        for start in range(0, len(todo), size):
             if cancel is not None:
                 cancel.raise_if_cancelled()
+            block = todo[start : start + size]
+            sources = {i: products.photos_of(i) if rules.photos == "all" else [i] for i in block}
+            if bulk:
+                photos = [p for ps in sources.values() for p in ps if p in searcher]
+                found = searcher.similar_to_items(photos, pool, rules.colour_weight, cancel)
+            elif pool > 0:
+                found = {p: [(m.item_id, m.score) for m in searcher.similar_to_item(p, pool, rules.colour_weight)]
+                         for ps in sources.values() for p in ps if p in searcher}
+            else:
+                found = {}  # a catalog of one product: nothing to match it with
+            curated = self._curated(block, rules.kind)
             states = []
-            for item_id in todo[start : start + 200]:
+            for item_id in block:
                 source = catalog[item_id]
-                old = self.state(item_id, rules.kind)
+                old = curated.get(item_id) or ListState(item_id, rules.kind)
                 # Pins and blocks stay even while their photo cannot be searched (unreadable or
                 # missing for a while, say); they go only with the item itself.
                 keep = [e for e in old.shown if e.pinned]
-                skip = {e.target_id for e in old.entries if e.state != SUGGESTED}
-                suggestions = [
+                skip = {e.target_id for e in old.entries}
+                suggestions = (
                     (target, score)
-                    for target, score in _product_matches(searcher, products, item_id, pool, rules)
+                    for target, score in _product_matches(found, products, item_id, sources[item_id])
                     if score >= rules.min_score and target not in skip and allowed(source, catalog[target], rules)
-                ]
+                )
                 suggestions = keep_apart(known, products, item_id, suggestions, rules.variants == "include")
                 keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
                 shown = assemble(keep, suggestions, rules.k)
@@ -351,6 +378,28 @@ class Curation:
             self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
         return done
 
+    def _curated(self, item_ids: Sequence[int], kind: str) -> dict[int, ListState]:
+        """The stored lists of `item_ids` with only what a person made of them: pins, blocks, notes, review marks."""
+        ids = json.dumps(list(item_ids))
+        states = {
+            item_id: ListState(item_id, kind, (), note, bool(reviewed))
+            for item_id, note, reviewed in self.store.query(
+                "SELECT item_id, note, reviewed FROM lists WHERE kind = ? AND item_id IN (SELECT value FROM json_each(?))", (kind, ids)
+            )
+        }
+        entries: dict[int, list[Entry]] = {}
+        for item_id, *entry in self.store.query(
+            "SELECT item_id, target_id, position, score, state FROM list_entries "
+            "WHERE kind = ? AND state != 'suggested' AND item_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY item_id, state = 'blocked', position, target_id",
+            (kind, ids),
+        ):
+            entries.setdefault(item_id, []).append(Entry(*entry))
+        for item_id, found in entries.items():
+            if item_id in states:
+                states[item_id] = replace(states[item_id], entries=tuple(found))
+        return states
+
     def last_rules(self, kind: str) -> Rules | None:
         """The rules this kind of list was last made with (None if it never was)."""
         text = self.store.get_meta(f"rules:{kind}")
@@ -371,28 +420,26 @@ class Curation:
 
 
 def _product_matches(
-    searcher: CatalogSearcher, products: Products, item_id: int, pool: int, rules: Rules
-) -> list[tuple[int, float]]:
+    found: dict[int, list[tuple[int, float]]], products: Products, item_id: int, sources: Sequence[int]
+) -> Iterator[tuple[int, float]]:
     """Other products like `item_id`'s, as (main photo, score), best first; each product once.
 
-    A match on any photo of a product counts for the product, at its best score; with
-    rules.photos "all", every photo of the source product is matched too.
+    `found` holds the matches of each photo in `sources` (the source's main photo, or all of its
+    photos); a match on any photo of a product counts for the product, at its best score.
     """
-    if pool <= 0:
-        return []
+    if len(sources) == 1 and products.photos_per_product == 1.0:  # one photo a product: matches are products already
+        yield from ((target, score) for target, score in found.get(item_id, ()) if target in products.by_id)
+        return
     own = products.product(item_id)
-    sources = products.photos_of(item_id) if rules.photos == "all" else [item_id]
     best: dict[int, float] = {}
     for photo in sources:
-        if photo not in searcher:
-            continue
-        for m in searcher.similar_to_item(photo, pool, rules.colour_weight):
-            if m.item_id not in products.by_id or products.product(m.item_id) == own:
+        for target, score in found.get(photo, ()):
+            if target not in products.by_id or products.product(target) == own:
                 continue
-            target = products.main(m.item_id)
-            if m.score > best.get(target, -2.0):
-                best[target] = m.score
-    return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
+            main = products.main(target)
+            if score > best.get(main, -2.0):
+                best[main] = score
+    yield from sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _current_score(searcher: CatalogSearcher, source: int, entry: Entry, colour_weight: float) -> float | None:

@@ -379,6 +379,7 @@ def _write_json(lists: Sequence[ExportList], export: _Export) -> tuple[str, int,
 
 # ---- html review sheet -----------------------------------------------------------------------
 
+PAGE_PRODUCTS = 500  # products on one page of the review sheet: a page stays a few megabytes
 _CSS = """
 * { box-sizing: border-box; }
 body { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222;
@@ -403,7 +404,9 @@ h3 { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: #
 .rec .name { font-weight: 600; margin-top: 3px; overflow-wrap: anywhere; }
 .pin { display: inline-block; background: #0b5cad; color: #fff; border-radius: 3px; padding: 0 4px; font-size: 10px; }
 .empty { color: #888; margin: 0; }
-@media print { body { margin: 0; } }
+.pages { margin: 8px 0; display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; }
+.pages a { color: #0b5cad; }
+@media print { body { margin: 0; } .pages { display: none; } }
 """
 
 
@@ -482,33 +485,76 @@ def _list_html(lst: ExportList, thumbs: _Thumbnails) -> str:
     return "".join(parts)
 
 
-def _write_html(lists: Sequence[ExportList], export: _Export) -> tuple[str, int, int]:
-    thumbs = _Thumbnails(export)
-    sections = []
-    for source, product_lists in _by_product(lists):
-        body = "".join(_list_html(lst, thumbs) for lst in product_lists)
-        sections.append(
-            f'<section class="product"><div class="source">{thumbs.html(source)}</div>'
-            f'<div><h2>{_e(source.title)}</h2><div class="meta">{_facts(source)}</div>'
-            f'<div class="lists">{body}</div></div></section>'
-        )
-    generated = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+def _product_html(source: Item, product_lists: Sequence[ExportList], thumbs: _Thumbnails) -> str:
+    body = "".join(_list_html(lst, thumbs) for lst in product_lists)
+    return (
+        f'<section class="product"><div class="source">{thumbs.html(source)}</div>'
+        f'<div><h2>{_e(source.title)}</h2><div class="meta">{_facts(source)}</div>'
+        f'<div class="lists">{body}</div></div></section>'
+    )
+
+
+def page_path(out: Path, page: int) -> Path:
+    """Where page `page` (from 1) of a review sheet written to `out` goes: `out` itself, then NAME-2.html, ..."""
+    return out if page == 1 else out.with_name(f"{out.stem}-{page}{out.suffix or '.html'}")
+
+
+def _page_links(out: Path, page: int, pages: int) -> str:
+    """Navigation between the sheet's pages: first, previous, a few around this one, next, last."""
+    if pages == 1:
+        return ""
+    shown = sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
+    links, last = [], 0
+    for number in shown:
+        if number - last > 1:
+            links.append("<span>…</span>")
+        target = _e(page_path(out, number).name)
+        links.append(f"<b>{number}</b>" if number == page else f'<a href="{target}">{number}</a>')
+        last = number
+    before = f'<a href="{_e(page_path(out, page - 1).name)}" rel="prev">‹ previous</a>' if page > 1 else ""
+    after = f'<a href="{_e(page_path(out, page + 1).name)}" rel="next">next ›</a>' if page < pages else ""
+    return f'<nav class="pages">{before} {" ".join(links)} {after}</nav>'
+
+
+def _html_page(sections: list[str], thumbs: _Thumbnails, export: _Export, heading: str, nav: str) -> str:
     title = f"Recommendations for {export.catalog.name or 'the catalog'}"
-    text = "\n".join(
+    return "\n".join(
         [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{_e(title)}</title>",
             f"<style>{_CSS}{chr(10).join(thumbs.rules)}\n</style></head><body>",
-            f"<header><h1>{_e(title)}</h1><p>Generated {_e(generated)} · {len(sections)} products · "
-            f"{len(lists)} lists</p></header>",
+            f"<header><h1>{_e(title)}</h1><p>{heading}</p>{nav}</header>",
             *sections,
+            nav,
             "</body></html>",
             "",
         ]
     )
-    return text, len(sections), len(sections)
+
+
+def _write_html(lists: Sequence[ExportList], export: _Export, out: Path) -> tuple[int, int]:
+    """The review sheet: one page, or pages of PAGE_PRODUCTS products each carrying its own thumbnails.
+
+    Pages after the first are written first, each atomically, so the first page (`out`) never
+    links to a page that is not there yet.
+    """
+    products = _by_product(lists)
+    pages = max(1, -(-len(products) // PAGE_PRODUCTS))
+    generated = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    for page in [*range(2, pages + 1), 1]:
+        start = (page - 1) * PAGE_PRODUCTS
+        chunk = products[start : start + PAGE_PRODUCTS]
+        thumbs = _Thumbnails(export)
+        sections = [_product_html(source, product_lists, thumbs) for source, product_lists in chunk]
+        heading = f"Generated {_e(generated)} · {len(products)} products · {len(lists)} lists"
+        if pages > 1:
+            heading += f" · page {page} of {pages}, products {start + 1:,}–{start + len(chunk):,}"
+        atomic.write_text(page_path(out, page), _html_page(sections, thumbs, export, heading, _page_links(out, page, pages)))
+    if pages > 1:
+        export.notes.append(f"the sheet is {pages} pages of {PAGE_PRODUCTS} products: {out.name}, then {page_path(out, 2).name} to {page_path(out, pages).name}")
+    return len(products), len(products)
 
 
 # ---- the entry point -------------------------------------------------------------------------
@@ -551,7 +597,6 @@ _WRITERS: dict[str, _Writer] = {
     "shopify": partial(_write_csv, _platform_csv(SHOPIFY)),
     "woocommerce": partial(_write_csv, _platform_csv(WOOCOMMERCE)),
     "magento": partial(_write_csv, _platform_csv(MAGENTO)),
-    "html": _write_html,
 }
 
 
@@ -563,12 +608,17 @@ def write_export(
     thumbs: ThumbnailCache | None = None,
     workspace: Path | None = None,
 ) -> ExportSummary:
-    """Write `lists` to `out` in format `fmt`, atomically; `thumbs` supplies the HTML sheet's pictures."""
-    writer = _WRITERS.get(fmt)
-    if writer is None:
+    """Write `lists` to `out` in format `fmt`, atomically; `thumbs` supplies the HTML sheet's pictures.
+
+    A review sheet of more than PAGE_PRODUCTS products is written as pages beside `out` (see `page_path`).
+    """
+    if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     check_destination(out, catalog, workspace)
     export = _Export(fmt, Path(catalog), thumbs)
-    text, rows, products = writer(_cleaned(lists, export), export)
-    atomic.write_text(Path(out), text)
+    if fmt == "html":
+        rows, products = _write_html(_cleaned(lists, export), export, Path(out))
+    else:
+        text, rows, products = _WRITERS[fmt](_cleaned(lists, export), export)
+        atomic.write_text(Path(out), text)
     return ExportSummary(rows, products, export.skipped, export.notes)

@@ -8,11 +8,12 @@ import numpy as np
 from PIL import Image
 
 from core.catalog import fit_square, load_square
-from core.common import IndexSettings, InputError, SearchIndexError
+from core.common import CancelToken, IndexSettings, InputError, SearchIndexError
 from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
 from core.similarity.colour import colour_descriptor
 from core.similarity.encoder import OnnxEncoder, normalise
 from core.similarity.index import SearchIndex
+from core.similarity.neighbours import SCORE_DECIMALS, NeighbourTable
 from core.storage import (
     CatalogStore,
     DamagedIndexError,
@@ -23,10 +24,6 @@ from core.storage import (
     encoder_path,
     read_state,
 )
-
-# Scores equal to this many decimals (what the JSON output shows) count as tied; ties go by item id,
-# so the order never depends on the index's internals or on a machine's last bits of rounding.
-SCORE_DECIMALS = 6
 
 
 def ranked(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -64,6 +61,7 @@ class CatalogSearcher:
             raise SearchIndexError(f"catalog has not been indexed yet: {ws.catalog} (run: index {ws.catalog})")
         self.store = CatalogStore(ws.database)
         self.colour_index: SearchIndex | None = None
+        self._tables: dict[float, NeighbourTable] = {}
         try:
             for attempt in (1, 2):  # an index run elsewhere may replace the files between reading the record and opening them
                 state = read_state(self.store)
@@ -154,7 +152,7 @@ class CatalogSearcher:
         Items tied with the k-th are all fetched before the cut, so which of them make the list is
         decided by item id (`ranked`), not by the order one build of the index happens to keep.
         """
-        want = k
+        want = k + 1  # one more than asked: whether the k-th is tied with what comes after shows at once
         while True:
             hits = index.search(vector, want, search_k=self.search_k, exclude=self._position_of.get(exclude) if exclude is not None else None)
             live = ranked([(int(self.positions[h.position]), h.score) for h in hits if self._live[h.position]])
@@ -208,6 +206,41 @@ class CatalogSearcher:
         found = self.store.items_by_id(i for i, _ in scored[:k])  # names and SKUs as they are now
         # (an item a re-index running meanwhile has just removed is left out)
         return [Match(i, found[i].path, score, found[i].sku, found[i].name, found[i].category) for i, score in scored[:k] if i in found]
+
+    def _table(self, colour_weight: float) -> NeighbourTable:
+        """Every searchable item's vector, shape and colour blended so that a dot product is the blended score."""
+        if colour_weight not in self._tables:
+            live = np.flatnonzero(self._live)
+            ids = np.concatenate([self.positions[live], self._pending_ids]).astype(np.int64)
+            shape = np.array([self.index.vector(int(p)) for p in live] + list(self._pending_vectors), np.float32)
+            shape = shape.reshape(len(ids), self.index.dim)
+            if colour_weight > 0.0:
+                if self.colour_index is None:
+                    raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")
+                colour = np.array([self.colour_index.vector(int(p)) for p in live] + list(self._pending_colours), np.float32)
+                shape = np.hstack([np.sqrt(1.0 - colour_weight) * shape, np.sqrt(colour_weight) * colour.reshape(len(ids), -1)])
+            self._tables[colour_weight] = NeighbourTable(shape, ids)
+        return self._tables[colour_weight]
+
+    def locality_order(self, item_ids: list[int], colour_weight: float = 0.0) -> list[int]:
+        """`item_ids` in the order `similar_to_items` answers fastest in."""
+        return self._table(colour_weight).locality_order(item_ids)
+
+    def similar_to_items(
+        self, item_ids: list[int], k: int, colour_weight: float = 0.0, cancel: CancelToken | None = None
+    ) -> dict[int, list[tuple[int, float]]]:
+        """{item: (item id, score) of its k most alike other items, best first} for many items at once.
+
+        What `similar_to_item` answers, scored exactly (or, in a catalog above the table's exact
+        limit, among the nearest clusters) by matrix products instead of one search each: the way
+        to make every list of a large catalog.
+        """
+        if k <= 0:
+            raise InputError("k must be at least 1")
+        if not 0.0 <= colour_weight <= 1.0:
+            raise InputError("colour weight must be between 0 and 1")
+        found = self._table(colour_weight).neighbours(item_ids, k, cancel)
+        return {item: list(zip(ids.tolist(), scores.tolist())) for item, (ids, scores) in found.items()}
 
     def similar_to_image(self, image: Path | Image.Image, k: int, colour_weight: float = 0.0) -> list[Match]:
         """The k catalog items that look most like `image`, best first."""

@@ -162,14 +162,14 @@ def test_photos_gone_from_the_folder_are_shown_missing_and_forgotten_only_when_c
 
 def test_list_making_stopped_half_way_is_said_on_opening(qtbot, window, tmp_path):
     big = tmp_path / "big"
-    write_demo_catalog(big, count=210)  # lists are written 200 at a time: two commits
+    write_demo_catalog(big, count=210)  # lists matched one search each are written 200 at a time: two commits
     ws = Workspace.locate(big)
     index_catalog(ws)
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
         curation = Curation(store)
         # each batch passes "db:lists:commit" and "db:lists:committed": the third is the second batch's commit
         with faults.arm("db:lists:commit#3", "cancel"), pytest.raises(Cancelled):
-            curation.generate(searcher, Rules(k=4))
+            curation.generate(searcher, Rules(k=4), bulk=False)
     with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
         assert window.open_catalog(big)
     assert "was stopped after 200 of 210" in window.banner.label.text() and banner_buttons(window) == ["Make Lists…"]

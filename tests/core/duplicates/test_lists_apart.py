@@ -1,10 +1,14 @@
 """Lists made once duplicates are known keep them apart (the rule lives in core.lists)."""
 from __future__ import annotations
 
+import pytest
+
 from core.duplicates import DuplicateMemory, find_duplicates
 from core.lists import Curation, Rules
 from core.similarity import CatalogSearcher
 from core.storage import CatalogStore, Workspace
+
+pytestmark = pytest.mark.usefixtures("list_matching")
 
 
 def _lists(ws: Workspace, rules: Rules = Rules()) -> tuple[dict[str, list[str]], dict[str, int]]:

@@ -3,12 +3,15 @@ from pathlib import Path
 import pytest
 
 from core.common.errors import InputError
+from core.lists import curation as curation_module
 from core.lists.curation import PINNED, SUGGESTED, Curation, Entry, ListState, Rules, allowed, assemble, product_group
 from core.similarity.indexing import index_catalog
 from core.similarity.search import CatalogSearcher
 from core.storage.store import CatalogStore, Item
 from core.storage.workspace import Workspace
 from tests.conftest import draw_product
+
+pytestmark = pytest.mark.usefixtures("list_matching")
 
 
 @pytest.fixture
@@ -275,3 +278,19 @@ def test_a_product_with_several_photos_is_one_entry_and_never_recommends_itself(
             targets = [e.target_id for e in state.shown]
             assert len(targets) == 5 and set(targets) <= mains
             assert product[state.item_id] not in {product[t] for t in targets}
+
+
+@pytest.mark.parametrize("colour_weight", [0.0, 0.4])
+def test_lists_matched_in_bulk_are_those_matched_one_by_one(indexed, monkeypatch, colour_weight):
+    rules = Rules(k=6, colour_weight=colour_weight)
+    with CatalogSearcher(indexed) as searcher:
+        curation = Curation(searcher.store)
+        monkeypatch.setattr(curation_module, "BULK_LISTS", 10**9)
+        curation.generate(searcher, rules)
+        alone = {item.id: curation.state(item.id) for item in searcher.items()}
+        monkeypatch.setattr(curation_module, "BULK_LISTS", 1)
+        curation.generate(searcher, rules)
+        for item_id, state in alone.items():
+            bulk = curation.state(item_id)
+            assert _ids(bulk) == _ids(state)
+            assert [e.score for e in bulk.shown] == pytest.approx([e.score for e in state.shown], abs=1e-5)

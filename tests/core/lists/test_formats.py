@@ -12,6 +12,7 @@ from PIL import Image
 
 from core.catalog.thumbnails import APP_THUMB_SIZE, ThumbnailCache
 from core.common.errors import InputError
+from core.lists import formats
 from core.lists.curation import ExportEntry, ExportList
 from core.lists.formats import (
     FORMATS,
@@ -76,6 +77,7 @@ class Sheet(HTMLParser):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.products: list[dict] = []
+        self.links: list[str] = []
         self.style = ""
         self.text: list[str] = []
         self._capture: str | None = None
@@ -85,6 +87,8 @@ class Sheet(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
+        if tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
         if tag == "style":
             self._in_style = True
         elif tag == "section" and "product" in classes:
@@ -450,6 +454,33 @@ def test_html_sheet_shows_every_product_with_embedded_thumbnails_once(tmp_path: 
         assert all(len([c for c in classes if c in defined]) == 1 for classes in product["thumbs"])
     assert "src=\"http" not in text and "href=" not in text and "url(http" not in text  # self-contained
     assert (summary.rows, summary.products, summary.skipped) == (3, 3, [])
+
+
+def test_a_long_html_sheet_is_written_as_linked_pages_each_with_its_own_thumbnails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(formats, "PAGE_PRODUCTS", 3)
+    catalog = tmp_path / "catalog"
+    products = [item(10 + i, f"p/{i}.jpg", f"S-{i}", f"Product {i}") for i in range(7)]
+    for i, product in enumerate(products):
+        photo(catalog / product.path, (30 * i, 200 - 20 * i, 90))
+    lists = [ExportList(p, "related", [ExportEntry(products[(i + 1) % 7], 0.5, False)]) for i, p in enumerate(products)]
+    out = tmp_path / "sheet.html"
+    summary = write_export(lists, out, "html", catalog, ThumbnailCache(tmp_path / "thumbs", APP_THUMB_SIZE))
+
+    names = ["sheet.html", "sheet-2.html", "sheet-3.html"]
+    assert sorted(p.name for p in tmp_path.glob("sheet*.html")) == sorted(names)
+    sheets = [Sheet((tmp_path / name).read_text(encoding="utf-8")) for name in names]
+    assert [[p["title"] for p in sheet.products] for sheet in sheets] == [
+        ["Product 0", "Product 1", "Product 2"], ["Product 3", "Product 4", "Product 5"], ["Product 6"]
+    ]
+    for sheet in sheets:
+        used = {c for product in sheet.products for classes in product["thumbs"] for c in classes if c != "thumb"}
+        assert set(sheet.data_uri_classes()) == used  # a page carries the thumbnails it shows, and only those
+        assert all(href in names for href in sheet.links)
+        assert "page" in "".join(sheet.text)
+    assert "sheet-2.html" in sheets[0].links and "sheet.html" not in sheets[0].links[:1]
+    assert {"sheet.html", "sheet-2.html"} <= set(sheets[2].links)
+    assert (summary.rows, summary.products) == (7, 7)
+    assert summary.notes == ["the sheet is 3 pages of 3 products: sheet.html, then sheet-2.html to sheet-3.html"]
 
 
 def test_html_without_thumbnails_shows_named_grey_boxes_and_escapes_text(tmp_path: Path) -> None:
