@@ -4,8 +4,9 @@ A search per item through Annoy costs a Python call and a tree walk each. Here b
 are scored against the catalog by one matrix product, and each row's best are picked by a
 partial sort, in two threads (NumPy lets go of the interpreter lock for both). Up to
 `EXACT_LIMIT` items every item is scored; above it the catalog is split into clusters by
-spherical k-means and a query is scored against the members of the `PROBES` clusters nearest
-its own, a few percent of the catalog, which keeps the cost per query flat as the catalog grows.
+spherical k-means into clusters of about `CLUSTER_SIZE` and a query is scored against the members
+of the `PROBES` clusters nearest its own (its own among them), some 12,000 photos whatever the
+size of the catalog, which keeps the cost per query flat as the catalog grows.
 Tied scores go by item id, as in every search.
 """
 from __future__ import annotations
@@ -21,10 +22,11 @@ from core.common import CancelToken
 # so the order never depends on the index's internals or on a machine's last bits of rounding.
 SCORE_DECIMALS = 6
 EXACT_LIMIT = 20_000
-PROBES = 24
+CLUSTER_SIZE = 250  # photos a cluster holds on average, above the exact limit
+PROBES = 48  # clusters a query is scored against: its own and the nearest others
 THREADS = 2
 _KMEANS_ROUNDS = 8
-_KMEANS_SAMPLE_PER_CLUSTER = 48
+_KMEANS_SAMPLE_PER_CLUSTER = 32
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Found:
 
 
 def _cluster_count(n: int) -> int:
-    return 1 if n <= EXACT_LIMIT else int(round(np.sqrt(n)))
+    return 1 if n <= EXACT_LIMIT else max(PROBES, round(n / CLUSTER_SIZE))
 
 
 def spherical_kmeans(vectors: np.ndarray, clusters: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -73,13 +75,13 @@ class NeighbourTable:
         clusters = _cluster_count(len(self.ids))
         if clusters == 1:
             self.cluster = np.zeros(len(self.ids), np.int64)
-            self._probe_rows = [np.arange(len(self.ids))]
+            self._members = [np.arange(len(self.ids))]
+            self._probes = np.zeros((1, 1), np.int64)
         else:
             centroids, self.cluster = spherical_kmeans(self.vectors, clusters)
-            members = [np.flatnonzero(self.cluster == c) for c in range(clusters)]
-            probes = min(PROBES, clusters)
-            nearest = np.argsort(-(centroids @ centroids.T), axis=1, kind="stable")[:, :probes]
-            self._probe_rows = [np.sort(np.concatenate([members[p] for p in row])) for row in nearest]
+            order = np.argsort(self.cluster, kind="stable")
+            self._members = np.split(order, np.cumsum(np.bincount(self.cluster, minlength=clusters))[:-1])
+            self._probes = np.argsort(-(centroids @ centroids.T), axis=1, kind="stable")[:, :PROBES]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -98,7 +100,8 @@ class NeighbourTable:
         for cluster in np.unique(self.cluster[rows]):
             own = rows[self.cluster[rows] == cluster]
             chunk = max(1, -(-len(own) // self.threads)) if len(own) >= 64 else len(own)
-            tasks += [(own[s : s + chunk], self._probe_rows[cluster]) for s in range(0, len(own), chunk)]
+            candidates = np.sort(np.concatenate([self._members[p] for p in self._probes[cluster]]))
+            tasks += [(own[s : s + chunk], candidates) for s in range(0, len(own), chunk)]
         with ThreadPoolExecutor(self.threads) as pool:
             for queries, (ids, scores) in zip((t[0] for t in tasks), pool.map(lambda t: self._score(t[0], t[1], n), tasks)):
                 if cancel is not None:
