@@ -325,7 +325,7 @@ class Curation:
         pool = min(len(catalog) - 1, round(wanted * products.photos_per_product))
         bulk = (len(todo) >= BULK_LISTS if bulk is None else bulk) and pool > 0
         if bulk:
-            todo = searcher.locality_order(todo, rules.colour_weight)
+            todo = searcher.locality_order(todo, rules.colour_weight, progress, cancel)
         marker = f"{_MAKING}{rules.kind}"
         whole_run = items is None
         done = 0

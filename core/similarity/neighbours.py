@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.common import CancelToken
+from core.common import CancelToken, Progress, ProgressFn, no_progress
 
 # Scores equal to this many decimals (what the JSON output shows) count as tied; ties go by item id,
 # so the order never depends on the index's internals or on a machine's last bits of rounding.
@@ -41,22 +41,39 @@ def _cluster_count(n: int) -> int:
     return 1 if n <= EXACT_LIMIT else max(PROBES, round(n / CLUSTER_SIZE))
 
 
-def spherical_kmeans(vectors: np.ndarray, clusters: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(centroids, the cluster of each row) of unit-length rows, by cosine, on a sample of rows."""
+def spherical_kmeans(
+    vectors: np.ndarray,
+    clusters: int,
+    seed: int = 1,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centroids, the cluster of each row) of unit-length rows, by cosine, on a sample of rows.
+
+    Reports a "cluster" step per round and one for placing every row; stops between steps when cancelled.
+    """
     rng = np.random.default_rng(seed)
     sample_size = min(len(vectors), clusters * _KMEANS_SAMPLE_PER_CLUSTER)
     sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
     centroids = sample[rng.choice(sample_size, clusters, replace=False)].copy()
-    for _ in range(_KMEANS_ROUNDS):
+    steps = _KMEANS_ROUNDS + 1
+    for step in range(_KMEANS_ROUNDS):
+        progress(Progress("cluster", step, steps))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         nearest = np.argmax(sample @ centroids.T, axis=1)
         sums = np.zeros_like(centroids)
         np.add.at(sums, nearest, sample)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         empty = norms[:, 0] == 0
         centroids = np.where(empty[:, None], centroids, sums / np.where(norms == 0, 1, norms))
+    progress(Progress("cluster", _KMEANS_ROUNDS, steps))
     assignment = np.empty(len(vectors), np.int64)
     for start in range(0, len(vectors), 65_536):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         assignment[start : start + 65_536] = np.argmax(vectors[start : start + 65_536] @ centroids.T, axis=1)
+    progress(Progress("cluster", steps, steps))
     return centroids.astype(np.float32), assignment
 
 
@@ -67,7 +84,14 @@ class NeighbourTable:
     ids, which break ties and are what answers name.
     """
 
-    def __init__(self, vectors: np.ndarray, ids: np.ndarray, threads: int = THREADS) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        ids: np.ndarray,
+        threads: int = THREADS,
+        progress: ProgressFn = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> None:
         self.vectors = np.ascontiguousarray(vectors, np.float32)
         self.ids = np.asarray(ids, np.int64)
         self.threads = threads
@@ -78,7 +102,7 @@ class NeighbourTable:
             self._members = [np.arange(len(self.ids))]
             self._probes = np.zeros((1, 1), np.int64)
         else:
-            centroids, self.cluster = spherical_kmeans(self.vectors, clusters)
+            centroids, self.cluster = spherical_kmeans(self.vectors, clusters, progress=progress, cancel=cancel)
             order = np.argsort(self.cluster, kind="stable")
             self._members = np.split(order, np.cumsum(np.bincount(self.cluster, minlength=clusters))[:-1])
             self._probes = np.argsort(-(centroids @ centroids.T), axis=1, kind="stable")[:, :PROBES]

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from core.catalog import fit_square, load_square
-from core.common import CancelToken, IndexSettings, InputError, SearchIndexError
+from core.common import CancelToken, IndexSettings, InputError, ProgressFn, SearchIndexError, no_progress
 from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
 from core.similarity.colour import colour_descriptor
 from core.similarity.encoder import OnnxEncoder, normalise
@@ -207,7 +207,7 @@ class CatalogSearcher:
         # (an item a re-index running meanwhile has just removed is left out)
         return [Match(i, found[i].path, score, found[i].sku, found[i].name, found[i].category) for i, score in scored[:k] if i in found]
 
-    def _table(self, colour_weight: float) -> NeighbourTable:
+    def _table(self, colour_weight: float, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> NeighbourTable:
         """Every searchable item's vector, shape and colour blended so that a dot product is the blended score."""
         if colour_weight not in self._tables:
             live = np.flatnonzero(self._live)
@@ -219,12 +219,14 @@ class CatalogSearcher:
                     raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")
                 colour = np.array([self.colour_index.vector(int(p)) for p in live] + list(self._pending_colours), np.float32)
                 shape = np.hstack([np.sqrt(1.0 - colour_weight) * shape, np.sqrt(colour_weight) * colour.reshape(len(ids), -1)])
-            self._tables[colour_weight] = NeighbourTable(shape, ids)
+            self._tables[colour_weight] = NeighbourTable(shape, ids, progress=progress, cancel=cancel)
         return self._tables[colour_weight]
 
-    def locality_order(self, item_ids: list[int], colour_weight: float = 0.0) -> list[int]:
-        """`item_ids` in the order `similar_to_items` answers fastest in."""
-        return self._table(colour_weight).locality_order(item_ids)
+    def locality_order(
+        self, item_ids: list[int], colour_weight: float = 0.0, progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+    ) -> list[int]:
+        """`item_ids` in the order `similar_to_items` answers fastest in (a large catalog is clustered first: "cluster" steps)."""
+        return self._table(colour_weight, progress, cancel).locality_order(item_ids)
 
     def similar_to_items(
         self, item_ids: list[int], k: int, colour_weight: float = 0.0, cancel: CancelToken | None = None

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from core.common import Cancelled, CancelToken
 from core.similarity import neighbours
 from core.similarity.neighbours import NeighbourTable, spherical_kmeans
 
@@ -79,3 +80,21 @@ def test_kmeans_puts_each_row_with_its_nearest_centroid():
     assert np.allclose(np.linalg.norm(centroids, axis=1), 1.0, atol=1e-5)
     assert np.array_equal(cluster, np.argmax(vectors @ centroids.T, axis=1))
     assert len(np.unique(cluster)) == 10
+
+
+def test_clustering_reports_its_rounds_and_stops_when_cancelled(monkeypatch):
+    monkeypatch.setattr(neighbours, "EXACT_LIMIT", 1000)
+    vectors, ids = _clustered(3000), np.arange(3000)
+    seen = []
+    NeighbourTable(vectors, ids, progress=seen.append)
+    assert [p.stage for p in seen] == ["cluster"] * len(seen)
+    assert [p.done for p in seen] == list(range(seen[-1].total + 1)) and seen[-1].total > 1
+
+    cancel = CancelToken()
+
+    def stop_after_two(p):
+        if p.done == 2:
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        NeighbourTable(vectors, ids, progress=stop_after_two, cancel=cancel)
