@@ -202,13 +202,14 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         model = ws.previous_encoder()
         if model is None:
             raise InputError(f"no previous encoder to go back to: {args.catalog} has used only the one in use")
-    report = _index(
-        ws,
-        reporter,
-        cancel,
-        model=model,
-        metadata=Path(args.metadata) if args.metadata else None,
-    )
+    options = {"model": model, "metadata": Path(args.metadata) if args.metadata else None}
+    if args.cluster:
+        from core.similarity.cluster import connect
+
+        with connect(args.cluster, args.cluster_workers) as embedder:
+            report = _index(ws, reporter, cancel, embedder=embedder, **options)
+    else:
+        report = _index(ws, reporter, cancel, **options)
     reporter.finish()
     _print_index_report(report)
     return 0
@@ -573,6 +574,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="M.onnx", help="an ONNX encoder to use from now on (default: the one in use, at first the embedded default)")
     p.add_argument("--metadata", metavar="FILE.csv", help="product CSV with a path or filename column (default: CATALOG/products.csv, when there)")
     p.add_argument("--previous-model", action="store_true", help="go back to the encoder in use before the current one (default: keep the current one)")
+    p.add_argument("--cluster", metavar="ADDRESS", help="decode and encode on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for one started "
+                   "here; the catalog must be where every worker reads it by the same path (default: this machine, no cluster)")
+    p.add_argument("--cluster-workers", type=_positive, default=2, metavar="N", help="with --cluster local: worker processes of one thread each (default: %(default)s)")
     p.set_defaults(run=cmd_index)
 
     p = command("import-shop", "make a catalog of a Shopify, WooCommerce or Magento product export: fetch its photos, keep its products, index")
@@ -635,7 +639,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("bench", "measure quality (needs PyTorch), speed or a shop import on this machine" if trains
                 else "measure speed or a shop import on this machine")
     p.add_argument("what", choices=("quality", "speed", "import", "duplicates") if trains else ("speed", "import", "duplicates"), help="which benchmark")
-    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup", "recommend"], metavar="PART",
+    p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup", "recommend", "cluster"], metavar="PART",
                    help="speed: which parts to run (default: %(default)s)")
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")

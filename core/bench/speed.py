@@ -2,8 +2,9 @@
 
 Parts, each optional: indexing throughput (full-size JPEGs and thumbnails, beside the naive
 reference), query latency and recall (10k to 1M vectors), peak memory indexing 100k photos,
-incremental re-indexing of 1% of a 20k catalog, the app's cold start on the 100k catalog, and
-making every list of that catalog.
+incremental re-indexing of 1% of a 20k catalog, the app's cold start on the 100k catalog,
+making every list of that catalog, and indexing the full-size photos on a local Dask cluster of
+1 and 2 workers.
 Benchmark catalogs are written under a data folder and reused by later runs.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.bench.catalogs import FULL_SIZE, THUMBNAIL, write_bench_catalog
+from core.bench.cluster_speed import ClusterRun, cluster_throughput
 from core.bench.indexing import (
     DECODE_METHOD,
     INDEX_METHOD,
@@ -31,7 +33,7 @@ from core.bench.startup import Startup, time_startup
 from core.common import CancelToken, ProgressFn, no_progress
 from core.storage import Workspace, atomic, is_indexed
 
-PARTS = ("indexing", "queries", "memory", "incremental", "startup", "recommend")
+PARTS = ("indexing", "queries", "memory", "incremental", "startup", "recommend", "cluster")
 
 # The targets of the speed work, checked in the table.
 TARGET_FULL_SIZE_SPEEDUP = 8.0
@@ -43,6 +45,8 @@ TARGET_INCREMENTAL_SHARE = 0.05
 TARGET_STARTUP_S = 2.0
 TARGET_LISTS_PER_S = 2000.0
 TARGET_DECODE_SHARE = 0.85
+TARGET_CLUSTER_SCALING = 1.6
+TARGET_CLUSTER_DIFFERENCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class SpeedResults:
     incremental: Incremental | None = None
     startup: list[Startup] = field(default_factory=list)
     lists: ListMaking | None = None
+    cluster: list[ClusterRun] = field(default_factory=list)
 
 
 def run_speed_bench(
@@ -101,6 +106,9 @@ def run_speed_bench(
             results.startup.append(time_startup(folder, scale.memory, "warm"))
         if "recommend" in parts:
             results.lists = time_list_making(folder, cancel=cancel)
+    if "cluster" in parts:
+        folder, paths = catalog(f"full-size-{scale.full_size}", scale.full_size, FULL_SIZE)
+        results.cluster = cluster_throughput(folder, len(paths))
     if "incremental" in parts:
         folder, _ = catalog(f"thumbnails-{scale.incremental}", scale.incremental)
         results.incremental = incremental_reindex(folder, scale.incremental, THUMBNAIL)
@@ -177,6 +185,17 @@ def format_report(results: SpeedResults) -> str:
             f"CSV of them {lm.export_seconds:.1f} s, {end_to_end:,.0f} lists/s with it "
             f"(target >= {TARGET_LISTS_PER_S:,.0f}): {_verdict(lm.per_second >= TARGET_LISTS_PER_S and end_to_end >= TARGET_LISTS_PER_S)}"
         )
+    if results.cluster:
+        out += ["", f"Indexing on a local Dask cluster ({FULL_SIZE.describe()}, one thread a worker)",
+                "| workers | images | seconds | images/s | cluster start s | same items | largest difference |", "|" + " --- |" * 7]
+        for c in results.cluster:
+            out.append(f"| {c.workers} | {c.images:,} | {c.seconds:.1f} | {c.per_second:,.0f} | {c.start_seconds:.1f} | {c.same_items} | {c.max_difference:.1e} |")
+        equal = all(c.same_items and c.max_difference <= TARGET_CLUSTER_DIFFERENCE for c in results.cluster)
+        out.append(f"every cluster run equals the local run (same items, embeddings within {TARGET_CLUSTER_DIFFERENCE:.0e}): {_verdict(equal)}")
+        by_workers = {c.workers: c for c in results.cluster}
+        if 1 in by_workers and 2 in by_workers:
+            scaling = by_workers[2].per_second / by_workers[1].per_second
+            out.append(f"2 workers {scaling:.2f}x one worker (target >= {TARGET_CLUSTER_SCALING}x): {_verdict(scaling >= TARGET_CLUSTER_SCALING)}")
     return "\n".join(out).rstrip()
 
 

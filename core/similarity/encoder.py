@@ -64,14 +64,18 @@ def _vector(text: str | None, name: str) -> np.ndarray:
 class OnnxEncoder:
     """A loaded encoder: turns (N,S,S,3) uint8 photos into (N,D) float32 embeddings."""
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, threads: int | None = None, data: bytes | None = None) -> None:
+        """Load the model at `path` (or, given `data`, the model file's bytes, `path` naming it in messages)."""
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ModelError(f"encoder model not found: {path}") from None
-        except OSError as exc:
-            raise ModelError(f"cannot read encoder model {path}: {exc.strerror}") from None
+        if data is None:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise ModelError(f"encoder model not found: {path}") from None
+            except OSError as exc:
+                raise ModelError(f"cannot read encoder model {path}: {exc.strerror}") from None
+        self.path = path
+        self.model_bytes = data
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1

@@ -15,7 +15,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -212,6 +212,57 @@ def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
         return _Decoded(item_id, None, None, f"cannot read file: {exc.strerror or exc}")
 
 
+@dataclass(frozen=True)
+class EmbeddedBatch:
+    """A batch of photos embedded: what the store keeps of those that worked, and why the others did not."""
+
+    ids: list[int]
+    vectors: np.ndarray
+    digests: list[tuple[int, str | None]]
+    colours: np.ndarray | None
+    errors: list[tuple[int, str]]
+    photos: int  # photos in the batch, embedded or not
+
+
+# Turns the photos to embed, (item id, path in the catalog), into embedded batches, in any order:
+# `embed_here` on this machine; core.similarity.cluster on a cluster's workers.
+Embedder = Callable[[Path, list[tuple[int, str]], OnnxEncoder, IndexSettings, CancelToken], Iterator[EmbeddedBatch]]
+
+
+def embed_decoded(decoded: list[_Decoded], encoder: OnnxEncoder) -> EmbeddedBatch:
+    """Encode a batch of decoded photos; photos that did not decode, or gave no usable embedding, become errors."""
+    good = [d for d in decoded if d.pixels is not None]
+    pixels = np.stack([d.pixels for d in good]) if good else np.zeros((0, encoder.input_size, encoder.input_size, 3), np.uint8)
+    vectors = encoder.embed(pixels)
+    usable = _usable(vectors) if len(good) else np.zeros(0, bool)
+    errors = [(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None]
+    errors += [(d.item_id, "the encoder gave no usable embedding for this photo") for d, ok in zip(good, usable) if not ok]
+    kept = [d for d, ok in zip(good, usable) if ok]
+    return EmbeddedBatch(
+        [d.item_id for d in kept],
+        vectors[usable],
+        [(d.item_id, d.digest) for d in kept],
+        colour_descriptors(pixels[usable]) if kept else None,
+        errors,
+        len(decoded),
+    )
+
+
+def decode_batch(catalog: Path, rows: list[tuple[int, str]], size: int) -> list[_Decoded]:
+    """Decode (and hash) photos one after another, as a cluster's one-thread worker does."""
+    return [_decode(catalog, item_id, relative, size) for item_id, relative in rows]
+
+
+def embed_here(
+    catalog: Path, todo: list[tuple[int, str]], encoder: OnnxEncoder, settings: IndexSettings, cancel: CancelToken
+) -> Iterator[EmbeddedBatch]:
+    """Embed on this machine: photos decode in a thread pool two batches ahead while this thread encodes."""
+    with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
+        for decoded in _decoded_batches(catalog, todo, encoder.input_size, settings, pool):
+            cancel.raise_if_cancelled()
+            yield embed_decoded(decoded, encoder)
+
+
 def _decoded_batches(
     catalog: Path, todo: list[tuple[int, str]], size: int, settings: IndexSettings, pool: cf.Executor, ahead: int = 2
 ) -> Iterator[list[_Decoded]]:
@@ -273,8 +324,13 @@ def index_catalog(
     settings: IndexSettings = IndexSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    embedder: Embedder | None = None,
 ) -> IndexReport:
-    """Bring the workspace's embeddings and index up to date with the catalog folder."""
+    """Bring the workspace's embeddings and index up to date with the catalog folder.
+
+    Photos are decoded and encoded by `embedder` (default: on this machine); what they give is
+    stored, and the index built, here.
+    """
     started = time.perf_counter()
     cancel = cancel or CancelToken()
     products, metadata_problem = read_metadata(ws, metadata)
@@ -313,27 +369,13 @@ def index_catalog(
         done = 0
         fresh: list[int] = []  # items embedded in this run
         progress(Progress("encode", 0, len(todo)))
-        with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
-            for decoded in _decoded_batches(ws.catalog, todo, encoder.input_size, settings, pool):
-                cancel.raise_if_cancelled()
-                good = [d for d in decoded if d.pixels is not None]
-                pixels = np.stack([d.pixels for d in good]) if good else np.zeros((0, encoder.input_size, encoder.input_size, 3), np.uint8)
-                vectors = encoder.embed(pixels)
-                usable = _usable(vectors) if len(good) else np.zeros(0, bool)
-                errors = [(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None]
-                errors += [(d.item_id, "the encoder gave no usable embedding for this photo") for d, ok in zip(good, usable) if not ok]
-                kept = [d for d, ok in zip(good, usable) if ok]
-                store.save_embeddings(
-                    model_id,
-                    [d.item_id for d in kept],
-                    vectors[usable],
-                    errors=errors,
-                    digests=[(d.item_id, d.digest) for d in kept],
-                    colours=colour_descriptors(pixels[usable]) if len(kept) else None,
-                )
-                done += len(decoded)
-                fresh += [d.item_id for d in kept]
-                progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
+        batches = (embedder or embed_here)(ws.catalog, todo, encoder, settings, cancel)
+        for batch in batches:
+            cancel.raise_if_cancelled()
+            store.save_embeddings(model_id, batch.ids, batch.vectors, errors=batch.errors, digests=batch.digests, colours=batch.colours)
+            done += batch.photos
+            fresh += batch.ids
+            progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))
         encode_rate = rate.per_second(done) if done else 0.0
 
         cancel.raise_if_cancelled()

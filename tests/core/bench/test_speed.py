@@ -24,12 +24,14 @@ def test_every_part_runs_on_real_catalogs_and_reports_against_its_target(tmp_pat
     lists = results.lists
     assert lists.items == 50 and lists.per_second > 0 and lists.one_by_one_per_second > 0 and lists.export_seconds > 0
     assert lists.recall_at_10 == 1.0  # a catalog this small is searched exactly
+    assert [(c.workers, c.images, c.same_items) for c in results.cluster] == [(1, 6, True), (2, 6, True)]
+    assert all(c.max_difference <= 1e-5 and c.per_second > 0 for c in results.cluster)
     with CatalogStore(Workspace.locate(tmp_path / "data" / "thumbnails-50").database) as store:
         assert not Curation(store).has_lists()  # timed on a copy of the workspace
 
     report = format_report(results)
     for line in ("full-size speed-up", "thumbnails", "1080x1440 and 1500x2000 JPEG: indexing at", "JPEG: indexing at", "at 600:", "Peak RSS indexing 50", "Re-index after 1 of 100", "Cold start on 50 items",
-                 "Every list of 50 products"):
+                 "Every list of 50 products", "every cluster run equals the local run", "2 workers"):
         assert line in report
     write_json(results, tmp_path / "speed.json")
     saved = json.loads((tmp_path / "speed.json").read_text())
