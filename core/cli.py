@@ -204,7 +204,7 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
             raise InputError(f"no previous encoder to go back to: {args.catalog} has used only the one in use")
     options = {"model": model, "metadata": Path(args.metadata) if args.metadata else None}
     if args.cluster:
-        from core.similarity.cluster import connect
+        from core.cluster import connect
 
         with connect(args.cluster, args.cluster_workers) as embedder:
             report = _index(ws, reporter, cancel, embedder=embedder, **options)

@@ -4,14 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+from numpy.dtypes import StringDType
 from PySide6.QtCore import (
     QAbstractListModel,
+    QAbstractProxyModel,
     QByteArray,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -45,7 +48,7 @@ class _DraggableItems:
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags  # the root is no item
 
     def mimeTypes(self) -> list[str]:
         return [ITEM_IDS_MIME]
@@ -77,9 +80,13 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
 
     def search_text(self, row: int) -> str:
         """Lower-case name, sku, category and path of a row (built on first use, for filtering)."""
+        return self.search_texts()[row]
+
+    def search_texts(self) -> list[str]:
+        """`search_text` of every row, in row order."""
         if self._search_text is None:
             self._search_text = [_search_text(item) for item in self._items]
-        return self._search_text[row]
+        return self._search_text
 
     def item(self, row: int) -> Item:
         return self._items[row]
@@ -129,23 +136,138 @@ def _search_text(item: Item) -> str:
     return " ".join(v for v in (item.name, item.sku, item.category, item.path) if v).lower()
 
 
-class CatalogFilter(QSortFilterProxyModel):
-    """Filters the catalog by words found in name, sku, category or path (all words must match)."""
+PREPARE_AFTER_MS = 1000
+
+
+class CatalogFilter(QAbstractProxyModel):
+    """The catalog rows whose name, sku, category or path hold every word typed (all rows with none).
+
+    Each word is looked for in all rows' texts at once: the texts joined into one byte array,
+    where candidate positions for the word's first byte are narrowed byte by byte with NumPy.
+    While the text only grows, only the rows the shorter text kept can still match, and a few of
+    them are searched directly. So a keystroke costs tens of milliseconds at a million items,
+    where asking Python about each row costs seconds. The source model only ever resets; any
+    other change to its rows is taken as a reset too.
+    """
+
+    FEW_ROWS = 50_000  # up to this many rows left to search, they are searched one by one (in NumPy)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self._text = ""
         self._words: list[str] = []
+        self._rows = np.zeros(0, np.int64)  # the source row of each row shown
+        self._shown_at: np.ndarray | None = None  # the row shown for each source row (-1: hidden), made when asked
+        self._texts: np.ndarray | None = None  # every row's search text, made on the first search after a reset
+        self._bytes = np.zeros(0, np.uint8)  # the texts joined, each ended by a newline
+        self._starts = np.zeros(0, np.int64)  # where each row's text starts in them
+
+    def setSourceModel(self, model: CatalogModel) -> None:  # type: ignore[override]
+        self.beginResetModel()
+        super().setSourceModel(model)
+        model.modelAboutToBeReset.connect(self.beginResetModel)
+        model.modelReset.connect(self._source_reset)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self._source_rows_changed)
+        model.dataChanged.connect(self._source_data_changed)
+        self._texts = None
+        self._rows = self._matching(np.arange(model.rowCount(), dtype=np.int64))
+        self._shown_at = None
+        self.endResetModel()
 
     def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self._words = text.lower().split()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        text = text.lower()
+        words = text.split()
+        # Typing on: every word is one typed before, grown, or new, so nothing hidden can match again.
+        narrower = bool(self._words) and text.startswith(self._text)
+        self.beginResetModel()
+        self._text, self._words = text, words
+        every = np.arange(self.sourceModel().rowCount(), dtype=np.int64)
+        self._rows = self._matching(self._rows if narrower else every)
+        self._shown_at = None
+        self.endResetModel()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if not self._words:
-            return True
-        text = self.sourceModel().search_text(source_row)
-        return all(word in text for word in self._words)
+    def _matching(self, rows: np.ndarray) -> np.ndarray:
+        if not self._words or not len(rows):
+            return rows
+        self.prepare()
+        assert self._texts is not None
+        for word in self._words:
+            if len(rows) <= self.FEW_ROWS:
+                rows = rows[np.strings.find(self._texts[rows], word) >= 0]
+            else:
+                holding = np.zeros(len(self._starts), bool)
+                holding[self._rows_holding(word)] = True
+                rows = rows[holding[rows]]
+        return rows
+
+    def prepare(self) -> None:
+        """Make what searching needs now rather than at the first keystroke (a second at a million items)."""
+        if self._texts is not None or self.sourceModel() is None:
+            return
+        texts = self.sourceModel().search_texts()
+        encoded = [t.encode() for t in texts]
+        lengths = np.fromiter((len(b) + 1 for b in encoded), np.int64, len(encoded))
+        self._starts = np.cumsum(lengths) - lengths
+        self._bytes = np.frombuffer(b"\n".join(encoded) + b"\n", np.uint8)
+        self._texts = np.array(texts, dtype=StringDType())
+
+    def _rows_holding(self, word: str) -> np.ndarray:
+        """The rows whose text holds `word` somewhere (a row more than once)."""
+        pattern = np.frombuffer(word.encode(), np.uint8)
+        hits = np.flatnonzero(self._bytes[: len(self._bytes) - len(pattern) + 1] == pattern[0])
+        for offset in range(1, len(pattern)):
+            hits = hits[self._bytes[hits + offset] == pattern[offset]]
+        return np.searchsorted(self._starts, hits, side="right") - 1
+
+    def _source_reset(self) -> None:
+        self._texts = None
+        self._rows = self._matching(np.arange(self.sourceModel().rowCount(), dtype=np.int64))
+        self._shown_at = None
+        self.endResetModel()
+        QTimer.singleShot(PREPARE_AFTER_MS, self, self.prepare)  # once the grid has shown, before anyone types
+
+    def _source_rows_changed(self, *_: object) -> None:
+        self.beginResetModel()
+        self._source_reset()
+
+    def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
+        shown = self._shown()[top_left.row() : bottom_right.row() + 1]
+        shown = shown[shown >= 0]
+        if len(shown):
+            self.dataChanged.emit(self.index(int(shown.min()), 0), self.index(int(shown.max()), 0), roles)
+
+    def _shown(self) -> np.ndarray:
+        if self._shown_at is None:
+            self._shown_at = np.full(self.sourceModel().rowCount(), -1, np.int64)
+            self._shown_at[self._rows] = np.arange(len(self._rows))
+        return self._shown_at
+
+    # QAbstractProxyModel ------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def index(self, row: int, column: int = 0, parent: AnyIndex = QModelIndex()) -> QModelIndex:
+        if parent.isValid() or column != 0 or not 0 <= row < len(self._rows):
+            return QModelIndex()
+        return self.createIndex(row, 0)
+
+    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        return QModelIndex()
+
+    def mapToSource(self, proxy: AnyIndex) -> QModelIndex:
+        if not proxy.isValid() or not 0 <= proxy.row() < len(self._rows):
+            return QModelIndex()
+        return self.sourceModel().index(int(self._rows[proxy.row()]), 0)
+
+    def mapFromSource(self, source: AnyIndex) -> QModelIndex:
+        if not source.isValid() or not 0 <= source.row() < len(self._shown()):
+            return QModelIndex()
+        row = int(self._shown()[source.row()])
+        return self.createIndex(row, 0) if row >= 0 else QModelIndex()
 
 
 class _ItemRowsModel(_DraggableItems, QAbstractListModel):

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PRODUCT = ("common", "storage", "catalog", "similarity", "duplicates", "lists", "training", "demo", "shop")
+PRODUCT = ("common", "storage", "catalog", "similarity", "duplicates", "lists", "training", "demo", "shop", "cluster")
 # What each layer may import of Lookalike besides itself. Dependencies point one way: the entry
 # layers (main, gui, cli) use product packages, which use storage and common.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -21,6 +21,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "catalog": frozenset({"common", "storage"}),
     "similarity": frozenset({"common", "storage", "catalog"}),
     "duplicates": frozenset({"common", "storage", "similarity"}),
+    "cluster": frozenset({"common", "similarity"}),
     "lists": frozenset({"common", "storage", "catalog", "similarity", "duplicates"}),
     "demo": frozenset({"common", "storage"}),
     "shop": frozenset({"common", "storage"}),

@@ -41,7 +41,7 @@ def _embeddings(workspace: Path) -> dict[str, np.ndarray]:
 
 
 def cluster_throughput(catalog: Path, images: int, workers: tuple[int, ...] = (1, 2)) -> list[ClusterRun]:
-    from core.similarity.cluster import connect
+    from core.cluster import connect
 
     runs = []
     with tempfile.TemporaryDirectory(prefix="lookalike-bench-cluster-") as tmp:

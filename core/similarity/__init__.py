@@ -15,7 +15,15 @@ from core.similarity.encoder import (
     normalise,
 )
 from core.similarity.index import SearchIndex, build_index
-from core.similarity.indexing import IndexReport, index_catalog, rebuild_index
+from core.similarity.indexing import (
+    EmbeddedBatch,
+    Embedder,
+    IndexReport,
+    decode_batch,
+    embed_decoded,
+    index_catalog,
+    rebuild_index,
+)
 from core.similarity.search import CatalogSearcher, Match
 
 __all__ = [
@@ -23,6 +31,8 @@ __all__ = [
     "CONTRACT_KEYS",
     "CONTRACT_VERSION",
     "CatalogSearcher",
+    "EmbeddedBatch",
+    "Embedder",
     "EncoderInfo",
     "IndexReport",
     "Match",
@@ -31,6 +41,8 @@ __all__ = [
     "build_index",
     "check_encoder",
     "colour_descriptors",
+    "decode_batch",
+    "embed_decoded",
     "dominant_hue_bin",
     "index_catalog",
     "normalise",

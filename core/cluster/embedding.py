@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from core.common import CancelToken, IndexSettings, InputError, LookalikeError
-from core.similarity.encoder import OnnxEncoder
-from core.similarity.indexing import EmbeddedBatch, Embedder, decode_batch, embed_decoded
+from core.similarity import EmbeddedBatch, Embedder, OnnxEncoder, decode_batch, embed_decoded
 
 LOCAL = "local"
 LOCAL_WORKERS = 2

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.cluster import ClusterEmbedder, ClusterError, connect
 from core.common import Cancelled, CancelToken, IndexSettings, Progress
 from core.demo import write_demo_catalog
 from core.similarity import CatalogSearcher, OnnxEncoder, index_catalog
-from core.similarity.cluster import ClusterEmbedder, ClusterError, connect
 from core.storage import CatalogStore, Workspace, read_state
 
 SMALL_BATCHES = IndexSettings(batch_size=8)  # many batches, so a run can be interrupted half-way
