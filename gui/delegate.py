@@ -43,10 +43,12 @@ class _ViewRefresher(QObject):
 class ThumbnailDelegate(QStyledItemDelegate):
     """Product cards for a QListView in icon mode; reads the roles in gui.roles."""
 
-    def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
+    def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None, pinned_tag: str = "PINNED") -> None:
+        """`pinned_tag` is what the corner tag of an entry marked pinned says (a duplicate group's keeper "STAYS")."""
         super().__init__(parent)
         self._loader = loader
         self._thumb_size = DEFAULT_THUMB
+        self._pinned_tag = pinned_tag
 
     @property
     def thumb_size(self) -> int:
@@ -98,7 +100,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             elif key and self._loader.failure(key) is not None:
                 _paint_badge(painter, square)
             if index.data(PinnedRole):
-                _paint_tag(painter, square, "PINNED", QColor(30, 100, 200))
+                _paint_tag(painter, square, self._pinned_tag, QColor(30, 100, 200))
             if missing is not None:
                 _paint_tag(painter, square, "MISSING", QColor(150, 60, 20), bottom=True)
             top = square.bottom() + 1 + _GAP

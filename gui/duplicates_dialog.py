@@ -31,6 +31,8 @@ from gui.session import CatalogSession
 from gui.thumbnails import ThumbnailLoader
 
 KIND_LABELS = {"exact": "Exact copies", "near": "Near-duplicates", "variant": "Colour variants"}
+KIND_COUNTED = {"exact": ("exact copy", "exact copies"), "near": ("near-duplicate", "near-duplicates"),
+                "variant": ("colour variant", "colour variants")}  # a group of each kind, one and many
 SHOW_CHOICES = (("all", "All groups"), ("exact", "Exact copies"), ("near", "Near-duplicates"), ("variant", "Colour variants"))
 GroupRole = Qt.ItemDataRole.UserRole + 1
 
@@ -77,7 +79,7 @@ class DuplicatesDialog(QDialog):
         self.members.setMovement(QListView.Movement.Static)
         self.members.setSpacing(4)
         self.members.setModel(self.members_model)
-        self.delegate = ThumbnailDelegate(loader, self)
+        self.delegate = ThumbnailDelegate(loader, self, pinned_tag="STAYS")
         self.delegate.attach(self.members)
         self.keep_button = QPushButton("Keep This One in Lists")
         self.keep_button.setShortcut(QKeySequence("Ctrl+K"))
@@ -139,7 +141,7 @@ class DuplicatesDialog(QDialog):
         elif not groups:
             self.summary.setText("No duplicates: no two photos are copies or colourways of each other.")
         else:
-            parts = ", ".join(f"{counts[k]:,} {KIND_LABELS[k].lower()}" for k in KIND_LABELS if counts[k])
+            parts = ", ".join(f"{counts[k]:,} {KIND_COUNTED[k][counts[k] != 1]}" for k in KIND_LABELS if counts[k])
             self.summary.setText(f"{len(groups):,} groups ({parts}). Lists keep each group's copies apart.")
         shown_kind = self.show_kind.currentData()
         self.groups.clear()

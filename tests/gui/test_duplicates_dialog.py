@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelectionModel
 from core.demo import write_demo_catalog
 from core.duplicates import DuplicateMemory
 from core.storage import CatalogStore
-from gui.duplicates_dialog import GroupRole
+from gui.duplicates_dialog import KIND_COUNTED, GroupRole
 from tests.core.duplicates.conftest import plant
 from tests.gui.test_main_window import WAIT, open_and_index
 
@@ -43,7 +43,13 @@ def test_the_finding_is_shown_and_a_keeper_chosen_and_undone(qtbot, window, plan
     catalog, found = planted
     open_and_index(qtbot, window, catalog)
     dialog = _open_dialog(qtbot, window)
-    assert "groups" in dialog.summary.text()
+    with CatalogStore(window.session.ws.database) as store:
+        stored = DuplicateMemory(store).groups()
+    said = dialog.summary.text()
+    assert said.startswith(f"{len(stored):,} groups (")
+    for kind, (one, many) in KIND_COUNTED.items():  # "1 exact copy", "3 near-duplicates"
+        count = sum(g.kind == kind for g in stored)
+        assert (f"{count} {one}" if count == 1 else f"{count} {many}") in said or count == 0
     kinds = {dialog.groups.item(r).text().split(" · ")[0] for r in range(dialog.groups.count())}
     assert {"Exact copies", "Near-duplicates", "Colour variants"} <= kinds
     dialog.groups.setCurrentRow(_near_row(dialog, found))
