@@ -170,10 +170,7 @@ class CatalogFilter(QAbstractProxyModel):
         for signal in (model.rowsInserted, model.rowsRemoved, model.layoutChanged):
             signal.connect(self._source_rows_changed)
         model.dataChanged.connect(self._source_data_changed)
-        self._texts = None
-        self._rows = self._matching(np.arange(model.rowCount(), dtype=np.int64))
-        self._shown_at = None
-        self.endResetModel()
+        self._source_reset()
 
     def set_text(self, text: str) -> None:
         text = text.lower()

@@ -225,7 +225,7 @@ class EmbeddedBatch:
 
 
 # Turns the photos to embed, (item id, path in the catalog), into embedded batches, in any order:
-# `embed_here` on this machine; core.similarity.cluster on a cluster's workers.
+# `embed_here` on this machine; core.cluster on a cluster's workers.
 Embedder = Callable[[Path, list[tuple[int, str]], OnnxEncoder, IndexSettings, CancelToken], Iterator[EmbeddedBatch]]
 
 

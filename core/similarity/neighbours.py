@@ -12,7 +12,6 @@ Tied scores go by item id, as in every search.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,14 +26,6 @@ PROBES = 48  # clusters a query is scored against: its own and the nearest other
 THREADS = 2
 _KMEANS_ROUNDS = 8
 _KMEANS_SAMPLE_PER_CLUSTER = 32
-
-
-@dataclass(frozen=True)
-class Found:
-    """One block of queries' neighbours: row i's best are `ids[i]` with `scores[i]`, best first."""
-
-    ids: np.ndarray  # (queries, n) item ids
-    scores: np.ndarray  # (queries, n) float32
 
 
 def _cluster_count(n: int) -> int:
@@ -106,9 +97,6 @@ class NeighbourTable:
             order = np.argsort(self.cluster, kind="stable")
             self._members = np.split(order, np.cumsum(np.bincount(self.cluster, minlength=clusters))[:-1])
             self._probes = np.argsort(-(centroids @ centroids.T), axis=1, kind="stable")[:, :PROBES]
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
     def locality_order(self, item_ids: list[int]) -> list[int]:
         """`item_ids` reordered so that queries scored against the same candidates come together."""

@@ -210,15 +210,13 @@ class CatalogSearcher:
     def _table(self, colour_weight: float, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> NeighbourTable:
         """Every searchable item's vector, shape and colour blended so that a dot product is the blended score."""
         if colour_weight not in self._tables:
-            live = np.flatnonzero(self._live)
-            ids = np.concatenate([self.positions[live], self._pending_ids]).astype(np.int64)
-            shape = np.array([self.index.vector(int(p)) for p in live] + list(self._pending_vectors), np.float32)
-            shape = shape.reshape(len(ids), self.index.dim)
+            ids = np.concatenate([self.positions[self._live], self._pending_ids]).astype(np.int64)
+            shape = np.array([self._vector(i) for i in ids.tolist()], np.float32).reshape(len(ids), self.index.dim)
             if colour_weight > 0.0:
                 if self.colour_index is None:
                     raise SearchIndexError("this index has no colours yet; index the catalog again to match by colour")
-                colour = np.array([self.colour_index.vector(int(p)) for p in live] + list(self._pending_colours), np.float32)
-                shape = np.hstack([np.sqrt(1.0 - colour_weight) * shape, np.sqrt(colour_weight) * colour.reshape(len(ids), -1)])
+                colour = np.array([self._colour(i) for i in ids.tolist()], np.float32).reshape(len(ids), COLOUR_DIMENSIONS)
+                shape = np.hstack([np.sqrt(1.0 - colour_weight) * shape, np.sqrt(colour_weight) * colour])
             self._tables[colour_weight] = NeighbourTable(shape, ids, progress=progress, cancel=cancel)
         return self._tables[colour_weight]
 
