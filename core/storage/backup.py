@@ -59,7 +59,8 @@ def backup_database(ws: Workspace, store: CatalogStore) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write a backup in {folder}: {exc.strerror or exc}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
     for old in backups(ws)[KEEP_BACKUPS:]:
         old.unlink(missing_ok=True)
     return folder / name

@@ -289,6 +289,8 @@ class CatalogStore:
             copy = sqlite3.connect(str(target))
             try:
                 self._db.backup(copy)
+                # One self-contained file: in WAL mode every reader of the copy would leave -wal and -shm beside it.
+                copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
         except sqlite3.Error as exc:
