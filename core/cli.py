@@ -505,7 +505,7 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         unknown = [p for p in args.parts if p not in PARTS]
         if unknown:
             raise InputError(f"unknown part {unknown[0]!r}; choose from {', '.join(PARTS)}")
-        scale = Scale(query_sizes=tuple(args.sizes)) if args.sizes else Scale()
+        scale = Scale(at_scale=args.scale_items, **({"query_sizes": tuple(args.sizes)} if args.sizes else {}))
         with _data_folder(args.data) as data:
             results = run_speed_bench(data, tuple(args.parts), scale, progress=reporter, cancel=cancel)
         reporter.finish()
@@ -640,7 +640,8 @@ def _parser() -> argparse.ArgumentParser:
                 else "measure speed or a shop import on this machine")
     p.add_argument("what", choices=("quality", "speed", "import", "duplicates") if trains else ("speed", "import", "duplicates"), help="which benchmark")
     p.add_argument("--parts", nargs="+", default=["indexing", "queries", "memory", "incremental", "startup", "recommend", "cluster"], metavar="PART",
-                   help="speed: which parts to run (default: %(default)s)")
+                   help="speed: which parts to run, of those and scale (a million thumbnails end to end, about an hour) (default: %(default)s)")
+    p.add_argument("--scale-items", type=_positive, default=1_000_000, metavar="N", help="speed: photos in the scale part's catalog (default: %(default)s)")
     p.add_argument("--sizes", type=_positive, nargs="+", metavar="N", help="speed: vector counts for query latency (default: 10000 100000 1000000)")
     p.add_argument("--data", metavar="DIR", help="speed: keep the benchmark catalogs here and reuse them (default: a temporary folder)")
     p.add_argument("--import-photos", type=_positive, default=1000, metavar="N", help="import: photos in the shop export (default: %(default)s)")

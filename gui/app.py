@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QEvent,
     QEventLoop,
     QMessageLogContext,
-    QObject,
     QSettings,
     QTimer,
     QtMsgType,
@@ -116,43 +114,6 @@ def self_test(screenshot: Path | None, count: int = 60) -> str:
     )
 
 
-class _FirstPaint(QObject):
-    """Prints how long after `started` the grid first painted with items, then its thumbnails."""
-
-    def __init__(self, window: "MainWindow", started: float) -> None:
-        super().__init__(window)
-        self.window, self.started = window, started
-        self.grid_shown = False
-        window.catalog_view.viewport().installEventFilter(self)
-        window.session.error.connect(self._failed)
-        window.session.problem.connect(lambda problem: self._failed(problem.message))
-
-    def _failed(self, message: str) -> None:
-        print(f"startup failed: {message}", file=sys.stderr, flush=True)
-        QApplication.instance().exit(1)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self.window.catalog_filter.rowCount() > 0:
-            QTimer.singleShot(0, self._after_paint)
-        return False
-
-    def _after_paint(self) -> None:
-        now = time.perf_counter() - self.started
-        try:
-            if not self.grid_shown:
-                self.grid_shown = True
-                print(f"grid {now:.3f} s, {self.window.catalog_filter.rowCount()} items", flush=True)
-                return
-            if self.window.loader.pending_count():
-                return
-            print(f"thumbnails {now:.3f} s", flush=True)
-        except BrokenPipeError:  # whoever reads the times has stopped reading: nothing more to say
-            pass
-        self.window.catalog_view.viewport().removeEventFilter(self)
-        self.window.close()  # cancels the background re-index the open started
-        QApplication.instance().exit(0)
-
-
 def has_display(environ: Mapping[str, str], platform: str) -> bool:
     """False where Qt would abort for want of a screen: Linux with no X or Wayland display and no platform chosen."""
     if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
@@ -170,9 +131,14 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--time-startup", action="store_true", help="with --open: print when the grid and its thumbnails first show, then exit"
     )
+    parser.add_argument(
+        "--time-use", action="store_true", help="with --time-startup: then time keystrokes in the filter and a query, and exit"
+    )
     args = parser.parse_args(list(argv))
     if args.time_startup and not args.open:
         parser.error("--time-startup needs --open FOLDER")
+    if args.time_use and not args.time_startup:
+        parser.error("--time-use needs --time-startup")
     if args.self_test or args.time_startup:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         qInstallMessageHandler(_quiet_offscreen)
@@ -195,7 +161,9 @@ def run(argv: Sequence[str]) -> int:
 
     window = MainWindow()
     if args.time_startup:
-        _FirstPaint(window, started)
+        from gui.timing import StartupTimer
+
+        StartupTimer(window, started, use=args.time_use)
     window.show()
     if args.open:
         window.open_catalog(Path(args.open))

@@ -198,6 +198,10 @@ class CatalogFilter(QAbstractProxyModel):
                 rows = rows[holding[rows]]
         return rows
 
+    def prepared(self) -> bool:
+        """Whether what searching needs is made (a keystroke now costs only its search)."""
+        return self._texts is not None
+
     def prepare(self) -> None:
         """Make what searching needs now rather than at the first keystroke (a second at a million items)."""
         if self._texts is not None or self.sourceModel() is None:

@@ -2,7 +2,8 @@
 
 The app is started as a new process (`main.py --open CATALOG --time-startup`, offscreen) so the
 figure includes Python, Qt and the app's imports. Its settings go to a throwaway folder: the
-user's recent catalogs are left alone.
+user's recent catalogs are left alone. With `use`, the same process then times keystrokes in
+the catalog filter and a product's query once the grid is up (`--time-use`), and its peak memory.
 """
 from __future__ import annotations
 
@@ -17,38 +18,63 @@ from core.bench.indexing import app_command
 
 
 @dataclass(frozen=True)
+class Keystroke:
+    text: str  # what the filter holds after the keystroke
+    ms: float  # its search and the grid's repaint
+    shown: int  # items the grid then shows
+
+
+@dataclass(frozen=True)
 class Startup:
     items: int
     grid_seconds: float  # launch to the first paint of the grid with items in it
     thumbnails_seconds: float  # launch to the first screenful of thumbnails painted
     thumbnail_cache: str  # "empty" or "warm"
+    keystrokes: tuple[Keystroke, ...] = ()  # with use: typing in the filter once the grid is up
+    query_ms: float | None = None  # with use: a click on a product to its lookalikes on screen
+    peak_rss_mb: float | None = None  # with use: the app's peak resident memory by then
 
 
-def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120) -> Startup:
-    """Launch the app on an indexed catalog and time, from outside, when its grid shows."""
+def _keystroke(line: str) -> Keystroke:
+    """`filter "TEXT" 12.3 ms, 456 items` -> Keystroke."""
+    text, rest = line[len('filter "') :].rsplit('" ', 1)
+    ms, shown = rest.split(" ms, ")
+    return Keystroke(text, float(ms), int(shown.split()[0]))
+
+
+def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120, use: bool = False) -> Startup:
+    """Launch the app on an indexed catalog and time, from outside, when its grid shows (and, with use, its answers)."""
     with tempfile.TemporaryDirectory(prefix="lookalike-bench-home-") as home:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home, XDG_CACHE_HOME=home)
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [*app_command(), "--open", str(catalog), "--time-startup"],
+            [*app_command(), "--open", str(catalog), "--time-startup", *(["--time-use"] if use else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
         marks: dict[str, float] = {}
+        answers: dict[str, str] = {}
+        keystrokes: list[Keystroke] = []
         assert proc.stdout is not None
         for line in proc.stdout:
             word = line.split(" ", 1)[0]
             marks[word] = time.perf_counter() - started
-            if word == "thumbnails":
+            if word == "filter":
+                keystrokes.append(_keystroke(line.strip()))
+            answers[word] = line.split(" ", 2)[1] if " " in line else ""
+            if word == ("done" if use else "thumbnails"):
                 break
         try:
             _, errors = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             _, errors = proc.communicate()
-    if "grid" not in marks or "thumbnails" not in marks:
+    if "grid" not in marks or "thumbnails" not in marks or (use and "query" not in marks):
         last = errors.strip().splitlines()[-1] if errors.strip() else f"exit status {proc.returncode}"
-        raise RuntimeError(f"the app did not show the catalog: {last}")
-    return Startup(items, marks["grid"], marks["thumbnails"], cache)
+        raise RuntimeError(f"the app did not {'answer' if 'thumbnails' in marks else 'show the catalog'}: {last}")
+    if not use:
+        return Startup(items, marks["grid"], marks["thumbnails"], cache)
+    return Startup(items, marks["grid"], marks["thumbnails"], cache, tuple(keystrokes), float(answers["query"]),
+                   float(answers["memory"]))
