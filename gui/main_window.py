@@ -57,10 +57,11 @@ from PySide6.QtWidgets import (
 
 from core.catalog import APP_THUMB_SIZE, ThumbnailCache
 from core.common import IMAGE_SUFFIXES, LookalikeError, Progress, training_problem
-from core.lists import LIST_KINDS, PLATFORM_FORMATS, Products, Rules, product_of
+from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules
 from core.shop import ImportReport, ShopExport, read_shop_export
 from core.similarity import EncoderInfo
-from core.storage import HistoryEntry, Item, Workspace
+from core.storage import HistoryEntry, Workspace
+from gui.catalog_items import CatalogItems, catalog_items
 from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
@@ -154,10 +155,7 @@ class MainWindow(QMainWindow):
         self.demo_folder = demo_folder
         self.session = CatalogSession(self)
         self.last_error = ""
-        self._unreadable = 0
-        self._missing = 0
-        self._products = 0  # products the photos show: fewer than the photos when a shop product has several
-        self._product_photos = Products(())
+        self._catalog_items = catalog_items([])  # what the grid shows, and what is counted of it
         self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
         self.setWindowTitle("Lookalike")
@@ -557,17 +555,17 @@ class MainWindow(QMainWindow):
         self.query_thumb.clear()
         self.query_title.setText("<b>Lookalikes</b><br>Click a product, drop a photo, or paste one (Ctrl+V).")
 
-    def _on_items(self, items: list[Item]) -> None:
+    def catalog_complete(self) -> bool:
+        """Whether the grid holds every item of the open catalog (a large one loads after its first page)."""
+        return self._catalog_items.complete
+
+    def _on_items(self, loaded: CatalogItems) -> None:
         ws = self.session.ws
         if ws is None:
             return
         kept = self._selected_item()
-        self.catalog_model.reset(ws.catalog, items)
-        self._unreadable = sum(1 for item in items if item.status == "error" and item.missing is None)
-        self._missing = sum(1 for item in items if item.missing is not None)
-        self._products = len({product_of(item) for item in items})
-        # the list of a shop product is its main photo's, whichever of its photos is clicked
-        self._product_photos = Products(item for item in items if item.searchable)
+        self._catalog_items = loaded
+        self.catalog_model.reset(ws.catalog, loaded.items, loaded.search)
         self._update_count()
         proxy = self._grid_index(kept) if kept is not None else QModelIndex()
         if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
@@ -591,17 +589,22 @@ class MainWindow(QMainWindow):
         return self.catalog_filter.mapFromSource(self.catalog_model.index(row)) if row is not None else QModelIndex()
 
     def _update_count(self) -> None:
+        loaded = self._catalog_items
+        if not loaded.complete:  # the first page shows while the rest loads
+            self.count_label.setText(f"Loading {loaded.total:,} photos…")
+            return
         total = self.catalog_model.rowCount()
         shown = self.catalog_filter.rowCount()
         noun = "product" if total == 1 else "products"
         text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
-        if self._products and self._products != total:  # a shop's products, several photos each
+        products = loaded.product_count
+        if products and products != total:  # a shop's products, several photos each
             photos = f"{total:,} photos" if shown == total else f"{shown:,} of {total:,} photos"
-            text = f"{self._products:,} {'product' if self._products == 1 else 'products'} · {photos}"
-        if self._unreadable:
-            text += f" · {self._unreadable} unreadable"
-        if self._missing:
-            text += f" · {self._missing} missing"
+            text = f"{products:,} {'product' if products == 1 else 'products'} · {photos}"
+        if loaded.unreadable:
+            text += f" · {loaded.unreadable} unreadable"
+        if loaded.missing:
+            text += f" · {loaded.missing} missing"
         self.count_label.setText(text)
 
     def _on_model(self, info: EncoderInfo | None, built: str) -> None:
@@ -677,7 +680,7 @@ class MainWindow(QMainWindow):
     def _on_catalog_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         item_id = self._selected_item()
         if item_id is not None:
-            photos = self._product_photos
+            photos = self._catalog_items.products  # the list of a shop product is its main photo's, whichever photo is clicked
             self.curation_panel.show_item(photos.main(item_id) if item_id in photos.by_id else item_id)
             if not self._keeping_place:
                 self.session.query_item(item_id)

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from numpy.dtypes import StringDType
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractProxyModel,
@@ -22,6 +21,7 @@ from core.catalog import inside_catalog, item_key
 from core.lists import Entry
 from core.similarity import Match
 from core.storage import Item
+from gui.catalog_items import SearchTexts, search_text
 from gui.roles import Roles
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -67,31 +67,38 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
         super().__init__(parent)
         self._items: list[Item] = []
         self._catalog = Path()
-        self._row_of: dict[int, int] = {}
-        self._search_text: list[str] | None = None
+        self._row_of: dict[int, int] | None = None
+        self._search: SearchTexts | None = None
 
-    def reset(self, catalog: Path, items: Sequence[Item]) -> None:
+    def reset(self, catalog: Path, items: Sequence[Item], search: SearchTexts | None = None) -> None:
+        """Show these items; `search`, if given, is their search texts made already (off the GUI thread)."""
         self.beginResetModel()
         self._catalog = catalog
         self._items = list(items)
-        self._row_of = {item.id: row for row, item in enumerate(self._items)}
-        self._search_text: list[str] | None = None
+        self._row_of = None
+        self._search = search if search is not None and len(search.texts) == len(self._items) else None
         self.endResetModel()
 
     def search_text(self, row: int) -> str:
-        """Lower-case name, sku, category and path of a row (built on first use, for filtering)."""
-        return self.search_texts()[row]
+        """Lower-case name, sku, category and path of a row, as the filter searches it."""
+        return str(self.search_index().texts[row])
 
-    def search_texts(self) -> list[str]:
-        """`search_text` of every row, in row order."""
-        if self._search_text is None:
-            self._search_text = [_search_text(item) for item in self._items]
-        return self._search_text
+    def search_index_made(self) -> SearchTexts | None:
+        """The rows' search texts if they are made already (None: search_index would make them now)."""
+        return self._search
+
+    def search_index(self) -> SearchTexts:
+        """Every row's search text, in row order (made on first use unless given with the items)."""
+        if self._search is None:
+            self._search = SearchTexts.of([search_text(item) for item in self._items])
+        return self._search
 
     def item(self, row: int) -> Item:
         return self._items[row]
 
     def row_of(self, item_id: int) -> int | None:
+        if self._row_of is None:
+            self._row_of = {item.id: row for row, item in enumerate(self._items)}
         return self._row_of.get(item_id)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
@@ -132,10 +139,6 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
     return None
 
 
-def _search_text(item: Item) -> str:
-    return " ".join(v for v in (item.name, item.sku, item.category, item.path) if v).lower()
-
-
 PREPARE_AFTER_MS = 1000
 
 
@@ -158,9 +161,7 @@ class CatalogFilter(QAbstractProxyModel):
         self._words: list[str] = []
         self._rows = np.zeros(0, np.int64)  # the source row of each row shown
         self._shown_at: np.ndarray | None = None  # the row shown for each source row (-1: hidden), made when asked
-        self._texts: np.ndarray | None = None  # every row's search text, made on the first search after a reset
-        self._bytes = np.zeros(0, np.uint8)  # the texts joined, each ended by a newline
-        self._starts = np.zeros(0, np.int64)  # where each row's text starts in them
+        self._search: SearchTexts | None = None  # every row's search text, taken on the first search after a reset
 
     def setSourceModel(self, model: CatalogModel) -> None:  # type: ignore[override]
         self.beginResetModel()
@@ -187,46 +188,42 @@ class CatalogFilter(QAbstractProxyModel):
     def _matching(self, rows: np.ndarray) -> np.ndarray:
         if not self._words or not len(rows):
             return rows
-        self.prepare()
-        assert self._texts is not None
+        search = self.prepare()
         for word in self._words:
             if len(rows) <= self.FEW_ROWS:
-                rows = rows[np.strings.find(self._texts[rows], word) >= 0]
+                rows = rows[np.strings.find(search.texts[rows], word) >= 0]
             else:
-                holding = np.zeros(len(self._starts), bool)
+                holding = np.zeros(len(search.starts), bool)
                 holding[self._rows_holding(word)] = True
                 rows = rows[holding[rows]]
         return rows
 
     def prepared(self) -> bool:
-        """Whether what searching needs is made (a keystroke now costs only its search)."""
-        return self._texts is not None
+        """Whether what searching needs is at hand (a keystroke now costs only its search)."""
+        return self._search is not None
 
-    def prepare(self) -> None:
-        """Make what searching needs now rather than at the first keystroke (a second at a million items)."""
-        if self._texts is not None or self.sourceModel() is None:
-            return
-        texts = self.sourceModel().search_texts()
-        encoded = [t.encode() for t in texts]
-        lengths = np.fromiter((len(b) + 1 for b in encoded), np.int64, len(encoded))
-        self._starts = np.cumsum(lengths) - lengths
-        self._bytes = np.frombuffer(b"\n".join(encoded) + b"\n", np.uint8)
-        self._texts = np.array(texts, dtype=StringDType())
+    def prepare(self) -> SearchTexts:
+        """Take what searching needs now rather than at the first keystroke (a second at a million items, unless given)."""
+        if self._search is None:
+            self._search = self.sourceModel().search_index()
+        return self._search
 
     def _rows_holding(self, word: str) -> np.ndarray:
         """The rows whose text holds `word` somewhere (a row more than once)."""
-        pattern = np.frombuffer(word.encode(), np.uint8)
-        hits = np.flatnonzero(self._bytes[: len(self._bytes) - len(pattern) + 1] == pattern[0])
+        search = self.prepare()
+        joined, pattern = search.joined, np.frombuffer(word.encode(), np.uint8)
+        hits = np.flatnonzero(joined[: len(joined) - len(pattern) + 1] == pattern[0])
         for offset in range(1, len(pattern)):
-            hits = hits[self._bytes[hits + offset] == pattern[offset]]
-        return np.searchsorted(self._starts, hits, side="right") - 1
+            hits = hits[joined[hits + offset] == pattern[offset]]
+        return np.searchsorted(search.starts, hits, side="right") - 1
 
     def _source_reset(self) -> None:
-        self._texts = None
+        self._search = self.sourceModel().search_index_made()
         self._rows = self._matching(np.arange(self.sourceModel().rowCount(), dtype=np.int64))
         self._shown_at = None
         self.endResetModel()
-        QTimer.singleShot(PREPARE_AFTER_MS, self, self.prepare)  # once the grid has shown, before anyone types
+        if self._search is None:
+            QTimer.singleShot(PREPARE_AFTER_MS, self, self.prepare)  # once the grid has shown, before anyone types
 
     def _source_rows_changed(self, *_: object) -> None:
         self.beginResetModel()

@@ -41,6 +41,7 @@ from core.storage import (
     recover,
     recover_if_damaged,
 )
+from gui.catalog_items import CatalogItems, catalog_items
 from gui.workers import Job
 
 
@@ -91,8 +92,13 @@ def qimage_to_pil(image: QImage) -> Image.Image:
 class CatalogSession(QObject):
     """One open catalog. Long work runs as at most one job at a time; queries run beside it."""
 
+    # Above this many items the grid gets a first page at once and the rest when it is loaded,
+    # off the GUI thread: a million items take seconds of Python to read and count.
+    LOAD_IN_BACKGROUND_ABOVE = 50_000
+    FIRST_PAGE = 2_000
+
     opened = Signal(object)  # Workspace
-    items_changed = Signal(object)  # list[Item]
+    items_changed = Signal(object)  # CatalogItems: a first page of a large catalog, then all of them
     model_changed = Signal(object, str)  # EncoderInfo | None, when the index was built ("" if never)
     job_started = Signal(object)  # Job
     indexed = Signal(object)  # IndexReport
@@ -120,6 +126,8 @@ class CatalogSession(QObject):
         self.last_query: Query | None = None
         self._query_serial = 0
         self._query_jobs: set[Job] = set()
+        self._load_jobs: set[Job] = set()
+        self._items_serial = 0  # the newest reading of the items; an older one still loading is dropped
         self._seen_encode = False
         self._edits = 0  # list edits since the last backup
         self._recovering = False
@@ -210,13 +218,13 @@ class CatalogSession(QObject):
             return
         try:
             built = store.get_meta("indexed_at") or ""
-            history, items = store.history(), store.items()
+            history, items = store.history(), self._read_items(store)
         except DatabaseDamaged as exc:  # damage that opening did not meet: restored from the latest backup
             if not self._recovering:
                 self._recover(exc.reason)
             return
         self.history_changed.emit(history)
-        self.items_changed.emit(items)
+        self._show_items(items)
         try:
             self.searcher = CatalogSearcher(ws)
         except DamagedIndexError as exc:
@@ -333,11 +341,42 @@ class CatalogSession(QObject):
         self._reload()
         self.notice.emit(note)
 
+    def _read_items(self, store: CatalogStore) -> CatalogItems:
+        """Every item, or of a large catalog the first page (the rest is loaded by _show_items)."""
+        total = store.item_count()
+        if total <= self.LOAD_IN_BACKGROUND_ABOVE:
+            return catalog_items(store.items())
+        return catalog_items(store.items(limit=self.FIRST_PAGE), total)
+
+    def _show_items(self, items: CatalogItems) -> None:
+        """Give the window these items; a first page is followed by all of them once read off the GUI thread."""
+        self._items_serial += 1
+        self.items_changed.emit(items)
+        ws = self.ws
+        if items.complete or ws is None:
+            return
+        serial = self._items_serial
+
+        def work(progress: Any, cancel: Any) -> CatalogItems:
+            with CatalogStore(ws.database) as reader:  # its own connection: the GUI thread's stays free
+                return catalog_items(reader.items(), with_search=True)
+
+        def deliver(loaded: CatalogItems) -> None:
+            if serial == self._items_serial and self.ws is ws:  # not read again since, nor another catalog opened
+                self.items_changed.emit(loaded)
+
+        job = Job("loading the catalog", work)
+        self._load_jobs.add(job)
+        job.finished.connect(deliver)
+        job.failed.connect(self.error)
+        job.done.connect(lambda: self._load_jobs.discard(job))
+        job.start()
+
     def _on_index_progress(self, p: Any) -> None:
         # As soon as the scan is in the database, show the items (thumbnails need no embedding).
         if p.stage == "encode" and not self._seen_encode and self.store is not None:
             self._seen_encode = True
-            self.items_changed.emit(self.store.items())
+            self._show_items(self._read_items(self.store))
 
     def train(self, settings: TrainSettings, keep: str = "better") -> bool:
         """Train an encoder on this catalog; when done the better one (or, with keep="new", the new one) is in use."""

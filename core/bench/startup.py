@@ -30,6 +30,7 @@ class Startup:
     grid_seconds: float  # launch to the first paint of the grid with items in it
     thumbnails_seconds: float  # launch to the first screenful of thumbnails painted
     thumbnail_cache: str  # "empty" or "warm"
+    loaded_seconds: float | None = None  # with use: launch to every item in the grid (a large catalog shows a first page)
     keystrokes: tuple[Keystroke, ...] = ()  # with use: typing in the filter once the grid is up
     query_ms: float | None = None  # with use: a click on a product to its lookalikes on screen
     peak_rss_mb: float | None = None  # with use: the app's peak resident memory by then
@@ -76,5 +77,5 @@ def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120, 
         raise RuntimeError(f"the app did not {'answer' if 'thumbnails' in marks else 'show the catalog'}: {last}")
     if not use:
         return Startup(items, marks["grid"], marks["thumbnails"], cache)
-    return Startup(items, marks["grid"], marks["thumbnails"], cache, tuple(keystrokes), float(answers["query"]),
-                   float(answers["memory"]))
+    return Startup(items, marks["grid"], marks["thumbnails"], cache, float(answers["loaded"]), tuple(keystrokes),
+                   float(answers["query"]), float(answers["memory"]))

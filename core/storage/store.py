@@ -306,13 +306,21 @@ class CatalogStore:
         return None if first == "ok" else first
 
     # items -------------------------------------------------------------------------------
-    def items(self, status: str | None = None) -> list[Item]:
+    def items(self, status: str | None = None, limit: int | None = None) -> list[Item]:
+        """Items in path order (with `limit`, only the first so many)."""
         sql = f"SELECT {_ITEM_COLUMNS} FROM items"
         args: tuple = ()
         if status is not None:
             sql += " WHERE status = ?"
             args = (status,)
-        return [_item(row) for row in self.query(sql + " ORDER BY path", args)]
+        sql += " ORDER BY path"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args += (limit,)
+        return [_item(row) for row in self.query(sql, args)]
+
+    def item_count(self) -> int:
+        return int(self.query("SELECT COUNT(*) FROM items")[0][0])
 
     def missing_items(self) -> list[Item]:
         """Items whose photos have gone from the catalog folder, kept with their lists until forgotten."""

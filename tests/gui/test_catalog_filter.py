@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtTest import QAbstractItemModelTester
 
 from core.storage import Item
+from gui.catalog_items import catalog_items
 from gui.models import CatalogFilter, CatalogModel
 from gui.roles import Roles
 
@@ -103,7 +104,20 @@ def test_a_hundred_thousand_rows_filter_and_map(qapp):
 def test_searching_is_made_ready_soon_after_a_reset_not_at_the_first_keystroke(models, qtbot):
     source, proxy = models
     source.reset(Path("/catalog"), _items(["Paper bag", "Shoe"], start=90))
-    assert proxy._texts is None
-    qtbot.waitUntil(lambda: proxy._texts is not None, timeout=5000)
+    assert not proxy.prepared()
+    qtbot.waitUntil(proxy.prepared, timeout=5000)
+    proxy.set_text("bag")
+    assert _shown(proxy) == ["Paper bag"]
+
+
+def test_search_texts_made_with_the_items_are_searched_as_they_are(models):
+    source, proxy = models
+    items = _items(["Paper bag", "Shoe", "Canvas tote"], start=90)
+    source.reset(Path("/catalog"), items, catalog_items(items, with_search=True).search)
+    assert proxy.prepared(), "nothing is left to make at the first keystroke"
+    proxy.set_text("tote")
+    assert _shown(proxy) == ["Canvas tote"]
+    stale = catalog_items(_items(["Shoe"]), with_search=True).search  # made for other items: not taken
+    source.reset(Path("/catalog"), items, stale)
     proxy.set_text("bag")
     assert _shown(proxy) == ["Paper bag"]

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QImage
 from core.demo import write_demo_catalog
 from gui.main_window import MainWindow
 from gui.roles import Roles
+from gui.session import CatalogSession
 
 WAIT = 60_000
 
@@ -97,6 +98,30 @@ def test_browsing_the_grid_leaves_python_intact(qtbot, window, catalog):
     for _ in range(20):
         window.catalog_view.viewport().repaint()
     assert sys.getrefcount(None) > before - 500
+
+
+def test_a_large_catalog_shows_a_first_page_at_once_and_every_item_once_loaded(qtbot, window, catalog, monkeypatch):
+    monkeypatch.setattr(CatalogSession, "LOAD_IN_BACKGROUND_ABOVE", 10)
+    monkeypatch.setattr(CatalogSession, "FIRST_PAGE", 6)
+    open_and_index(qtbot, window, catalog)
+    qtbot.waitUntil(window.catalog_complete, timeout=WAIT)
+    every = [window.catalog_model.index(r, 0).data(Roles.PathRole) for r in range(window.catalog_model.rowCount())]
+    assert len(every) == 40 and every == sorted(every)
+
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):  # opening again: read, then brought up to date
+        assert window.open_catalog(catalog)
+        assert not window.catalog_complete() and window.catalog_model.rowCount() == 6
+        assert [window.catalog_model.index(r, 0).data(Roles.PathRole) for r in range(6)] == every[:6]
+        assert window.count_label.text() == "Loading 40 photos…"
+    qtbot.waitUntil(window.catalog_complete, timeout=WAIT)
+    assert window.catalog_model.rowCount() == 40 and window.count_label.text() == "40 products"
+    assert window.catalog_filter.prepared(), "the filter's texts came with the items"
+    window.filter_edit.setText("sneaker")
+    qtbot.waitUntil(lambda: 0 < window.catalog_filter.rowCount() < 40, timeout=WAIT)
+    assert all("sneaker" in window.catalog_filter.index(r, 0).data(Roles.PathRole) for r in range(window.catalog_filter.rowCount()))
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(window.catalog_filter.index(0, 0))
+    assert window.results_model.rowCount() > 0
 
 
 def test_filter_narrows_the_grid(qtbot, window, catalog):
