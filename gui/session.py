@@ -128,6 +128,7 @@ class CatalogSession(QObject):
         self._query_jobs: set[Job] = set()
         self._load_jobs: set[Job] = set()
         self._items_serial = 0  # the newest reading of the items; an older one still loading is dropped
+        self._whole_shown = False  # every item of the open catalog has been shown: a re-read need not show a first page
         self._seen_encode = False
         self._edits = 0  # list edits since the last backup
         self._recovering = False
@@ -153,6 +154,7 @@ class CatalogSession(QObject):
             return False
         self.close_catalog()
         self.ws, self.store, self.curation = ws, store, curation
+        self._whole_shown = False
         self.opened.emit(ws)
         self._reload()
         if note is not None:
@@ -343,15 +345,21 @@ class CatalogSession(QObject):
 
     def _read_items(self, store: CatalogStore) -> CatalogItems:
         """Every item, or of a large catalog the first page (the rest is loaded by _show_items)."""
-        total = store.item_count()
+        total = store.count()
         if total <= self.LOAD_IN_BACKGROUND_ABOVE:
             return catalog_items(store.items())
         return catalog_items(store.items(limit=self.FIRST_PAGE), total)
 
     def _show_items(self, items: CatalogItems) -> None:
-        """Give the window these items; a first page is followed by all of them once read off the GUI thread."""
+        """Give the window these items; a first page is followed by all of them once read off the GUI thread.
+
+        Once every item has been shown, a first page read again is not shown: the window keeps the
+        whole earlier reading (and the user's place in it) until the new one is loaded.
+        """
         self._items_serial += 1
-        self.items_changed.emit(items)
+        if items.complete or not self._whole_shown:
+            self._whole_shown = items.complete
+            self.items_changed.emit(items)
         ws = self.ws
         if items.complete or ws is None:
             return
@@ -363,6 +371,7 @@ class CatalogSession(QObject):
 
         def deliver(loaded: CatalogItems) -> None:
             if serial == self._items_serial and self.ws is ws:  # not read again since, nor another catalog opened
+                self._whole_shown = True
                 self.items_changed.emit(loaded)
 
         job = Job("loading the catalog", work)

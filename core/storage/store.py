@@ -319,9 +319,6 @@ class CatalogStore:
             args += (limit,)
         return [_item(row) for row in self.query(sql, args)]
 
-    def item_count(self) -> int:
-        return int(self.query("SELECT COUNT(*) FROM items")[0][0])
-
     def missing_items(self) -> list[Item]:
         """Items whose photos have gone from the catalog folder, kept with their lists until forgotten."""
         return [_item(row) for row in self.query(f"SELECT {_ITEM_COLUMNS} FROM items WHERE missing IS NOT NULL ORDER BY path")]

@@ -124,6 +124,24 @@ def test_a_large_catalog_shows_a_first_page_at_once_and_every_item_once_loaded(q
     assert window.results_model.rowCount() > 0
 
 
+def test_a_large_catalog_read_again_keeps_every_item_and_the_place_until_the_new_reading_is_in(qtbot, window, catalog, monkeypatch):
+    monkeypatch.setattr(CatalogSession, "LOAD_IN_BACKGROUND_ABOVE", 10)
+    monkeypatch.setattr(CatalogSession, "FIRST_PAGE", 6)
+    open_and_index(qtbot, window, catalog)
+    qtbot.waitUntil(window.catalog_complete, timeout=WAIT)
+    index = window.catalog_filter.index(30, 0)  # beyond the first page
+    chosen = index.data(Roles.ItemIdRole)
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        window.catalog_view.setCurrentIndex(index)
+    rows_seen: list[int] = []
+    window.catalog_model.modelReset.connect(lambda: rows_seen.append(window.catalog_model.rowCount()))
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        window.reindex_action.trigger()
+    qtbot.waitUntil(lambda: bool(rows_seen), timeout=WAIT)  # the new reading, loaded after the run
+    assert set(rows_seen) == {40}, "no first page replaced the whole grid"
+    assert window.catalog_view.currentIndex().data(Roles.ItemIdRole) == chosen
+
+
 def test_filter_narrows_the_grid(qtbot, window, catalog):
     open_and_index(qtbot, window, catalog)
     with qtbot.waitSignal(window.filter_timer.timeout, timeout=WAIT):
