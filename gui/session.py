@@ -89,6 +89,14 @@ def qimage_to_pil(image: QImage) -> Image.Image:
     return Image.open(io.BytesIO(bytes(buffer.data().data())))
 
 
+def _open_searcher(ws: Workspace) -> CatalogSearcher | LookalikeError:
+    """The catalog's searcher, or why it cannot be opened (any thread)."""
+    try:
+        return CatalogSearcher(ws)
+    except LookalikeError as exc:
+        return exc
+
+
 class CatalogSession(QObject):
     """One open catalog. Long work runs as at most one job at a time; queries run beside it."""
 
@@ -129,6 +137,9 @@ class CatalogSession(QObject):
         self._load_jobs: set[Job] = set()
         self._items_serial = 0  # the newest reading of the items; an older one still loading is dropped
         self._whole_shown = False  # every item of the open catalog has been shown: a re-read need not show a first page
+        self._searcher_serial = 0  # the newest opening of the index; an older one still opening is dropped
+        self._searcher_loading = False  # a large catalog's index is being opened off the GUI thread
+        self._waiting_query: Any = None  # what to ask once it is open
         self._seen_encode = False
         self._edits = 0  # list edits since the last backup
         self._recovering = False
@@ -168,6 +179,7 @@ class CatalogSession(QObject):
         """Let go of the open catalog, backing its database up first if lists were edited."""
         self.backup_if_edited()
         self.searcher = None
+        self._searcher_loading, self._waiting_query = False, None
         if self.store is not None:
             self.store.close()
         self.store = self.curation = self.ws = None
@@ -226,15 +238,30 @@ class CatalogSession(QObject):
                 self._recover(exc.reason)
             return
         self.history_changed.emit(history)
+        if items.complete:
+            self._show_items(items)
+            self._use_searcher(ws, built, _open_searcher(ws))
+            return
+        # A large catalog: its searcher (seconds of reading at a million items) and then its items are
+        # read off the GUI thread, the grid showing a first page; a query asked meanwhile waits for it.
+        self._searcher_serial += 1
+        serial = self._searcher_serial
+        self._searcher_loading = True
+        job = Job("opening the index", lambda progress, cancel: _open_searcher(ws))
+        self._load_jobs.add(job)
+        job.finished.connect(lambda opened: self._use_searcher(ws, built, opened) if serial == self._searcher_serial else None)
+        job.done.connect(lambda: self._load_jobs.discard(job))
+        job.start()
         self._show_items(items)
-        try:
-            self.searcher = CatalogSearcher(ws)
-        except DamagedIndexError as exc:
-            self.searcher = None
-            if self.job is None or not self.job.running:  # the index run on opening rebuilds it anyway
-                self.problem.emit(Problem(str(exc).split(";")[0], ("rebuild-index",)))
-        except LookalikeError:
-            self.searcher = None
+
+    def _use_searcher(self, ws: Workspace, built: str, opened: CatalogSearcher | LookalikeError) -> None:
+        """Search with what opening the index gave (or say why there is nothing to search), and say which model is in use."""
+        if self.ws is not ws:
+            return
+        self._searcher_loading = False
+        self.searcher = opened if isinstance(opened, CatalogSearcher) else None
+        if isinstance(opened, DamagedIndexError) and (self.job is None or not self.job.running):  # an index run rebuilds it anyway
+            self.problem.emit(Problem(str(opened).split(";")[0], ("rebuild-index",)))
         info: EncoderInfo | None
         try:
             info = self.searcher.encoder.info if self.searcher else OnnxEncoder(ws.encoder_in_use()).info
@@ -242,6 +269,9 @@ class CatalogSession(QObject):
             info = None
             self.error.emit(str(exc))
         self.model_changed.emit(info, built if self.searcher else "")
+        waiting, self._waiting_query = self._waiting_query, None
+        if waiting is not None:
+            waiting()
 
     # jobs --------------------------------------------------------------------------------
     def _start(self, job: Job) -> bool:
@@ -520,6 +550,9 @@ class CatalogSession(QObject):
     # queries -----------------------------------------------------------------------------
     def query_item(self, item_id: int) -> None:
         searcher = self.searcher
+        if searcher is None and self._searcher_loading:
+            self._waiting_query = lambda: self.query_item(item_id)  # asked again once the index is open
+            return
         if searcher is None:
             self.error.emit("the catalog is not indexed yet")
             return
@@ -536,6 +569,9 @@ class CatalogSession(QObject):
     def query_image(self, image: Path | QImage, label: str | None = None) -> bool:
         """Find lookalikes of a photo from a file or the clipboard; it is kept for the history."""
         searcher, ws = self.searcher, self.ws
+        if searcher is None and self._searcher_loading:
+            self._waiting_query = lambda: self.query_image(image, label)  # asked again once the index is open
+            return True
         if searcher is None or ws is None:
             self.error.emit("the catalog is not indexed yet")
             return False

@@ -525,8 +525,9 @@ class CatalogStore:
     def pending(self, model_id: str, colour_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(ids, vectors, colours or None) of the searchable items embedded since the index was built."""
         rows = self.query(
-            "SELECT index_pending.item_id, vector, colour FROM index_pending JOIN embeddings USING (item_id) "
-            f"JOIN items ON items.id = index_pending.item_id WHERE model_id = ? AND {SEARCHABLE} "
+            # CROSS JOIN keeps the few pending rows outermost: SQLite's planner otherwise scans every embedding.
+            "SELECT index_pending.item_id, vector, colour FROM index_pending CROSS JOIN embeddings USING (item_id) "
+            f"CROSS JOIN items ON items.id = index_pending.item_id WHERE model_id = ? AND {SEARCHABLE} "
             "ORDER BY index_pending.item_id",
             (model_id,),
         )
