@@ -135,11 +135,14 @@ class CatalogSession(QObject):
         self._query_serial = 0
         self._query_jobs: set[Job] = set()
         self._load_jobs: set[Job] = set()
-        self._items_serial = 0  # the newest reading of the items; an older one still loading is dropped
-        self._whole_shown = False  # every item of the open catalog has been shown: a re-read need not show a first page
+        self._items_serial = 0  # readings of the items, counted
+        self._items_shown = 0  # the newest whole reading shown: one older than it, loaded late, is dropped
+        self._page_shown = False  # something of the open catalog is shown: a re-read need not show a first page
+        self._opened_at = 0  # the count of readings when the open catalog was opened
         self._searcher_serial = 0  # the newest opening of the index; an older one still opening is dropped
         self._searcher_loading = False  # a large catalog's index is being opened off the GUI thread
         self._waiting_query: Any = None  # what to ask once it is open
+        self._index_when_loaded = False  # the re-index that opening starts waits for a large catalog to be read
         self._seen_encode = False
         self._edits = 0  # list edits since the last backup
         self._recovering = False
@@ -165,13 +168,16 @@ class CatalogSession(QObject):
             return False
         self.close_catalog()
         self.ws, self.store, self.curation = ws, store, curation
-        self._whole_shown = False
+        self._page_shown, self._items_shown = False, self._items_serial
+        self._opened_at = self._items_serial  # readings after this one are of this catalog
         self.opened.emit(ws)
         self._reload()
         if note is not None:
             self.notice.emit(note)
         self._report_unfinished()
-        if index:
+        if index and not self._shown_whole():  # a large catalog: bring it up to date once it is read, not while
+            self._index_when_loaded = True
+        elif index:
             self.reindex()
         return True
 
@@ -179,7 +185,7 @@ class CatalogSession(QObject):
         """Let go of the open catalog, backing its database up first if lists were edited."""
         self.backup_if_edited()
         self.searcher = None
-        self._searcher_loading, self._waiting_query = False, None
+        self._searcher_loading, self._waiting_query, self._index_when_loaded = False, None, False
         if self.store is not None:
             self.store.close()
         self.store = self.curation = self.ws = None
@@ -252,7 +258,7 @@ class CatalogSession(QObject):
         job.finished.connect(lambda opened: self._use_searcher(ws, built, opened) if serial == self._searcher_serial else None)
         job.done.connect(lambda: self._load_jobs.discard(job))
         job.start()
-        self._show_items(items)
+        self._show_items(items, after=job)
 
     def _use_searcher(self, ws: Workspace, built: str, opened: CatalogSearcher | LookalikeError) -> None:
         """Search with what opening the index gave (or say why there is nothing to search), and say which model is in use."""
@@ -380,15 +386,19 @@ class CatalogSession(QObject):
             return catalog_items(store.items())
         return catalog_items(store.items(limit=self.FIRST_PAGE), total)
 
-    def _show_items(self, items: CatalogItems) -> None:
+    def _show_items(self, items: CatalogItems, after: Job | None = None) -> None:
         """Give the window these items; a first page is followed by all of them once read off the GUI thread.
 
-        Once every item has been shown, a first page read again is not shown: the window keeps the
-        whole earlier reading (and the user's place in it) until the new one is loaded.
+        The whole reading starts once `after` (the index being opened) is done. Only the first
+        reading of a catalog shows its first page: later ones leave the window with what it shows
+        (and the user's place in it) until they are loaded. A reading loads whole even when
+        another is asked for meanwhile, and shows unless a newer one already did.
         """
         self._items_serial += 1
-        if items.complete or not self._whole_shown:
-            self._whole_shown = items.complete
+        if items.complete:
+            self._items_shown = self._items_serial
+        if items.complete or not self._page_shown:
+            self._page_shown = True
             self.items_changed.emit(items)
         ws = self.ws
         if items.complete or ws is None:
@@ -400,16 +410,33 @@ class CatalogSession(QObject):
                 return catalog_items(reader.items(), with_search=True)
 
         def deliver(loaded: CatalogItems) -> None:
-            if serial == self._items_serial and self.ws is ws:  # not read again since, nor another catalog opened
-                self._whole_shown = True
+            if serial > self._items_shown and self.ws is ws:
+                self._items_shown = serial
                 self.items_changed.emit(loaded)
+
+        def then_index() -> None:
+            if self._index_when_loaded and self.ws is ws:
+                self._index_when_loaded = False
+                self.reindex()
 
         job = Job("loading the catalog", work)
         self._load_jobs.add(job)
         job.finished.connect(deliver)
         job.failed.connect(self.error)
         job.done.connect(lambda: self._load_jobs.discard(job))
-        job.start()
+        job.done.connect(then_index)
+        if after is not None and after.running:  # one reading at a time: two side by side wait on each other
+            after.done.connect(job.start)
+        else:
+            job.start()
+
+    def busy(self) -> bool:
+        """Whether a job (indexing, training, ...) runs, or the catalog is still being read."""
+        return bool(self._load_jobs) or self._index_when_loaded or (self.job is not None and self.job.running)
+
+    def _shown_whole(self) -> bool:
+        """Whether the window has been given every item of the open catalog (a large one loads after its first page)."""
+        return self._items_shown > self._opened_at
 
     def _on_index_progress(self, p: Any) -> None:
         # As soon as the scan is in the database, show the items (thumbnails need no embedding).

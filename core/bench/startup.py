@@ -31,14 +31,16 @@ class Startup:
     thumbnails_seconds: float  # launch to the first screenful of thumbnails painted
     thumbnail_cache: str  # "empty" or "warm"
     loaded_seconds: float | None = None  # with use: launch to every item in the grid (a large catalog shows a first page)
-    keystrokes: tuple[Keystroke, ...] = ()  # with use: typing in the filter once the grid is up
+    keystrokes: tuple[Keystroke, ...] = ()  # with use: typing in the filter once the app has settled
+    busy_keystrokes: tuple[Keystroke, ...] = ()  # with use: typing while the re-index that opening starts runs
+    settled_seconds: float | None = None  # with use: launch to that re-index's end (None: it was over before)
     query_ms: float | None = None  # with use: a click on a product to its lookalikes on screen
     peak_rss_mb: float | None = None  # with use: the app's peak resident memory by then
 
 
 def _keystroke(line: str) -> Keystroke:
-    """`filter "TEXT" 12.3 ms, 456 items` -> Keystroke."""
-    text, rest = line[len('filter "') :].rsplit('" ', 1)
+    """`filter "TEXT" 12.3 ms, 456 items` (or filter-busy ...) -> Keystroke."""
+    text, rest = line.split(' "', 1)[1].rsplit('" ', 1)
     ms, shown = rest.split(" ms, ")
     return Keystroke(text, float(ms), int(shown.split()[0]))
 
@@ -57,13 +59,13 @@ def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120, 
         )
         marks: dict[str, float] = {}
         answers: dict[str, str] = {}
-        keystrokes: list[Keystroke] = []
+        keystrokes: dict[str, list[Keystroke]] = {"filter": [], "filter-busy": []}
         assert proc.stdout is not None
         for line in proc.stdout:
             word = line.split(" ", 1)[0]
             marks[word] = time.perf_counter() - started
-            if word == "filter":
-                keystrokes.append(_keystroke(line.strip()))
+            if word in keystrokes:
+                keystrokes[word].append(_keystroke(line.strip()))
             answers[word] = line.split(" ", 2)[1] if " " in line else ""
             if word == ("done" if use else "thumbnails"):
                 break
@@ -77,5 +79,6 @@ def time_startup(catalog: Path, items: int, cache: str, timeout_s: float = 120, 
         raise RuntimeError(f"the app did not {'answer' if 'thumbnails' in marks else 'show the catalog'}: {last}")
     if not use:
         return Startup(items, marks["grid"], marks["thumbnails"], cache)
-    return Startup(items, marks["grid"], marks["thumbnails"], cache, float(answers["loaded"]), tuple(keystrokes),
-                   float(answers["query"]), float(answers["memory"]))
+    settled = marks.get("settled")  # like the grid, timed from outside as the line arrives
+    return Startup(items, marks["grid"], marks["thumbnails"], cache, marks["loaded"], tuple(keystrokes["filter"]),
+                   tuple(keystrokes["filter-busy"]), settled, float(answers["query"]), float(answers["memory"]))
