@@ -548,6 +548,7 @@ class MainWindow(QMainWindow):
         self.undo.clear()
         self.curation_panel.show_item(None)
         self.loader.set_cache(ThumbnailCache(ws.thumbs, APP_THUMB_SIZE))
+        self.model_label.setText("Opening the index…")  # a large catalog's takes seconds; said when it is open
         self.catalog_stack.setCurrentWidget(self.catalog_view)
         self.setWindowTitle(f"{ws.catalog.name} — Lookalike")
         self._remember_catalog(ws.catalog)

@@ -113,10 +113,10 @@ def test_a_large_catalog_shows_a_first_page_at_once_and_every_item_once_loaded(q
         assert not window.catalog_complete() and window.catalog_model.rowCount() == 6
         assert [window.catalog_model.index(r, 0).data(Roles.PathRole) for r in range(6)] == every[:6]
         assert window.count_label.text() == "Loading 40 photos…"
-        assert window.session.searcher is None  # the index opens off the GUI thread too
+        assert window.session.searcher is None and window.model_label.text() == "Opening the index…"  # off the GUI thread too
         asked = window.catalog_filter.index(2, 0).data(Roles.ItemIdRole)
         window.catalog_view.setCurrentIndex(window.catalog_filter.index(2, 0))  # asked now, answered once it is open
-    assert window.session.last_query.item_id == asked
+    assert window.session.last_query.item_id == asked and window.model_label.text().startswith("Model ")
     assert window.results_model.rowCount() > 0 and window.last_error == ""
     qtbot.waitUntil(window.catalog_complete, timeout=WAIT)
     assert window.catalog_model.rowCount() == 40 and window.count_label.text() == "40 products"
