@@ -659,6 +659,8 @@ class CatalogSession(QObject):
             self.job.wait(timeout)
         for job in list(self._query_jobs):
             job.wait(timeout)
+        for job in list(self._load_jobs):  # they only read: a large catalog's reading is not waited out
+            job.wait(min(timeout, 2.0))
         self.close_catalog()
 
     def set_k(self, k: int) -> None:
