@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
 from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
-from core.common import ImageError, IndexSettings, InputError, LookalikeError, TrainSettings, check_destination
+from core.common import ImageError, IndexSettings, InputError, LookalikeError, SearchIndexError, TrainSettings, check_destination
 from core.duplicates import DuplicateGroup, DuplicateMemory, find_duplicates
 from core.lists import LIST_KINDS, Curation, ExportSummary, Rules, export_lists, write_export
 from core.shop import ImportReport, ShopExport, import_into
@@ -244,18 +244,28 @@ class CatalogSession(QObject):
                 self._recover(exc.reason)
             return
         self.history_changed.emit(history)
+        self._searcher_serial += 1
         if items.complete:
             self._show_items(items)
             self._use_searcher(ws, built, _open_searcher(ws))
             return
         # A large catalog: its searcher (seconds of reading at a million items) and then its items are
         # read off the GUI thread, the grid showing a first page; a query asked meanwhile waits for it.
-        self._searcher_serial += 1
         serial = self._searcher_serial
         self._searcher_loading = True
+
+        def opened(result: CatalogSearcher | LookalikeError) -> None:
+            if serial == self._searcher_serial:  # not opened again since
+                self._use_searcher(ws, built, result)
+
+        def failed(message: str) -> None:  # a bug, not a state of the workspace: said, and nothing to search
+            self.error.emit(message)
+            opened(SearchIndexError(message))
+
         job = Job("opening the index", lambda progress, cancel: _open_searcher(ws))
         self._load_jobs.add(job)
-        job.finished.connect(lambda opened: self._use_searcher(ws, built, opened) if serial == self._searcher_serial else None)
+        job.finished.connect(opened)
+        job.failed.connect(failed)
         job.done.connect(lambda: self._load_jobs.discard(job))
         job.start()
         self._show_items(items, after=job)
