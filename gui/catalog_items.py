@@ -37,6 +37,11 @@ class SearchTexts:
         return cls(np.array(list(texts), dtype=StringDType()), joined, np.cumsum(lengths) - lengths)
 
 
+def search_texts(items: Sequence[Item]) -> SearchTexts:
+    """The catalog filter's texts of these items, in their order."""
+    return SearchTexts.of([search_text(item) for item in items])
+
+
 @dataclass(frozen=True)
 class CatalogItems:
     """Items in path order (all of them, or a first page while the rest loads) and what the window counts of them."""
@@ -63,5 +68,5 @@ def catalog_items(items: list[Item], total: int | None = None, with_search: bool
         len({product_of(item) for item in items}),
         sum(1 for item in items if item.status == "error" and item.missing is None),
         sum(1 for item in items if item.missing is not None),
-        SearchTexts.of([search_text(item) for item in items]) if with_search else None,
+        search_texts(items) if with_search else None,
     )

@@ -21,7 +21,7 @@ from core.catalog import inside_catalog, item_key
 from core.lists import Entry
 from core.similarity import Match
 from core.storage import Item
-from gui.catalog_items import SearchTexts, search_text
+from gui.catalog_items import SearchTexts, search_texts
 from gui.roles import Roles
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -79,10 +79,6 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
         self._search = search if search is not None and len(search.texts) == len(self._items) else None
         self.endResetModel()
 
-    def search_text(self, row: int) -> str:
-        """Lower-case name, sku, category and path of a row, as the filter searches it."""
-        return str(self.search_index().texts[row])
-
     def search_index_made(self) -> SearchTexts | None:
         """The rows' search texts if they are made already (None: search_index would make them now)."""
         return self._search
@@ -90,7 +86,7 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
     def search_index(self) -> SearchTexts:
         """Every row's search text, in row order (made on first use unless given with the items)."""
         if self._search is None:
-            self._search = SearchTexts.of([search_text(item) for item in self._items])
+            self._search = search_texts(self._items)
         return self._search
 
     def item(self, row: int) -> Item:

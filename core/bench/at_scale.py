@@ -11,6 +11,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from core.bench.indexing import Memory, indexing_memory
 from core.bench.recommending import ListMaking, time_list_making
@@ -29,9 +30,9 @@ class AtScale:
     startup: Startup  # cold start (empty thumbnail cache), then typing in the filter and a query
 
 
-def megabytes(root: Path, pattern: str = "*") -> float:
-    """Total size of the files under `root` whose names match `pattern`, in MB."""
-    return sum(os.path.getsize(p) for p in root.rglob(pattern) if p.is_file()) / 2**20
+def megabytes(files: Iterable[Path]) -> float:
+    """Total size of these files (folders among them left out), in MB."""
+    return sum(os.path.getsize(p) for p in files if p.is_file()) / 2**20
 
 
 def measure_at_scale(catalog: Path, items: int, cancel: CancelToken | None = None, startup_timeout_s: float = 300) -> AtScale:
@@ -39,7 +40,7 @@ def measure_at_scale(catalog: Path, items: int, cancel: CancelToken | None = Non
     ws = Workspace.locate(catalog)
     indexing = indexing_memory(catalog, ws.root, items)
     shutil.rmtree(ws.thumbs, ignore_errors=True)
-    on_disk, database = megabytes(ws.root), megabytes(ws.root, ws.database.name + "*")
+    on_disk, database = megabytes(ws.root.rglob("*")), megabytes(ws.root.glob(ws.database.name + "*"))  # with -wal, -shm
     lists = time_list_making(catalog, cancel=cancel)
     startup = time_startup(catalog, items, "empty", timeout_s=startup_timeout_s, use=True)
     return AtScale(items, indexing, on_disk, database, lists, startup)
