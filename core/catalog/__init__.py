@@ -4,29 +4,37 @@ query photos from outside it that are kept in the workspace. It imports core.com
 core.storage.
 """
 
-from core.catalog.images import differs_from, fit_square, load_batch, load_square, os_error_reason
+from core.catalog.images import decode_square, differs_from, fit_square, load_batch, load_square, os_error_reason, read_photo
 from core.catalog.metadata import MetadataReport, ProductList, import_metadata, read_product_csv
 from core.catalog.queries import QUERIES_DIRNAME, save_query_image
-from core.catalog.scan import ScanResult, catalog_file, content_hash, inside_catalog, scan_catalog
+from core.catalog.digests import content_hash, digest_bytes, file_digests, is_current
+from core.catalog.scan import PROGRESS_EVERY, FileInfo, ScanResult, catalog_file, inside_catalog, scan_catalog
 from core.catalog.thumbnails import APP_THUMB_SIZE, ThumbnailCache, item_key
 
 __all__ = [
     "APP_THUMB_SIZE",
+    "FileInfo",
     "MetadataReport",
+    "PROGRESS_EVERY",
     "ProductList",
     "QUERIES_DIRNAME",
     "ScanResult",
     "ThumbnailCache",
     "catalog_file",
     "content_hash",
+    "decode_square",
+    "digest_bytes",
     "differs_from",
+    "file_digests",
     "fit_square",
     "import_metadata",
     "inside_catalog",
+    "is_current",
     "item_key",
     "load_batch",
     "load_square",
     "os_error_reason",
+    "read_photo",
     "read_product_csv",
     "save_query_image",
     "scan_catalog",

@@ -6,6 +6,7 @@ Every failure comes out as an `ImageError` whose message is a one-line reason
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import itertools
 import os
 import stat
@@ -149,25 +150,56 @@ def open_rgb(
     max_bytes, are refused before decoding.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would never end
-            raise ImageError("not a regular file")
+        _check_regular(path)
         with open(path, "rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
-            if not head:
-                raise ImageError("empty file")
-            fmt = _format_of(head)
-            if fmt is not None and fmt not in READABLE_FORMATS:
-                raise ImageError(UNREADABLE_FORMATS[fmt])
-            if fmt is None:
-                raise ImageError("not an image")
-            fh.seek(0)
-            return _decode(fh, fmt, min_side, max_pixels, max_bytes)
+            return _open_stream(fh, min_side, max_pixels, max_bytes)
     except ImageError:
         raise
     # Besides OSError, Pillow's decoders raise many exception types for malformed files
     # (ValueError, SyntaxError, struct.error, IndexError, ...); each becomes a reason here.
     except Exception as exc:
         raise ImageError(_decode_reason(exc)) from exc
+
+
+def read_photo(path: Path) -> bytes:
+    """The bytes of the photo file at `path`, for `decode_square` (and a digest) to share one read."""
+    try:
+        _check_regular(path)
+        with open(path, "rb") as fh:
+            return fh.read()
+    except ImageError:
+        raise
+    except Exception as exc:  # OSError, or MemoryError for a file larger than memory
+        raise ImageError(_decode_reason(exc)) from exc
+
+
+def decode_square(data: bytes, size: int) -> np.ndarray:
+    """`load_square` for a photo file's bytes already read (`read_photo`)."""
+    try:
+        rgb = _open_stream(io.BytesIO(data), 2 * size, MAX_IMAGE_PIXELS, MAX_DECODE_BYTES)
+    except ImageError:
+        raise
+    except Exception as exc:
+        raise ImageError(_decode_reason(exc)) from exc
+    return _fit_rgb(rgb, size)
+
+
+def _check_regular(path: Path) -> None:
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would never end
+        raise ImageError("not a regular file")
+
+
+def _open_stream(fh: BinaryIO, min_side: int | None, max_pixels: int, max_bytes: int) -> Image.Image:
+    head = fh.read(_SNIFF_BYTES)
+    if not head:
+        raise ImageError("empty file")
+    fmt = _format_of(head)
+    if fmt is not None and fmt not in READABLE_FORMATS:
+        raise ImageError(UNREADABLE_FORMATS[fmt])
+    if fmt is None:
+        raise ImageError("not an image")
+    fh.seek(0)
+    return _decode(fh, fmt, min_side, max_pixels, max_bytes)
 
 
 def load_square(path: Path, size: int) -> np.ndarray:

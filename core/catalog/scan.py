@@ -13,7 +13,6 @@ recorded as unreadable items.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from core.common import (
 )
 
 PROGRESS_EVERY = 500
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -290,22 +288,6 @@ def _special_reason(entry: os.DirEntry[str]) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device, not a file; not read"
     return "not a regular file; not read"
-
-
-def content_hash(path: Path) -> str:
-    """Hex SHA-256 of the file's bytes (first 16 bytes), read in chunks; ImageError if unreadable.
-
-    SHA-256 rather than BLAKE2: with the CPU's SHA instructions it hashes a full-size photo in
-    half the time, which is a noticeable share of indexing one.
-    """
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(_HASH_CHUNK):
-                digest.update(chunk)
-    except OSError as exc:
-        raise ImageError(os_error_reason(exc)) from exc
-    return digest.hexdigest()[:32]
 
 
 def _unreadable_root(root: Path, exc: OSError) -> CatalogError:

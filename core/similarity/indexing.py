@@ -20,13 +20,20 @@ from typing import Callable, Iterator
 import numpy as np
 
 from core.catalog import (
+    PROGRESS_EVERY,
+    FileInfo,
     MetadataReport,
     ProductList,
     ScanResult,
     catalog_file,
     content_hash,
+    decode_square,
+    digest_bytes,
+    file_digests,
     import_metadata,
+    is_current,
     load_square,
+    read_photo,
     read_product_csv,
     scan_catalog,
 )
@@ -98,24 +105,28 @@ class _Sync:
 
     new: list[tuple[str, int, int, str | None]] = field(default_factory=list)
     updates: list[tuple[int, int, int, str | None, bool]] = field(default_factory=list)
-    moves: list[tuple[int, str, int, int]] = field(default_factory=list)
+    moves: list[tuple[int, str, int, int, str | None]] = field(default_factory=list)
     present: list[int] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
     gone: dict[int, str] = field(default_factory=dict)  # id -> why its photo is not there
     newly_gone: int = 0  # of those, not missing already before this run
 
 
-def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Sync:
+def _plan_sync(
+    catalog: Path, scan: ScanResult, known_rows: list[tuple], progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+) -> _Sync:
     """What the scan means for the items table.
 
-    A file whose size and mtime are unchanged is trusted; otherwise its content hash decides.
+    A file whose size and mtime are unchanged is trusted; otherwise its content digest decides.
     A new file with the content of a photo that is gone (or missing since an earlier run) is
-    that photo moved: the item follows it, with its embedding and lists.
+    that photo moved: the item follows it, with its embedding and lists. Digests stored by an
+    earlier version are compared like with like and written again the current way.
     """
     plan = _Sync()
     known = {row[1]: row for row in known_rows}  # store.iter_paths() as it was before the scan
     seen: set[str] = set()
     arrivals = []
+    relabel = []  # (item id, file) trusted as unchanged whose digest is an earlier version's
     for info in scan.images + [f for f, _ in scan.rejected]:
         seen.add(info.path)
         row = known.get(info.path)
@@ -128,31 +139,36 @@ def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Syn
         if (size, mtime_ns) == (info.size, info.mtime_ns) and digest is not None:
             if status == "ok":
                 plan.unchanged.add(item_id)
+            if not is_current(digest):
+                relabel.append((item_id, info))
             continue
         try:
-            fresh: str | None = content_hash(catalog / info.path)
+            fresh, like = file_digests(catalog / info.path, digest)
         except ImageError:
-            fresh = None  # unreadable now: decoding will record why
-        changed = fresh is None or fresh != digest
+            fresh = like = None  # unreadable now: decoding will record why
+        changed = fresh is None or like != digest
         plan.updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
         if not changed and status == "ok":
             plan.unchanged.add(item_id)
+    _relabel(catalog, relabel, plan, progress, cancel or CancelToken())
     away = [row for path, row in known.items() if path not in seen]
-    wanted = collections.defaultdict(list)  # (size, hash) -> ids of photos not found in place
+    wanted = collections.defaultdict(list)  # (size, digest) -> ids of photos not found in place
     for item_id, _, size, _, digest, status, _ in sorted(away):
         if digest is not None:
             wanted[(size, digest)].append((item_id, status))
     sizes = {size for size, _ in wanted}
+    earlier = {size: digest for size, digest in wanted if not is_current(digest)}  # an earlier version's digest, by size
     for info in arrivals:
-        claimants = None
+        claimants, fresh = None, None
         if info.size in sizes:
             try:
-                claimants = wanted.get((info.size, content_hash(catalog / info.path)))
+                fresh, like = file_digests(catalog / info.path, earlier.get(info.size))
+                claimants = wanted.get((info.size, fresh)) or wanted.get((info.size, like))
             except ImageError:
                 claimants = None
         if claimants:
             item_id, status = claimants.pop(0)
-            plan.moves.append((item_id, info.path, info.size, info.mtime_ns))
+            plan.moves.append((item_id, info.path, info.size, info.mtime_ns, fresh))
             if status == "ok":
                 plan.unchanged.add(item_id)
         else:
@@ -166,6 +182,22 @@ def _plan_sync(catalog: Path, scan: ScanResult, known_rows: list[tuple]) -> _Syn
             plan.gone[item_id] = f"its folder {folder} could not be read ({reason})" if folder else "file not found"
             plan.newly_gone += missing is None
     return plan
+
+
+def _relabel(catalog: Path, files: list[tuple[int, FileInfo]], plan: _Sync, progress: ProgressFn, cancel: CancelToken) -> None:
+    """Digest again, the current way, files trusted unchanged whose digest an earlier version made.
+
+    Once per catalog after an upgrade: one read of each photo. A file that cannot be read now
+    keeps its digest (decoding will say why).
+    """
+    for done, (item_id, info) in enumerate(files, 1):
+        try:
+            plan.updates.append((item_id, info.size, info.mtime_ns, content_hash(catalog / info.path), False))
+        except ImageError:
+            pass
+        if done % PROGRESS_EVERY == 0 or done == len(files):
+            progress(Progress("scan", done, len(files), "checking file contents once after the upgrade"))
+            cancel.raise_if_cancelled()
 
 
 def _check_something_left(store: CatalogStore, model_id: str, gone: set[int]) -> None:
@@ -203,9 +235,8 @@ class _Decoded:
 
 def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
     try:
-        path = catalog_file(catalog, relative)
-        digest = content_hash(path)
-        return _Decoded(item_id, load_square(path, size), digest, None)
+        data = read_photo(catalog_file(catalog, relative))  # read once: hashed, then decoded
+        return _Decoded(item_id, decode_square(data, size), digest_bytes(data), None)
     except ImageError as exc:
         return _Decoded(item_id, None, None, str(exc))
     except OSError as exc:
@@ -350,7 +381,7 @@ def index_catalog(
         # A new model becomes the workspace's only with the index built with it: a cancelled or
         # failed run leaves the old model and its index in use.
         in_use = ws.root / state.encoder if state is not None and state.encoder else DEFAULT_ENCODER
-        encoder = OnnxEncoder(model if model is not None else in_use)
+        encoder = OnnxEncoder(model if model is not None else in_use, settings.encode_threads)
         model_id = encoder.info.model_id
 
         known = list(store.iter_paths())
@@ -360,7 +391,7 @@ def index_catalog(
             raise CatalogError(f"no images found in {ws.catalog}")
         if model is not None:
             check_encoder(encoder, _probe_photos(ws.catalog, scan, encoder.input_size))
-        plan = _plan_sync(ws.catalog, scan, known)
+        plan = _plan_sync(ws.catalog, scan, known, progress, cancel)
         store.sync_files(plan.new, plan.updates, plan.moves, plan.present, (), [(f.path, r) for f, r in scan.rejected])
         paths = dict(store.query("SELECT id, path FROM items"))
         todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in plan.gone]

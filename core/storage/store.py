@@ -354,7 +354,7 @@ class CatalogStore:
         self,
         new: Iterable[tuple[str, int, int, str | None]],
         updates: Iterable[tuple[int, int, int, str | None, bool]],
-        moves: Iterable[tuple[int, str, int, int]],
+        moves: Iterable[tuple[int, str, int, int, str | None]],
         present: Iterable[int],
         missing: Iterable[tuple[int, str]],
         errors: Iterable[tuple[str, str]],
@@ -363,14 +363,16 @@ class CatalogStore:
 
         `new`: (path, size, mtime_ns, hash) items to add as pending; `updates`: (id, size,
         mtime_ns, hash, content_changed) — changed content goes back to pending; `moves`: (id,
-        new path, size, mtime_ns) for a missing photo found again elsewhere; `present`: ids
+        new path, size, mtime_ns, hash or None to keep it) for a missing photo found again elsewhere; `present`: ids
         found in place (no longer missing); `missing`: (id, reason) for photos not found;
         `errors`: (path, reason) for files named as photos that are not readable ones.
         """
         when = now_utc()
         with self.transaction("scan") as db:
-            db.executemany("UPDATE items SET path=?, size=?, mtime_ns=?, missing=NULL, missing_since=NULL WHERE id=?",
-                           ((path, size, mtime, item_id) for item_id, path, size, mtime in moves))
+            db.executemany(
+                "UPDATE items SET path=?, size=?, mtime_ns=?, hash=COALESCE(?, hash), missing=NULL, missing_since=NULL WHERE id=?",
+                ((path, size, mtime, digest, item_id) for item_id, path, size, mtime, digest in moves),
+            )
             db.executemany("INSERT INTO items (path, size, mtime_ns, hash, status) VALUES (?, ?, ?, ?, 'pending')", new)
             for item_id, size, mtime_ns, digest, changed in updates:
                 if changed:

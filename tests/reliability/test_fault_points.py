@@ -11,14 +11,18 @@ product, and the same run afterwards finishing as if nothing had happened.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
+import os
 import re
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
+from core.catalog import is_current
 from core.common import faults
 from core.common.errors import Cancelled, LookalikeError
 from core.demo import render_product
@@ -119,6 +123,41 @@ def test_indexing_stopped_at_every_step(subtests, curated_template, tmp_path, sm
 
     steps = _break_everywhere(subtests, curated_template, tmp_path, _index_command(small_encoder), mode, change_the_catalog, again)
     assert steps >= 12
+
+
+def as_left_by_an_earlier_version(copy: Curated) -> None:
+    """The workspace as versions before XXH3 digests left it (SHA-256 ones), a folder moved and a photo touched since."""
+    connection = sqlite3.connect(copy.ws.database)
+    with connection:
+        rows = connection.execute("SELECT id, path FROM items").fetchall()
+        connection.executemany(
+            "UPDATE items SET hash=? WHERE id=?",
+            [(hashlib.sha256((copy.catalog / path).read_bytes()).hexdigest()[:32], item_id) for item_id, path in rows],
+        )
+    connection.close()
+    (copy.catalog / "archive").mkdir()
+    shutil.move(copy.catalog / "backpacks", copy.catalog / "archive" / "backpacks")
+    os.utime(copy.catalog / "caps" / "cap-0007.jpg", ns=(1, 1))
+
+
+@pytest.mark.parametrize("mode", ["kill", "full"])
+def test_the_first_index_after_an_upgrade_stopped_at_every_step(subtests, curated_template, tmp_path, mode):
+    """Digests are written again the current way all at once or not at all, and a moved photo keeps its item either way."""
+
+    def again(copy: Curated) -> None:
+        with CatalogStore(copy.ws.database) as store:
+            current = {is_current(item.hash) for item in store.items() if item.hash}
+        assert len(current) == 1, "some digests written again, some not"
+        rerun = run_cli("index", copy.catalog)
+        assert rerun.returncode == 0 and "0 encoded" in rerun.stdout, rerun.stdout + rerun.stderr
+        with CatalogStore(copy.ws.database) as store:
+            items = store.items()
+            assert store.missing_items() == []
+        assert all(is_current(item.hash) for item in items)
+        assert sum(item.path.startswith("archive/backpacks/") for item in items) == 4
+
+    steps = _break_everywhere(subtests, curated_template, tmp_path, lambda copy: ["index", copy.catalog], mode, as_left_by_an_earlier_version, again)
+    assert steps >= 2
 
 
 @pytest.mark.slow
@@ -250,6 +289,10 @@ def _in_process(subtests, curated_template, tmp_path, work: Callable[[Curated], 
 
 def test_indexing_interrupted_cancelled_or_out_of_disk_at_every_step(subtests, curated_template, tmp_path, small_encoder):
     _in_process(subtests, curated_template, tmp_path, lambda copy: index_catalog(copy.ws, model=small_encoder), change_the_catalog)
+
+
+def test_the_first_index_after_an_upgrade_interrupted_cancelled_or_out_of_disk_at_every_step(subtests, curated_template, tmp_path):
+    _in_process(subtests, curated_template, tmp_path, lambda copy: index_catalog(copy.ws), as_left_by_an_earlier_version)
 
 
 def test_making_and_exporting_lists_interrupted_cancelled_or_out_of_disk_at_every_step(subtests, curated_template, tmp_path):

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from core.catalog.scan import FileInfo, content_hash, inside_catalog, scan_catalog
+from core.catalog.scan import FileInfo, inside_catalog, scan_catalog
 from core.common.config import WORKSPACE_DIRNAME
 from core.common.errors import Cancelled, CatalogError
 from core.common.jobs import CancelToken, Progress
@@ -177,19 +176,6 @@ def test_cancelled_before_start(catalog: Path) -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         scan_catalog(catalog, cancel=token)
-
-
-def test_content_hash(tmp_path: Path) -> None:
-    data = os.urandom(1 << 20) + b"tail" * 100_000
-    first, second = tmp_path / "first.bin", tmp_path / "second.jpg"
-    first.write_bytes(data)
-    second.write_bytes(data)
-    digest = content_hash(first)
-    assert digest == content_hash(first) == content_hash(second)
-    assert digest == hashlib.sha256(data).hexdigest()[:32]
-    assert len(digest) == 32
-    second.write_bytes(data[:-1] + b"!")
-    assert content_hash(second) != digest
 
 
 def test_trusted_files_with_unchanged_size_and_mtime_are_not_read_again(tmp_path):

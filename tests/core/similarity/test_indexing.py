@@ -273,3 +273,67 @@ def test_a_workspace_indexed_before_sealed_states_is_searched_and_then_sealed_wi
     assert ws.encoder_in_use().read_bytes() == small_encoder.read_bytes()
     with CatalogSearcher(ws) as searcher:
         assert searcher.similar_to_image(shapes_catalog / "round" / "disc-2-0.png", 1)[0].score > 0.999
+
+
+def _as_an_earlier_version_stored_them(ws: Workspace, catalog) -> dict[str, str]:
+    """Every item's digest rewritten the way versions before XXH3 wrote it: SHA-256, 32 hex digits."""
+    import hashlib
+    import sqlite3
+
+    connection = sqlite3.connect(ws.database)
+    with connection:
+        rows = connection.execute("SELECT id, path FROM items").fetchall()
+        legacy = {path: hashlib.sha256((catalog / path).read_bytes()).hexdigest()[:32] for _, path in rows}
+        connection.executemany("UPDATE items SET hash=? WHERE id=?", [(legacy[path], item_id) for item_id, path in rows])
+    connection.close()
+    return legacy
+
+
+def test_digests_an_earlier_version_stored_still_find_moved_and_touched_photos_and_are_written_again_once(shapes_catalog, small_encoder):
+    import shutil
+
+    from core.catalog import content_hash, is_current
+
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
+    _as_an_earlier_version_stored_them(ws, shapes_catalog)
+    with CatalogStore(ws.database) as store:
+        before = {i.path: i.id for i in store.items()}
+    (shapes_catalog / "moved").mkdir()
+    shutil.move(shapes_catalog / "round" / "disc-0-0.png", shapes_catalog / "moved" / "disc-0-0.png")
+    os.utime(shapes_catalog / "angular" / "wedge-2-0.png", ns=(1, 1))  # touched: same content
+    draw_product(shapes_catalog / "angular" / "slab-1-0.png", "wedge", (1, 2, 3))  # edited
+    shutil.copy(shapes_catalog / "angular" / "bar-0-0.png", shapes_catalog / "bar-copy.png")  # an exact copy
+
+    details = []
+    report = index_catalog(ws, progress=lambda p: details.append(p.detail))
+    assert (report.encoded, report.moved, report.removed) == (2, 1, 0)  # the edited photo and the copy
+    assert any("checking file contents" in (d or "") for d in details)
+    with CatalogStore(ws.database) as store:
+        items = {i.path: i for i in store.items()}
+    assert items["moved/disc-0-0.png"].id == before["round/disc-0-0.png"]
+    assert items["angular/wedge-2-0.png"].id == before["angular/wedge-2-0.png"]
+    assert all(is_current(i.hash) and i.hash == content_hash(shapes_catalog / path) for path, i in items.items())
+    assert items["bar-copy.png"].hash == items["angular/bar-0-0.png"].hash
+
+    details.clear()
+    again = index_catalog(ws, progress=lambda p: details.append(p.detail))
+    assert (again.encoded, again.unchanged) == (0, 33)
+    assert not any("checking file contents" in (d or "") for d in details)  # once only
+
+
+def test_a_run_cancelled_while_digests_are_written_again_keeps_the_earlier_ones(shapes_catalog, small_encoder):
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
+    legacy = _as_an_earlier_version_stored_them(ws, shapes_catalog)
+    token = CancelToken()
+
+    def progress(p: Progress) -> None:
+        if "checking file contents" in (p.detail or ""):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        index_catalog(ws, progress=progress, cancel=token)
+    with CatalogStore(ws.database) as store:
+        assert {i.path: i.hash for i in store.items()} == legacy
+    assert index_catalog(ws).encoded == 0

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from core.catalog.digests import content_hash, digest_bytes, file_digests, is_current
+from core.catalog.images import decode_square, load_square, read_photo
+from core.common import ImageError
+from core.demo import render_product
+
+
+def test_a_digest_names_its_algorithm_and_tells_contents_apart(tmp_path: Path) -> None:
+    data = os.urandom(1 << 20) + b"tail" * 100_000  # more than one read's chunk
+    first, second = tmp_path / "first.bin", tmp_path / "second.jpg"
+    first.write_bytes(data)
+    second.write_bytes(data)
+    digest = content_hash(first)
+    assert digest == content_hash(second) == digest_bytes(data)
+    assert digest.startswith("x3:") and len(digest) == 35 and is_current(digest)
+    second.write_bytes(data[:-1] + b"!")
+    assert content_hash(second) != digest
+
+
+def test_a_digest_an_earlier_version_stored_is_matched_like_with_like(tmp_path: Path) -> None:
+    data = b"photo bytes " * 50_000
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(data)
+    legacy = hashlib.sha256(data).hexdigest()[:32]  # what versions before XXH3 stored
+    assert not is_current(legacy)
+    fresh, like = file_digests(photo, legacy)
+    assert (fresh, like) == (content_hash(photo), legacy)
+    assert file_digests(photo, fresh) == (fresh, fresh)
+    assert file_digests(photo, None) == (fresh, fresh)
+
+
+def test_an_unreadable_file_is_an_image_error(tmp_path: Path) -> None:
+    with pytest.raises(ImageError, match="not found|no such file"):
+        content_hash(tmp_path / "gone.jpg")
+
+
+def test_a_photo_read_once_decodes_as_from_its_file(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "boot.jpg"
+    render_product("boots", np.random.default_rng(3)).resize((900, 1200)).save(path, quality=88)
+    data = read_photo(path)
+    assert np.array_equal(decode_square(data, 64), load_square(path, 64))
+    with pytest.raises(ImageError, match="not an image"):
+        decode_square(b"plain text, not a photo", 64)
+    with pytest.raises(ImageError, match="empty file"):
+        decode_square(b"", 64)
+    with pytest.raises(ImageError, match="not a regular file"):
+        read_photo(tmp_path)
