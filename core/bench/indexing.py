@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,23 +85,27 @@ def full_index_seconds(catalog: Path, workspace: Path) -> float:
     return time.perf_counter() - started
 
 
-def compare_throughput(catalog: Path, paths: list[str], label: str, naive_count: int) -> list[Throughput]:
-    """The naive reference on the first naive_count photos, then Lookalike on all of them.
+def compare_throughput(catalog: Path, paths: list[str], label: str, naive_count: int, repeats: int = 3) -> list[Throughput]:
+    """The naive reference on the first naive_count photos, then Lookalike on all of them, beside the decode limit.
 
-    Every photo is read once first, so that both run from the page cache: otherwise whichever
-    runs first pays for the disk.
+    Every photo is read once first, so that all run from the page cache: otherwise whichever
+    runs first pays for the disk. Lookalike and the decode limit are timed `repeats` times in
+    turn, each one's median kept: a single run of a few hundred photos varies by several percent.
     """
     for relative in paths:
         (catalog / relative).read_bytes()
     naive = naive_reference(catalog, paths[:naive_count])
-    with tempfile.TemporaryDirectory(prefix="lookalike-bench-ws-") as tmp:
-        ours = full_index_seconds(catalog, Path(tmp) / "ws")
     threads = IndexSettings().decode_threads
-    decoding = decode_limit_seconds(catalog, paths, threads)
+    ours, decoding = [], []
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-ws-") as tmp:
+        for _ in range(repeats):
+            ours.append(full_index_seconds(catalog, Path(tmp) / "ws"))
+            decoding.append(decode_limit_seconds(catalog, paths, threads))
+    runs = f", median of {repeats}" if repeats > 1 else ""
     return [
         Throughput(label, f"{NAIVE_METHOD} (full decode, resize, one inference per photo)", min(naive_count, len(paths)), naive),
-        Throughput(label, f"{INDEX_METHOD} (scan, draft decode x{threads} threads, batched encode, Annoy)", len(paths), ours),
-        Throughput(label, f"{DECODE_METHOD} (draft decode x{threads} threads, nothing else)", len(paths), decoding),
+        Throughput(label, f"{INDEX_METHOD} (scan, draft decode x{threads} threads, batched encode, Annoy{runs})", len(paths), statistics.median(ours)),
+        Throughput(label, f"{DECODE_METHOD} (draft decode x{threads} threads, nothing else{runs})", len(paths), statistics.median(decoding)),
     ]
 
 

@@ -150,7 +150,7 @@ def format_report(results: SpeedResults) -> str:
             if ours and limit:
                 share = ours.per_second / limit.per_second
                 out.append(
-                    f"{photos}: indexing at {share:.0%} of the decode limit ({ours.per_second:,.0f} against {limit.per_second:,.0f} images/s; "
+                    f"{photos}: indexing at {share:.1%} of the decode limit ({ours.per_second:,.0f} against {limit.per_second:,.0f} images/s; "
                     f"target >= {TARGET_DECODE_SHARE:.0%}): {_verdict(share >= TARGET_DECODE_SHARE)}"
                 )
         out.append("")
