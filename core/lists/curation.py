@@ -14,6 +14,7 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
@@ -469,16 +470,30 @@ class ExportList:
 
 
 def export_lists(store: CatalogStore, kinds: Sequence[str] = LIST_KINDS) -> list[ExportList]:
-    """Every stored list of the given kinds with its items, ordered by product path then kind."""
-    curation = Curation(store)
+    """Every stored list of the given kinds with its shown entries, ordered by product path then kind.
+
+    Read in one pass a kind, straight into what the writers take: a million lists are ten million
+    entries, and objects made only to be dropped again cost more than the reading.
+    """
     items = {item.id: item for item in store.items()}
     result = []
     for kind in kinds:
-        for state in curation.all_states(kind):
-            source = items.get(state.item_id)
+        rows = store.query(
+            "SELECT lists.item_id, note, reviewed, target_id, score, state FROM lists "
+            "LEFT JOIN list_entries ON list_entries.item_id = lists.item_id AND list_entries.kind = lists.kind "
+            f"AND list_entries.state != '{BLOCKED}' WHERE lists.kind = ? ORDER BY lists.item_id, position, target_id",
+            (kind,),
+        )
+        for item_id, group in groupby(rows, key=itemgetter(0)):
+            source = items.get(item_id)
+            first, *rest = group
             if source is None:
                 continue
-            entries = [ExportEntry(items[e.target_id], e.score, e.pinned) for e in state.shown if e.target_id in items]
-            result.append(ExportList(source, kind, entries, state.note, state.reviewed))
+            entries = [
+                ExportEntry(items[target], score, state == PINNED)
+                for _, _, _, target, score, state in (first, *rest)
+                if target is not None and target in items
+            ]
+            result.append(ExportList(source, kind, entries, first[1], bool(first[2])))
     result.sort(key=lambda lst: (lst.item.path, LIST_KINDS.index(lst.kind)))
     return result

@@ -21,7 +21,6 @@ import base64
 import csv
 import datetime
 import html
-import io
 import json
 import math
 import re
@@ -29,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from core.catalog import ThumbnailCache, inside_catalog, item_key
 from core.common import InputError, LookalikeError, check_destination
@@ -74,8 +73,8 @@ class _Export:
         return list(self._skipped)
 
 
-# a format's writer: (lists, export) -> (file text, rows, products)
-_Writer = Callable[[Sequence[ExportList], _Export], tuple[str, int, int]]
+# a format's writer: (lists, export, the open file) -> (rows, products)
+_Writer = Callable[[Sequence[ExportList], _Export, TextIO], tuple[int, int]]
 
 
 # ---- the one CSV writer ----------------------------------------------------------------------
@@ -83,25 +82,30 @@ _Writer = Callable[[Sequence[ExportList], _Export], tuple[str, int, int]]
 
 @dataclass(frozen=True)
 class CsvFormat:
-    """A CSV layout: its columns (which may depend on the lists) and how the lists become (source, row) pairs."""
+    """A CSV layout: its columns (which may depend on the lists) and how the lists become (source, row) pairs,
+    each row its cells in the columns' order."""
 
     columns: Callable[[Sequence[ExportList]], tuple[str, ...]]
-    rows: Callable[[Sequence[ExportList], _Export], Iterable[tuple[Item, Row]]]
+    rows: Callable[[Sequence[ExportList], _Export, tuple[str, ...]], Iterable[tuple[Item, Sequence[object]]]]
 
 
-def _write_csv(layout: CsvFormat, lists: Sequence[ExportList], export: _Export) -> tuple[str, int, int]:
-    buffer = io.StringIO()
+def _write_csv(layout: CsvFormat, lists: Sequence[ExportList], export: _Export, out: TextIO) -> tuple[int, int]:
+    """The rows written to `out` as they are made: a million lists never sit in memory as one text."""
     # Rows end in "\r\n" (RFC 4180): the writer quotes a cell holding any character of the line end, and a lone
     # "\r" left unquoted ends the row in spreadsheets and in Python's reader alike.
-    writer = csv.DictWriter(buffer, fieldnames=layout.columns(lists), lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = layout.columns(lists)
+    writer.writerow(columns)
     rows = 0
     products: set[str] = set()
-    for source, row in layout.rows(lists, export):
+    last = None
+    for source, row in layout.rows(lists, export, columns):
         writer.writerow(row)
         rows += 1
-        products.add(source.path)
-    return buffer.getvalue(), rows, len(products)
+        if source is not last:
+            products.add(source.path)
+            last = source
+    return rows, len(products)
 
 
 # ---- csv: one row per recommendation ------------------------------------------------------------
@@ -119,22 +123,26 @@ def _text_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _pair_rows(lists: Sequence[ExportList], export: _Export) -> Iterator[tuple[Item, Row]]:
+def _pair_rows(lists: Sequence[ExportList], export: _Export, columns: tuple[str, ...]) -> Iterator[tuple[Item, tuple]]:
     # Only text cells are quoted: rank, pinned and score (which may be negative) stay numbers.
+    with_kind = "list" in columns
+    named: dict[int, tuple[str, str]] = {}  # item id -> its SKU and path cells, made once however often it is named
+
+    def cells(item: Item) -> tuple[str, str]:
+        found = named.get(item.id)
+        if found is None:
+            found = named[item.id] = (_text_cell(item.sku or ""), _text_cell(item.path))
+        return found
+
     for lst in lists:
+        sku, path = cells(lst.item)
+        note = _text_cell(lst.note)
+        kind = (_text_cell(lst.kind),) if with_kind else ()
         for rank, entry in enumerate(lst.entries, 1):
+            target_sku, target_path = cells(entry.item)
             score = _score(entry.score)
-            yield lst.item, {
-                "source_sku": _text_cell(lst.item.sku or ""),
-                "source_path": _text_cell(lst.item.path),
-                "rank": rank,
-                "target_sku": _text_cell(entry.item.sku or ""),
-                "target_path": _text_cell(entry.item.path),
-                "score": "" if score is None else f"{score:.6f}",
-                "pinned": "true" if entry.pinned else "false",
-                "note": _text_cell(lst.note),
-                "list": _text_cell(lst.kind),
-            }
+            pinned = "true" if entry.pinned else "false"
+            yield lst.item, (sku, path, rank, target_sku, target_path, "" if score is None else f"{score:.6f}", pinned, note, *kind)
 
 
 PAIRS = CsvFormat(_pair_columns, _pair_rows)
@@ -269,7 +277,12 @@ def _platform_rows(spec: PlatformFormat, lists: Sequence[ExportList], export: _E
 
 def _platform_csv(spec: PlatformFormat) -> CsvFormat:
     """The CSV format of a platform description."""
-    return CsvFormat(partial(_platform_columns, spec), partial(_platform_rows, spec))
+
+    def rows(lists: Sequence[ExportList], export: _Export, columns: tuple[str, ...]) -> Iterator[tuple[Item, list[object]]]:
+        for source, row in _platform_rows(spec, lists, export):
+            yield source, [row.get(column, "") for column in columns]
+
+    return CsvFormat(partial(_platform_columns, spec), rows)
 
 
 def slugify(text: str) -> str:
@@ -359,7 +372,7 @@ MAGENTO = PlatformFormat(
 # ---- json ------------------------------------------------------------------------------------
 
 
-def _write_json(lists: Sequence[ExportList], export: _Export) -> tuple[str, int, int]:
+def _write_json(lists: Sequence[ExportList], export: _Export, out: TextIO) -> tuple[int, int]:
     entries = [
         {
             "path": lst.item.path,
@@ -373,8 +386,8 @@ def _write_json(lists: Sequence[ExportList], export: _Export) -> tuple[str, int,
         }
         for lst in lists
     ]
-    text = json.dumps(entries, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-    return text, len(entries), len({lst.item.path for lst in lists})
+    out.write(json.dumps(entries, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    return len(entries), len({lst.item.path for lst in lists})
 
 
 # ---- html review sheet -----------------------------------------------------------------------
@@ -573,12 +586,20 @@ def _cleaned(lists: Sequence[ExportList], export: _Export) -> list[ExportList]:
     pointing at such products, since Lookalike cannot tell whether they are still sold.
     """
     cleaned = []
+    products: dict[int, str] = {}  # item id -> its product, worked out once however often it is named
+
+    def product(item: Item) -> str:
+        found = products.get(item.id)
+        if found is None:
+            found = products[item.id] = product_of(item)
+        return found
+
     for lst in lists:
         if lst.item.missing is not None:
             export.skip(f"{lst.item.path}: its photo is missing ({lst.item.missing}); its {lst.kind} list left out")
             continue
-        own = product_of(lst.item)
-        kept = [e for e in lst.entries if product_of(e.item) != own]
+        own = product(lst.item)
+        kept = [e for e in lst.entries if product(e.item) != own]
         if len(kept) != len(lst.entries):
             export.skip(f"{lst.item.path}: recommended itself in its {lst.kind} list, that entry left out")
         gone = [e for e in kept if e.item.missing is not None]
@@ -619,6 +640,7 @@ def write_export(
     if fmt == "html":
         rows, products = _write_html(_cleaned(lists, export), export, Path(out))
     else:
-        text, rows, products = _WRITERS[fmt](_cleaned(lists, export), export)
-        atomic.write_text(Path(out), text)
+        cleaned = _cleaned(lists, export)
+        with atomic.atomic_path(Path(out)) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            rows, products = _WRITERS[fmt](cleaned, export, fh)
     return ExportSummary(rows, products, export.skipped, export.notes)

@@ -294,3 +294,38 @@ def test_lists_matched_in_bulk_are_those_matched_one_by_one(indexed, monkeypatch
             bulk = curation.state(item_id)
             assert _ids(bulk) == _ids(state)
             assert [e.score for e in bulk.shown] == pytest.approx([e.score for e in state.shown], abs=1e-5)
+
+
+def test_export_lists_holds_each_lists_shown_entries_in_order_with_pins_notes_and_marks(indexed):
+    from core.lists.curation import export_lists
+
+    with CatalogSearcher(indexed) as searcher, CatalogStore(indexed.database) as store:
+        curation = Curation(store)
+        curation.generate(searcher, Rules(k=5))
+        curation.generate(searcher, Rules(k=3, kind="cross-sell"))
+        ids = sorted(item.id for item in store.items())
+        first, second, third = ids[0], ids[1], ids[2]
+        shown = _ids(curation.state(first))
+        curation.pin(first, "related", shown[3])
+        curation.block(first, "related", shown[0])
+        curation.move(first, "related", shown[4], 0)
+        curation.set_note(first, "related", "summer edit")
+        curation.set_reviewed(second, "related", True)
+        for target in _ids(curation.state(third, "cross-sell")):
+            curation.block(third, "cross-sell", target)  # nothing left to show
+        lists = export_lists(store)
+        items = {item.id: item for item in store.items()}
+
+        expected = []
+        for kind in ("related", "cross-sell"):
+            for state in curation.all_states(kind):
+                expected.append((items[state.item_id].path, kind, [(items[e.target_id].path, e.score, e.pinned) for e in state.shown],
+                                 state.note, state.reviewed))
+    expected.sort(key=lambda row: (row[0], row[1] != "related"))
+    got = [(lst.item.path, lst.kind, [(e.item.path, e.score, e.pinned) for e in lst.entries], lst.note, lst.reviewed) for lst in lists]
+    assert got == expected
+    by_key = {(lst.item.id, lst.kind): lst for lst in lists}
+    edited = by_key[(first, "related")]
+    assert [e.item.id for e in edited.entries][:1] == [shown[4]] and shown[0] not in [e.item.id for e in edited.entries]
+    assert [e.pinned for e in edited.entries].count(True) == 2 and edited.note == "summer edit"
+    assert by_key[(second, "related")].reviewed and by_key[(third, "cross-sell")].entries == []
