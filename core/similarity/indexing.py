@@ -196,7 +196,7 @@ def _relabel(catalog: Path, files: list[tuple[int, FileInfo]], plan: _Sync, prog
         except ImageError:
             pass
         if done % PROGRESS_EVERY == 0 or done == len(files):
-            progress(Progress("scan", done, len(files), "checking file contents once after the upgrade"))
+            progress(Progress("digest", done, len(files), "photos' contents checked once after an upgrade"))
             cancel.raise_if_cancelled()
 
 
