@@ -38,6 +38,9 @@ LINE_STEP = 4  # looking for bars and banners, every 4th pixel of a line stands 
 REDUCE_HEADROOM = 4
 
 _SNIFF_BYTES = 32
+# Photos up to this size are read once, then hashed and decoded from memory (a studio JPEG is
+# 0.2-2 MB); larger files are read twice instead of held whole.
+READ_ONCE_BYTES = 32 * 2**20
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _PIL_FORMATS = {
     "jpeg": "JPEG",
@@ -161,11 +164,18 @@ def open_rgb(
         raise ImageError(_decode_reason(exc)) from exc
 
 
-def read_photo(path: Path) -> bytes:
-    """The bytes of the photo file at `path`, for `decode_square` (and a digest) to share one read."""
+def read_photo(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of the photo file at `path`, for `decode_square` (and a digest) to share one read.
+
+    None for a file over `limit` bytes (READ_ONCE_BYTES): a print-size TIFF is hashed and decoded
+    from the file, in chunks, rather than held whole in memory by each decoding thread.
+    """
+    limit = READ_ONCE_BYTES if limit is None else limit
     try:
         _check_regular(path)
         with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > limit:
+                return None
             return fh.read()
     except ImageError:
         raise

@@ -235,7 +235,10 @@ class _Decoded:
 
 def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
     try:
-        data = read_photo(catalog_file(catalog, relative))  # read once: hashed, then decoded
+        path = catalog_file(catalog, relative)
+        data = read_photo(path)  # read once: hashed, then decoded
+        if data is None:  # too large to hold whole: hashed and decoded from the file
+            return _Decoded(item_id, load_square(path, size), content_hash(path), None)
         return _Decoded(item_id, decode_square(data, size), digest_bytes(data), None)
     except ImageError as exc:
         return _Decoded(item_id, None, None, str(exc))

@@ -54,3 +54,29 @@ def test_a_photo_read_once_decodes_as_from_its_file(tmp_path: Path) -> None:
         decode_square(b"", 64)
     with pytest.raises(ImageError, match="not a regular file"):
         read_photo(tmp_path)
+
+
+def test_a_photo_over_the_read_once_size_is_left_to_be_read_from_its_file(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "print.png"
+    render_product("watches", np.random.default_rng(1)).save(path)
+    size = path.stat().st_size
+    assert read_photo(path, limit=size - 1) is None
+    assert read_photo(path, limit=size) == path.read_bytes()
+
+
+def test_indexing_a_photo_too_large_to_read_once_gives_what_reading_once_gives(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from core.similarity import indexing
+
+    path = tmp_path / "big.png"
+    render_product("boots", np.random.default_rng(4)).resize((1200, 900)).save(path)
+    once = indexing._decode(tmp_path, 7, "big.png", 64)
+    monkeypatch.setattr("core.catalog.images.READ_ONCE_BYTES", 1)
+    assert indexing.read_photo(path) is None
+    from_file = indexing._decode(tmp_path, 7, "big.png", 64)
+    assert once.error is None and from_file.error is None
+    assert once.digest == from_file.digest == content_hash(path)
+    assert np.array_equal(once.pixels, from_file.pixels)
