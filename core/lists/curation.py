@@ -486,14 +486,10 @@ def export_lists(store: CatalogStore, kinds: Sequence[str] = LIST_KINDS) -> list
         )
         for item_id, group in groupby(rows, key=itemgetter(0)):
             source = items.get(item_id)
-            first, *rest = group
             if source is None:
                 continue
-            entries = [
-                ExportEntry(items[target], score, state == PINNED)
-                for _, _, _, target, score, state in (first, *rest)
-                if target is not None and target in items
-            ]
-            result.append(ExportList(source, kind, entries, first[1], bool(first[2])))
+            rows_of = list(group)  # a list without entries is one row whose target is NULL
+            entries = [ExportEntry(items[target], score, state == PINNED) for *_, target, score, state in rows_of if target in items]
+            result.append(ExportList(source, kind, entries, rows_of[0][1], bool(rows_of[0][2])))
     result.sort(key=lambda lst: (lst.item.path, LIST_KINDS.index(lst.kind)))
     return result

@@ -4,6 +4,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.catalog.digests import content_hash, digest_bytes, file_digests, is_current
@@ -42,8 +43,6 @@ def test_an_unreadable_file_is_an_image_error(tmp_path: Path) -> None:
 
 
 def test_a_photo_read_once_decodes_as_from_its_file(tmp_path: Path) -> None:
-    import numpy as np
-
     path = tmp_path / "boot.jpg"
     render_product("boots", np.random.default_rng(3)).resize((900, 1200)).save(path, quality=88)
     data = read_photo(path)
@@ -57,8 +56,6 @@ def test_a_photo_read_once_decodes_as_from_its_file(tmp_path: Path) -> None:
 
 
 def test_a_photo_over_the_read_once_size_is_left_to_be_read_from_its_file(tmp_path: Path) -> None:
-    import numpy as np
-
     path = tmp_path / "print.png"
     render_product("watches", np.random.default_rng(1)).save(path)
     size = path.stat().st_size
@@ -67,8 +64,6 @@ def test_a_photo_over_the_read_once_size_is_left_to_be_read_from_its_file(tmp_pa
 
 
 def test_indexing_a_photo_too_large_to_read_once_gives_what_reading_once_gives(tmp_path: Path, monkeypatch) -> None:
-    import numpy as np
-
     from core.similarity import indexing
 
     path = tmp_path / "big.png"
