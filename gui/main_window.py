@@ -79,7 +79,19 @@ EXPORT_CHOICES = {
     "magento": ("Magento product import CSV", ".csv"),
     "html": ("Review sheet", ".html"),
 }
-STAGE_NAMES = {"scan": "Scanning", "digest": "Checking photos once", "encode": "Encoding", "index": "Building index", "train": "Training", "load": "Reading photos", "demo": "Writing demo catalog", "recommend": "Recommending", "cluster": "Grouping alike photos", "download": "Fetching photos"}
+STAGE_NAMES = {
+    "scan": "Scanning",
+    "digest": "Checking photos once",
+    "encode": "Encoding",
+    "index": "Building index",
+    "train": "Training",
+    "load": "Reading photos",
+    "demo": "Writing demo catalog",
+    "recommend": "Recommending",
+    "cluster": "Grouping alike photos",
+    "download": "Fetching photos",
+    "frames": "Comparing whole photos",
+}
 
 
 def _short(text: str, most: int = 40) -> str:

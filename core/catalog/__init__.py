@@ -4,7 +4,19 @@ query photos from outside it that are kept in the workspace. It imports core.com
 core.storage.
 """
 
-from core.catalog.images import decode_square, differs_from, fit_square, load_batch, load_square, os_error_reason, read_photo
+from core.catalog.images import (
+    FRAME_PRINT,
+    decode_square,
+    decode_views,
+    differs_from,
+    fit_square,
+    frame_print,
+    load_batch,
+    load_square,
+    load_views,
+    os_error_reason,
+    read_photo,
+)
 from core.catalog.metadata import MetadataReport, ProductList, import_metadata, read_product_csv
 from core.catalog.queries import QUERIES_DIRNAME, save_query_image
 from core.catalog.digests import content_hash, digest_bytes, file_digests, is_current
@@ -13,6 +25,7 @@ from core.catalog.thumbnails import APP_THUMB_SIZE, ThumbnailCache, item_key
 
 __all__ = [
     "APP_THUMB_SIZE",
+    "FRAME_PRINT",
     "FileInfo",
     "MetadataReport",
     "PROGRESS_EVERY",
@@ -23,16 +36,19 @@ __all__ = [
     "catalog_file",
     "content_hash",
     "decode_square",
+    "decode_views",
     "digest_bytes",
     "differs_from",
     "file_digests",
     "fit_square",
+    "frame_print",
     "import_metadata",
     "inside_catalog",
     "is_current",
     "item_key",
     "load_batch",
     "load_square",
+    "load_views",
     "os_error_reason",
     "read_photo",
     "read_product_csv",

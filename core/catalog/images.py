@@ -11,6 +11,7 @@ import itertools
 import os
 import stat
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
@@ -31,6 +32,7 @@ TRIM_THRESHOLD = 24
 TRIM_MARGIN = 0.06
 BAND_SEAM = 2  # lines past a banner's edge cut with it
 LINE_STEP = 4  # looking for bars and banners, every 4th pixel of a line stands for the line
+FRAME_PRINT = 32  # pixels across a photo's frame print
 
 # Large photos are shrunk by a whole factor right after decoding, before any conversion or
 # trimming copies them, keeping the shorter side at least this many times the caller's min_side
@@ -185,13 +187,48 @@ def read_photo(path: Path, limit: int | None = None) -> bytes | None:
 
 def decode_square(data: bytes, size: int) -> np.ndarray:
     """`load_square` for a photo file's bytes already read (`read_photo`)."""
+    return _fit_rgb(_decode_data(data, size), size)
+
+
+def decode_views(data: bytes, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(`decode_square`, `frame_print`) of a photo file's bytes, decoded (and looked over for bars) once."""
+    return _views(_decode_data(data, size), size)
+
+
+def load_views(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(`load_square`, `frame_print`) of a photo file, decoded (and looked over for bars) once."""
+    return _views(open_rgb(path, min_side=2 * size), size)
+
+
+def _views(rgb: Image.Image, size: int) -> tuple[np.ndarray, np.ndarray]:
+    trim = _trim(np.asarray(rgb), TRIM_THRESHOLD)
+    return _square(_cropped(rgb, trim.box), trim.background, size), _print(rgb, trim.bars)
+
+
+def frame_print(image: Image.Image) -> np.ndarray:
+    """The whole frame as FRAME_PRINT x FRAME_PRINT grey levels (uint8), letterbox or pillarbox bars cut off.
+
+    Unlike the square, nothing else is trimmed: a banner or a watermark put on a photo stays where
+    it was put, so the rest of the frame still lines up with the photo it was put on (see
+    core.duplicates.frames).
+    """
+    return _print(image, _trim(np.asarray(image), TRIM_THRESHOLD).bars)
+
+
+def _print(image: Image.Image, bars: tuple[int, int, int, int]) -> np.ndarray:
+    top, bottom, left, right = bars
+    if top or bottom or left or right:
+        image = image.crop((left, top, image.width - right, image.height - bottom))
+    return np.asarray(image.convert("L").resize((FRAME_PRINT, FRAME_PRINT), Image.Resampling.BOX))
+
+
+def _decode_data(data: bytes, size: int) -> Image.Image:
     try:
-        rgb = _open_stream(io.BytesIO(data), 2 * size, MAX_IMAGE_PIXELS, MAX_DECODE_BYTES)
+        return _open_stream(io.BytesIO(data), 2 * size, MAX_IMAGE_PIXELS, MAX_DECODE_BYTES)
     except ImageError:
         raise
     except Exception as exc:
         raise ImageError(_decode_reason(exc)) from exc
-    return _fit_rgb(rgb, size)
 
 
 def _check_regular(path: Path) -> None:
@@ -391,6 +428,11 @@ def _fit_rgb(image: Image.Image, size: int) -> np.ndarray:
     the same way every time, so that framing does not count as a difference in shape.
     """
     image, background = trim_background(image)
+    return _square(image, background, size)
+
+
+def _square(image: Image.Image, background: tuple[int, int, int], size: int) -> np.ndarray:
+    """A trimmed product centred in a size x size square of its background, with a margin."""
     width, height = image.size
     margin = round(max(width, height) * TRIM_MARGIN)
     scale = size / (max(width, height) + 2 * margin)
@@ -424,8 +466,26 @@ def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tupl
     `_bands`). The border colour is then the median of the outermost pixels; a photo with no
     plain background (nothing to trim) comes back whole.
     """
-    pixels = np.asarray(image)
+    trim = _trim(np.asarray(image), threshold)
+    return _cropped(image, trim.box), trim.background
+
+
+@dataclass(frozen=True)
+class _Trim:
+    box: tuple[int, int, int, int] | None  # (left, top, right, bottom) to keep; None: the whole photo
+    background: tuple[int, int, int]
+    bars: tuple[int, int, int, int]  # letterbox or pillarbox bars (top, bottom, left, right), taken off first
+
+
+def _cropped(image: Image.Image, box: tuple[int, int, int, int] | None) -> Image.Image:
+    return image if box is None else image.crop(box)
+
+
+def _trim(pixels: np.ndarray, threshold: int) -> _Trim:
+    """`trim_background` worked out on the photo's pixels."""
+    height, width = pixels.shape[:2]
     border = _border(pixels)
+    bars = (0, 0, 0, 0)
     top = bottom = left = right = 0
     if (border.max(axis=0).astype(np.int16) - border.min(axis=0)).max() > threshold:  # edges of one colour hold neither
         bars = _bars(pixels, threshold)
@@ -437,11 +497,10 @@ def trim_background(image: Image.Image, threshold: int = TRIM_THRESHOLD) -> tupl
     differs = differs_from(pixels, np.array(background), threshold)
     rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
     if rows.size == 0:
-        if top or bottom or left or right:
-            return image.crop((left, top, image.width - right, image.height - bottom)), background  # type: ignore[return-value]
-        return image, background  # type: ignore[return-value]
+        box = (left, top, width - right, height - bottom) if top or bottom or left or right else None
+        return _Trim(box, background, bars)  # type: ignore[arg-type]
     box = (int(cols[0]) + left, int(rows[0]) + top, int(cols[-1]) + 1 + left, int(rows[-1]) + 1 + top)
-    return image.crop(box), background  # type: ignore[return-value]
+    return _Trim(box, background, bars)  # type: ignore[arg-type]
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:

@@ -8,10 +8,18 @@ pair at least `sure` alike counts however crowded: thirty copies of one placehol
 their own crowd; byte-for-byte copies count once). Their colour descriptors tell which: at
 least `near_colour` alike is the same photo altered (a near-duplicate), less is another
 colourway (a variant). Near-duplicates are grouped pair by pair, the most alike first, and two groups are
-joined only when they are alike on average (every photo of one against every photo of the
-other), so that one chance pair does not chain two products into one group. Designs are grouped
-the same way by shape alone; a design holding two or more near-duplicate groups (or single
-photos) linked by a variant pair is a variant group, one member for each.
+joined only when they are alike in the middle (the median of every photo of one against every
+photo of the other), so that one chance pair does not chain two products into one group. Designs
+are grouped the same way by shape alone; a design holding two or more near-duplicate groups (or
+single photos) linked by a variant pair is a variant group, one member for each.
+
+With frame prints (core.duplicates.frames; photos indexed by earlier versions have none and are
+compared by shape alone), two photos framed alike with many pixels off are never linked as one
+photo, and two framed alike with almost none off, alike in colour too, are linked however far apart
+their trimmed products look: a banner or a watermark moves the trimmed frame, not the rest of the
+photo. Those links are made first and without the median test (the pixels are the stronger
+evidence); a bannered copy then counts as one of its group's photos, outvoted by the rest, when a
+cropped or rotated copy is judged against the group by shape.
 Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
 pair F1 on `bench duplicates`.
 """
@@ -23,7 +31,9 @@ from typing import Sequence
 
 import numpy as np
 
+from core.catalog import FRAME_PRINT
 from core.common import CancelToken, Progress, ProgressFn, no_progress
+from core.duplicates import frames as frame_prints
 from core.duplicates.groups import DuplicateGroup, Member, ordered
 from core.similarity import COLOUR_DIMENSIONS
 from core.storage import CatalogStore, Item, Workspace, read_state
@@ -33,16 +43,32 @@ from core.storage import CatalogStore, Item, Workspace, read_state
 class DuplicateSettings:
     near_shape: float = 0.935  # shape cosine at or above which two photos are one photo or one design
     near_colour: float = 0.93  # colour cosine at or above which such a pair is one photo, below a variant
-    group_shape: float = 0.92  # mean shape cosine between two near groups at or above which they are joined
-    group_colour: float = 0.95  # and their mean colour cosine
+    group_shape: float = 0.92  # median shape cosine between two near groups at or above which they are joined
+    group_colour: float = 0.95  # and their median colour cosine
     crowd: int = 20  # a pair must be alike beyond each photo's this-many-th most alike other photo
     margin: float = 0.03  # by this much shape cosine
     sure: float = 0.995  # shape cosine at or above which a pair counts however crowded (many copies of one photo)
+    frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
+    frame_alike: float = 0.9  # frames at least this alike (gradient correlation) ...
+    frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
+    frame_colour: float = 0.85  # when their colour cosine is at least this (another colourway is framed alike too)
+    veto_alike: float = 0.85  # frames at least this alike ...
+    veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
+    frame_tolerance: float = 24.0  # grey levels a pixel may be off after the brightness and contrast fit
+    backdrop: int = 24  # grey levels from the backdrop at which a pixel is compared
     block: int = 1024  # rows of the similarity matrix computed at once
 
 
+@dataclass(frozen=True)
+class Frames:
+    """Frame prints row by row with the photos (core.catalog.frame_print), and which rows have one."""
+
+    prints: np.ndarray  # (N, size, size) uint8
+    known: np.ndarray  # (N,) bool
+
+
 class _AlikeGroups:
-    """Groups over photo rows, two groups joined only when they are alike on average (in colour too, given colours)."""
+    """Groups over photo rows, two groups joined only when they are alike in the middle (in colour too, given colours)."""
 
     def __init__(self, shapes: np.ndarray, colours: np.ndarray | None, settings: DuplicateSettings) -> None:
         self.shapes, self.colours, self.settings = shapes, colours, settings
@@ -64,19 +90,27 @@ class _AlikeGroups:
         if not self._alike(rows_a, rows_b):
             self.refused.add(key)
             return
+        self.force(a, b)
+
+    def _alike(self, rows_a: list[int], rows_b: list[int]) -> bool:
+        if float(np.median(self.shapes[rows_a] @ self.shapes[rows_b].T)) < self.settings.group_shape:
+            return False
+        if self.colours is None:
+            return True
+        return float(np.median(self.colours[rows_a] @ self.colours[rows_b].T)) >= self.settings.group_colour
+
+    def force(self, a: int, b: int) -> None:
+        """Join the groups of rows a and b without the median test."""
+        ga, gb = self.group_of[a], self.group_of[b]
+        if ga == gb:
+            return
+        rows_a, rows_b = self.members.get(ga, [a]), self.members.get(gb, [b])
         if len(rows_a) < len(rows_b):
             ga, gb, rows_a, rows_b = gb, ga, rows_b, rows_a
         self.members[ga] = rows_a + rows_b
         self.members.pop(gb, None)
         for row in rows_b:
             self.group_of[row] = ga
-
-    def _alike(self, rows_a: list[int], rows_b: list[int]) -> bool:
-        if float((self.shapes[rows_a] @ self.shapes[rows_b].T).mean()) < self.settings.group_shape:
-            return False
-        if self.colours is None:
-            return True
-        return float((self.colours[rows_a] @ self.colours[rows_b].T).mean()) >= self.settings.group_colour
 
     def groups(self) -> list[list[int]]:
         return [sorted(m) for m in self.members.values()]
@@ -140,8 +174,9 @@ def group_photos(
     dismissed: set[tuple[int, int]] = frozenset(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    frames: Frames | None = None,
 ) -> list[DuplicateGroup]:
-    """The duplicate groups of photos (`shapes` and `colours` row by row with `items`), largest first.
+    """The duplicate groups of photos (`shapes`, `colours` and `frames` row by row with `items`), largest first.
 
     `dismissed` holds (smaller, larger) item id pairs that are not to be linked.
     """
@@ -161,9 +196,17 @@ def group_photos(
         same = np.ones(len(a), bool)  # nothing to tell colourways by: every pair counts as one photo
     else:
         same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
+    framed: list[tuple[int, int, float]] = []
+    if frames is not None and frames.known.any():
+        apart = _framed_apart(frames, a, b, same, settings)
+        a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
+        framed = _framed_together(items, frames, distinct, colour_units, dismissed, settings, progress, cancel)
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
     near_links, design_links = _AlikeGroups(units, colour_units, settings), _AlikeGroups(units, None, settings)
+    for x, y, _ in framed:  # first: the groups shape pairs join are then judged with every copy framed alike in them
+        design_links.force(x, y)
+        near_links.force(x, y)
     for x, y, _, one_photo in pairs:
         design_links.join(x, y)
         if one_photo:
@@ -172,11 +215,51 @@ def group_photos(
     for x, y, s, one_photo in pairs:
         if one_photo and near_links.root(x) == near_links.root(y):
             best[x], best[y] = max(best[x], s), max(best[y], s)
-    linked = sorted(set(a.tolist()) | set(b.tolist()))
+    for x, y, s in framed:
+        best[x], best[y] = max(best[x], s), max(best[y], s)
+    linked = sorted(set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in framed for row in (x, y)})
     for rows in near_links.groups():
         groups.append(DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)))
     groups += _variant_groups(items, pairs, linked, near_links, design_links)
     return ordered(groups)
+
+
+def _framed_apart(frames: Frames, a: np.ndarray, b: np.ndarray, same: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
+    """(P,) bool: the pairs taken as one photo whose frames show two: framed alike, with many pixels off."""
+    check = np.flatnonzero(same & frames.known[a] & frames.known[b])
+    apart = np.zeros(len(a), bool)
+    if len(check):
+        scores = frame_prints.score_pairs(
+            frames.prints, a[check], b[check], settings.frame_tolerance, settings.backdrop, off_from=settings.veto_alike
+        )
+        apart[check] = (scores.alike >= settings.veto_alike) & (scores.off > settings.veto_off)
+    return apart
+
+
+def _framed_together(
+    items: Sequence[Item],
+    frames: Frames,
+    distinct: np.ndarray,
+    colour_units: np.ndarray | None,
+    dismissed: set[tuple[int, int]],
+    settings: DuplicateSettings,
+    progress: ProgressFn,
+    cancel: CancelToken,
+) -> list[tuple[int, int, float]]:
+    """(row, row, frame alikeness) of the pairs whose frames show one photo, altered at an edge or a corner, or in brightness."""
+    rows = distinct[frames.known[distinct]]
+    a, b = frame_prints.candidates(frames.prints, rows, settings.frame_candidates, settings.block, progress, cancel)
+    if colour_units is not None:
+        alike_colour = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.frame_colour
+        a, b = a[alike_colour], b[alike_colour]
+    cancel.raise_if_cancelled()
+    scores = frame_prints.score_pairs(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, off_from=settings.frame_alike)
+    one = (scores.alike >= settings.frame_alike) & (scores.off <= settings.frame_off)
+    return [
+        (int(x), int(y), float(s))
+        for x, y, s in zip(a[one], b[one], scores.alike[one])
+        if _pair(items[x].id, items[y].id) not in dismissed
+    ]
 
 
 def _variant_groups(
@@ -218,7 +301,8 @@ def find_duplicates(
         model_id = read_state(store).model_id
         ids, shapes = store.embeddings(model_id)
         colours = store.colours(model_id, COLOUR_DIMENSIONS)
+        prints, known = store.frames(model_id, FRAME_PRINT)
         items = store.items_by_id(ids.tolist())
         dismissed = DuplicateMemory(store).dismissed_pairs()
     rows = [items[int(i)] for i in ids]
-    return group_photos(rows, shapes, colours, settings, dismissed, progress, cancel)
+    return group_photos(rows, shapes, colours, settings, dismissed, progress, cancel, Frames(prints, known))

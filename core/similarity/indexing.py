@@ -27,12 +27,13 @@ from core.catalog import (
     ScanResult,
     catalog_file,
     content_hash,
-    decode_square,
+    decode_views,
     digest_bytes,
     file_digests,
     import_metadata,
     is_current,
     load_square,
+    load_views,
     read_photo,
     read_product_csv,
     scan_catalog,
@@ -231,6 +232,7 @@ class _Decoded:
     pixels: np.ndarray | None
     digest: str | None
     error: str | None
+    frame: np.ndarray | None = None  # the frame print (core.catalog.frame_print)
 
 
 def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
@@ -238,8 +240,10 @@ def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
         path = catalog_file(catalog, relative)
         data = read_photo(path)  # read once: hashed, then decoded
         if data is None:  # too large to hold whole: hashed and decoded from the file
-            return _Decoded(item_id, load_square(path, size), content_hash(path), None)
-        return _Decoded(item_id, decode_square(data, size), digest_bytes(data), None)
+            square, frame = load_views(path, size)
+            return _Decoded(item_id, square, content_hash(path), None, frame)
+        square, frame = decode_views(data, size)
+        return _Decoded(item_id, square, digest_bytes(data), None, frame)
     except ImageError as exc:
         return _Decoded(item_id, None, None, str(exc))
     except OSError as exc:
@@ -256,6 +260,7 @@ class EmbeddedBatch:
     colours: np.ndarray | None
     errors: list[tuple[int, str]]
     photos: int  # photos in the batch, embedded or not
+    frames: np.ndarray | None = None  # (N, FRAME_PRINT, FRAME_PRINT) uint8 frame prints of the embedded photos
 
 
 # Turns the photos to embed, (item id, path in the catalog), into embedded batches, in any order:
@@ -279,6 +284,7 @@ def embed_decoded(decoded: list[_Decoded], encoder: OnnxEncoder) -> EmbeddedBatc
         colour_descriptors(pixels[usable]) if kept else None,
         errors,
         len(decoded),
+        np.stack([d.frame for d in kept]) if kept and all(d.frame is not None for d in kept) else None,
     )
 
 
@@ -406,7 +412,9 @@ def index_catalog(
         batches = (embedder or embed_here)(ws.catalog, todo, encoder, settings, cancel)
         for batch in batches:
             cancel.raise_if_cancelled()
-            store.save_embeddings(model_id, batch.ids, batch.vectors, errors=batch.errors, digests=batch.digests, colours=batch.colours)
+            store.save_embeddings(
+                model_id, batch.ids, batch.vectors, errors=batch.errors, digests=batch.digests, colours=batch.colours, frames=batch.frames
+            )
             done += batch.photos
             fresh += batch.ids
             progress(Progress("encode", done, len(todo), detail=f"{rate.per_second(done):.0f} images/s"))

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     model_id  TEXT NOT NULL,
     vector    BLOB NOT NULL,
     colour    BLOB,
+    frame     BLOB,  -- the photo's frame print (core.catalog.frame_print); NULL when embedded by an older version
     PRIMARY KEY (item_id, model_id)
 );
 CREATE TABLE IF NOT EXISTS index_map (
@@ -237,6 +238,8 @@ class CatalogStore:
                 DROP TABLE embeddings_v1;
                 """
             )
+        if "frame" not in {row[1] for row in self._db.execute("PRAGMA table_info(embeddings)")}:
+            self._db.execute("ALTER TABLE embeddings ADD COLUMN frame BLOB")  # readable by older versions as it is
         if version != SCHEMA_VERSION:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -453,15 +456,18 @@ class CatalogStore:
         errors: Sequence[tuple[int, str]] = (),
         digests: Sequence[tuple[int, str | None]] = (),
         colours: np.ndarray | None = None,
+        frames: np.ndarray | None = None,
     ) -> None:
-        """Store one batch's embeddings (and colour descriptors), content hashes and decode failures in one transaction."""
+        """Store one batch's embeddings (with colour descriptors and frame prints), content hashes and decode
+        failures in one transaction."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         colour_blobs = [None] * len(ids) if colours is None else [c.tobytes() for c in np.asarray(colours, np.float32)]
+        frame_blobs = [None] * len(ids) if frames is None else [f.tobytes() for f in np.asarray(frames, np.uint8)]
         with self.transaction("embeddings") as db:
             db.executemany("UPDATE items SET hash=? WHERE id=?", ((d, i) for i, d in digests if d))
             db.executemany(
-                "INSERT OR REPLACE INTO embeddings (item_id, model_id, vector, colour) VALUES (?, ?, ?, ?)",
-                ((int(i), model_id, v.tobytes(), c) for i, v, c in zip(ids, vectors, colour_blobs)),
+                "INSERT OR REPLACE INTO embeddings (item_id, model_id, vector, colour, frame) VALUES (?, ?, ?, ?, ?)",
+                ((int(i), model_id, v.tobytes(), c, f) for i, v, c, f in zip(ids, vectors, colour_blobs, frame_blobs)),
             )
             db.executemany("UPDATE items SET status='ok', error=NULL WHERE id=?", ((int(i),) for i in ids))
             db.executemany("UPDATE items SET status='error', error=? WHERE id=?", ((r, i) for i, r in errors))
@@ -497,6 +503,23 @@ class CatalogStore:
             (model_id,),
         )
         return _colour_matrix([blob for (blob,) in rows], dims)
+
+    def frames(self, model_id: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(prints (N, size, size) uint8, known (N,) bool) in the same order as `embeddings(model_id)`.
+
+        A photo embedded before frame prints were kept (or with a print of another size) is not known; its row is white.
+        """
+        rows = self.query(
+            f"SELECT frame FROM embeddings JOIN items ON items.id = item_id WHERE model_id = ? AND {SEARCHABLE} ORDER BY item_id",
+            (model_id,),
+        )
+        prints = np.full((len(rows), size, size), 255, np.uint8)
+        known = np.zeros(len(rows), bool)
+        for row, (blob,) in enumerate(rows):
+            if blob is not None and len(blob) == size * size:
+                prints[row] = np.frombuffer(blob, np.uint8).reshape(size, size)
+                known[row] = True
+        return prints, known
 
     def embedding(self, item_id: int, model_id: str) -> np.ndarray | None:
         rows = self.query("SELECT vector FROM embeddings WHERE item_id = ? AND model_id = ?", (item_id, model_id))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.catalog import FRAME_PRINT
 from core.cluster import ClusterEmbedder, ClusterError, connect
 from core.common import Cancelled, CancelToken, IndexSettings, Progress
 from core.demo import write_demo_catalog
@@ -38,9 +39,15 @@ def _run(catalog: Path, workspace: Path, **options) -> dict:
     with CatalogStore(workspace / "catalog.sqlite") as store:
         state = read_state(store)
         ids, vectors = store.embeddings(state.model_id)
+        prints, known = store.frames(state.model_id, FRAME_PRINT)
         paths = dict(store.query("SELECT id, path FROM items"))
         errors = dict(store.query("SELECT path, error FROM items WHERE status = 'error'"))
-    return {"vectors": {paths[i]: v for i, v in zip(ids.tolist(), vectors)}, "errors": errors}
+    assert known.all()
+    return {
+        "vectors": {paths[i]: v for i, v in zip(ids.tolist(), vectors)},
+        "frames": {paths[i]: f for i, f in zip(ids.tolist(), prints)},
+        "errors": errors,
+    }
 
 
 def _same(a: dict, b: dict) -> None:
@@ -48,6 +55,7 @@ def _same(a: dict, b: dict) -> None:
     assert a["errors"] == b["errors"] and list(a["errors"]) == ["broken.jpg"]
     worst = max(float(np.abs(a["vectors"][p] - b["vectors"][p]).max()) for p in a["vectors"])
     assert worst <= 1e-5
+    assert all(np.array_equal(a["frames"][p], b["frames"][p]) for p in a["vectors"])  # the frame prints too, to the pixel
 
 
 def test_a_cluster_run_equals_a_local_run(cluster, catalog, tmp_path):

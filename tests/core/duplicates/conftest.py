@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from core.bench.duplicates import ALTERATIONS
+
 
 @dataclass(frozen=True)
 class Planted:
@@ -48,6 +50,10 @@ def plant(catalog: Path) -> Planted:
         "crop": im.crop((int(w * 0.04), int(h * 0.04), int(w * 0.96), int(h * 0.96))),
         "q30": im,
         "border": ImageOps.expand(im, border=12, fill=(255, 255, 255)),
+        # put on near the product: the trimmed frame moves, the rest of the photo stays where it was
+        "banner": ALTERATIONS["banner"](im),
+        "watermark": ALTERATIONS["watermark"](im),
+        "bright": ALTERATIONS["bright25"](im),
     }
     altered = []
     for name, changed in changes.items():
@@ -61,7 +67,7 @@ def plant(catalog: Path) -> Planted:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, default_encoder) -> Planted:
-    """48 demo products, one of them with an exact copy, four altered copies and a colourway, indexed."""
+    """48 demo products, one of them with an exact copy, seven altered copies and a colourway, indexed."""
     from core.demo import write_demo_catalog
     from core.similarity import index_catalog
     from core.storage import Workspace

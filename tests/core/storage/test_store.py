@@ -201,6 +201,25 @@ def test_a_version_1_database_is_brought_up_to_date_with_everything_in_it(tmp_pa
         np.testing.assert_array_equal(store.embedding(1, MODEL), vectors(1)[0])
         store.save_embeddings(OTHER_MODEL, [1], vectors(1, seed=3))  # two models side by side: the new key
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+        prints, known = store.frames(MODEL, 4)  # embedded before frame prints were kept: none known
+        assert known.tolist() == [False] and (prints == 255).all()
+
+
+def test_frame_prints_are_kept_with_their_embeddings(tmp_path: Path) -> None:
+    prints = np.arange(3 * 16, dtype=np.uint8).reshape(3, 4, 4)
+    with open_store(tmp_path) as store:
+        ids = add(store, "a.jpg", "b.jpg", "c.jpg", "d.jpg")
+        a, b, c, d = (ids[p] for p in ("a.jpg", "b.jpg", "c.jpg", "d.jpg"))
+        store.save_embeddings(MODEL, [c, a, b], vectors(3), frames=prints)
+        store.save_embeddings(MODEL, [d], vectors(1))  # no print (as an older version saved it)
+        got, known = store.frames(MODEL, 4)
+        assert store.embeddings(MODEL)[0].tolist() == [a, b, c, d]  # the same rows, in the same order
+        assert known.tolist() == [True, True, True, False]
+        np.testing.assert_array_equal(got[:3], prints[[1, 2, 0]])
+        assert (got[3] == 255).all() and got.dtype == np.uint8
+        assert store.frames(MODEL, 8)[1].tolist() == [False] * 4  # a print of another size is not known
+        store.mark_errors([(a, "gone bad")])
+        assert store.frames(MODEL, 4)[1].tolist() == [True, True, False]
 
 
 def test_ids_needing_embedding(tmp_path: Path) -> None:

@@ -1,0 +1,129 @@
+"""Frame prints tell one photo altered from another photo framed the same way."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from core.bench.duplicates import ALTERATIONS
+from core.catalog import FRAME_PRINT, frame_print
+from core.common import CancelToken
+from core.duplicates import DuplicateSettings, group_photos
+from core.duplicates.find import Frames
+from core.duplicates import frames as frame_prints
+from core.storage import Item
+
+SETTINGS = DuplicateSettings()
+
+
+def _product(pattern: str, colour=(150, 80, 40), size: int = 224) -> Image.Image:
+    """A studio shot: one bag-like outline on white, its inside patterned by `pattern`."""
+    im = Image.new("RGB", (size, size), (255, 255, 255))
+    draw = ImageDraw.Draw(im)
+    body = (40, 80, 184, 190)
+    draw.rounded_rectangle(body, radius=18, fill=colour, outline=(40, 30, 20), width=3)
+    draw.arc((80, 30, 144, 110), 180, 360, fill=(40, 30, 20), width=6)
+    dark = tuple(v // 2 for v in colour)
+    if pattern == "stripes":
+        for x in range(52, 180, 16):
+            draw.rectangle((x, 92, x + 6, 180), fill=dark)
+    elif pattern == "squares":
+        for y in range(96, 176, 28):
+            for x in range(56, 170, 28):
+                draw.rectangle((x, y, x + 12, y + 12), fill=dark)
+    return im
+
+
+def _score(first: Image.Image, second: Image.Image) -> tuple[float, float]:
+    prints = np.stack([frame_print(first), frame_print(second)])
+    scores = frame_prints.score_pairs(prints, np.array([0]), np.array([1]), SETTINGS.frame_tolerance, SETTINGS.backdrop)
+    return float(scores.alike[0]), float(scores.off[0])
+
+
+def _is_one_photo(alike: float, off: float) -> bool:
+    return alike >= SETTINGS.frame_alike and off <= SETTINGS.frame_off
+
+
+def _is_two_photos(alike: float, off: float) -> bool:
+    return alike >= SETTINGS.veto_alike and off > SETTINGS.veto_off
+
+
+def test_the_print_is_the_whole_frame_in_grey_with_bars_cut_off():
+    photo = _product("stripes")
+    print_ = frame_print(photo)
+    assert print_.shape == (FRAME_PRINT, FRAME_PRINT) and print_.dtype == np.uint8
+    boxed = ALTERATIONS["letterbox"](photo)  # black bars either side
+    assert np.abs(frame_print(boxed).astype(int) - print_).mean() < 2
+    # Nothing else is trimmed: a photo with more white around it is another frame.
+    framed = ALTERATIONS["border30"](photo)
+    assert np.abs(frame_print(framed).astype(int) - print_).mean() > 5
+
+
+@pytest.mark.parametrize("alteration", ["banner", "watermark", "bright25", "mirror", "half"])
+def test_a_photo_altered_in_place_is_one_photo(alteration):
+    photo = _product("stripes")
+    alike, off = _score(photo, ALTERATIONS[alteration](photo))
+    assert _is_one_photo(alike, off), (alike, off)
+
+
+def test_another_product_framed_the_same_way_is_two_photos():
+    alike, off = _score(_product("stripes"), _product("squares"))
+    assert _is_two_photos(alike, off) and not _is_one_photo(alike, off), (alike, off)
+
+
+def test_another_photo_altogether_is_not_framed_alike():
+    other = Image.new("RGB", (224, 224), (255, 255, 255))
+    ImageDraw.Draw(other).ellipse((20, 20, 120, 200), fill=(30, 60, 160))
+    alike, off = _score(_product("stripes"), other)
+    assert alike < SETTINGS.veto_alike and not _is_one_photo(alike, off), (alike, off)
+
+
+def test_candidates_hold_each_photo_and_its_altered_copy():
+    photos = [_product(p, c) for p in ("stripes", "squares", "plain") for c in ((150, 80, 40), (40, 90, 160))]
+    photos.append(ALTERATIONS["banner"](photos[0]))
+    prints = np.stack([frame_print(p) for p in photos])
+    rows = np.arange(len(prints))
+    a, b = frame_prints.candidates(prints, rows, 1, 4, lambda _: None, CancelToken())
+    assert np.all(a < b) and len(set(zip(a.tolist(), b.tolist()))) == len(a)
+    assert (0, len(photos) - 1) in set(zip(a.tolist(), b.tolist()))
+    none = frame_prints.candidates(prints[:1], rows[:1], 15, 4, lambda _: None, CancelToken())
+    assert len(none[0]) == 0
+
+
+def _item(i: int) -> Item:
+    return Item(i, f"p/{i:02d}.jpg", 1, 1, f"h{i}", "ok", sku=f"S{i}")
+
+
+def test_frames_link_what_the_trimmed_shape_misses_and_part_what_it_joins():
+    """Rows 0-1: a photo and its bannered copy, their shapes far apart. Rows 2-3: two products framed alike, their shapes as one."""
+    stripes, squares = _product("stripes"), _product("squares", (40, 90, 160))
+    photos = [stripes, ALTERATIONS["banner"](stripes), squares, _product("stripes", (40, 90, 160))]
+    prints = np.stack([frame_print(p) for p in photos])
+    shapes = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 0, 1], [0, 0.02, 1]], np.float32)
+    colours = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], np.float32)
+    items = [_item(i) for i in range(4)]
+    by_shape = group_photos(items, shapes, colours)
+    assert [(g.kind, g.item_ids) for g in by_shape] == [("near", (2, 3))]
+    framed = group_photos(items, shapes, colours, frames=Frames(prints, np.ones(4, bool)))
+    assert [(g.kind, g.item_ids) for g in framed] == [("near", (0, 1))]
+    assert all(0 < m.score <= 1 for g in framed for m in g.members)
+    # Photos without a print (indexed by an earlier version) are compared by shape alone.
+    unknown = group_photos(items, shapes, colours, frames=Frames(prints, np.zeros(4, bool)))
+    assert unknown == by_shape
+    # A pair marked "not duplicates" is not linked by its frames either.
+    dismissed = group_photos(items, shapes, colours, dismissed={(0, 1)}, frames=Frames(prints, np.ones(4, bool)))
+    assert dismissed == []
+
+
+def test_a_chance_pair_between_two_copies_does_not_join_their_photos_groups():
+    """Two photos, each with a bannered and a half-size copy; the two bannered copies look one to the shape embedding."""
+    first, second = _product("stripes"), Image.new("RGB", (224, 224), (255, 255, 255))
+    ImageDraw.Draw(second).ellipse((30, 60, 190, 170), fill=(140, 90, 50))
+    photos = [first, ALTERATIONS["banner"](first), ALTERATIONS["half"](first)]
+    photos += [second, ALTERATIONS["banner"](second), ALTERATIONS["half"](second)]
+    prints = np.stack([frame_print(p) for p in photos])
+    shapes = np.array([[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0.01, 1], [0, 1, 0]], np.float32)
+    colours = np.ones((6, 2), np.float32)
+    items = [_item(i) for i in range(6)]
+    groups = group_photos(items, shapes, colours, frames=Frames(prints, np.ones(6, bool)))
+    assert [(g.kind, g.item_ids) for g in groups] == [("near", (0, 1, 2)), ("near", (3, 4, 5))]
