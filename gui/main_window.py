@@ -91,6 +91,7 @@ STAGE_NAMES = {
     "cluster": "Grouping alike photos",
     "download": "Fetching photos",
     "frames": "Comparing whole photos",
+    "prints": "Reading photos once for duplicates",
 }
 
 

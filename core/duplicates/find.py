@@ -295,10 +295,13 @@ def find_duplicates(
     cancel: CancelToken | None = None,
 ) -> list[DuplicateGroup]:
     """The duplicate groups of an indexed catalog's searchable photos, largest first."""
+    from core.duplicates.backfill import fill_missing_prints
     from core.duplicates.memory import DuplicateMemory
 
     with CatalogStore(ws.database) as store:
         model_id = read_state(store).model_id
+    fill_missing_prints(ws, model_id, progress, cancel)  # photos embedded before frame prints were kept
+    with CatalogStore(ws.database) as store:
         ids, shapes = store.embeddings(model_id)
         colours = store.colours(model_id, COLOUR_DIMENSIONS)
         prints, known = store.frames(model_id, FRAME_PRINT)

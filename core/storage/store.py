@@ -521,6 +521,23 @@ class CatalogStore:
                 known[row] = True
         return prints, known
 
+    def without_frames(self, model_id: str) -> list[tuple[int, str]]:
+        """(item id, path) of the searchable items embedded by this model with no frame print, in id order."""
+        return self.query(
+            f"SELECT item_id, path FROM embeddings JOIN items ON items.id = item_id "
+            f"WHERE model_id = ? AND {SEARCHABLE} AND frame IS NULL ORDER BY item_id",
+            (model_id,),
+        )
+
+    def save_frames(self, model_id: str, ids: Sequence[int], frames: np.ndarray) -> None:
+        """Store frame prints of items already embedded by this model, in one transaction."""
+        frames = np.asarray(frames, np.uint8)
+        with self.transaction("frames") as db:
+            db.executemany(
+                "UPDATE embeddings SET frame = ? WHERE item_id = ? AND model_id = ?",
+                ((f.tobytes(), int(i), model_id) for i, f in zip(ids, frames)),
+            )
+
     def embedding(self, item_id: int, model_id: str) -> np.ndarray | None:
         rows = self.query("SELECT vector FROM embeddings WHERE item_id = ? AND model_id = ?", (item_id, model_id))
         return np.frombuffer(rows[0][0], np.float32).copy() if rows else None

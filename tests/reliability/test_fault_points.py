@@ -208,6 +208,40 @@ def test_duplicates_stopped_at_every_step(subtests, curated_template, tmp_path, 
     assert steps >= 4
 
 
+def as_left_before_frame_prints(copy: Curated) -> None:
+    """The workspace as versions before frame prints left it: embeddings with none."""
+    connection = sqlite3.connect(copy.ws.database)
+    with connection:
+        connection.execute("UPDATE embeddings SET frame = NULL")
+    connection.close()
+
+
+def _frames_known(copy: Curated) -> set[bool]:
+    from core.catalog import FRAME_PRINT
+    from core.storage import read_state
+
+    with CatalogStore(copy.ws.database) as store:
+        return set(store.frames(read_state(store).model_id, FRAME_PRINT)[1].tolist())
+
+
+@pytest.mark.parametrize("mode", ["kill", "full"])
+def test_the_first_duplicates_after_an_upgrade_stopped_at_every_step(subtests, curated_template, tmp_path, mode):
+    """The prints read from the photos are stored whole or not at all, and the next run finishes the job."""
+    out = tmp_path / "duplicates.csv"
+
+    def again(copy: Curated) -> None:
+        assert len(_frames_known(copy)) == 1, "some prints stored, some not, in one batch"
+        rerun = run_cli("duplicates", copy.catalog, "--out", out)
+        assert rerun.returncode == 0, rerun.stderr
+        assert _frames_known(copy) == {True}
+
+    steps = _break_everywhere(
+        subtests, curated_template, tmp_path, lambda copy: ["duplicates", copy.catalog, "--out", out], mode,
+        as_left_before_frame_prints, again,
+    )
+    assert steps >= 6
+
+
 # ---- curation edits ---------------------------------------------------------------------------
 
 EDITS = """
