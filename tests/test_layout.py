@@ -20,7 +20,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "storage": frozenset({"common"}),
     "catalog": frozenset({"common", "storage"}),
     "similarity": frozenset({"common", "storage", "catalog"}),
-    "duplicates": frozenset({"common", "storage", "similarity"}),
+    "duplicates": frozenset({"common", "storage", "catalog", "similarity"}),
     "cluster": frozenset({"common", "similarity"}),
     "lists": frozenset({"common", "storage", "catalog", "similarity", "duplicates"}),
     "demo": frozenset({"common", "storage"}),

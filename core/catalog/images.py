@@ -205,6 +205,11 @@ def _views(rgb: Image.Image, size: int) -> tuple[np.ndarray, np.ndarray]:
     return _square(_cropped(rgb, trim.box), trim.background, size), _print(rgb, trim.bars)
 
 
+def load_frame_print(path: Path, size: int) -> np.ndarray:
+    """`frame_print` of a photo file, decoded as `load_views` decodes it for an encoder of `size` pixels."""
+    return frame_print(open_rgb(path, min_side=2 * size))
+
+
 def frame_print(image: Image.Image) -> np.ndarray:
     """The whole frame as FRAME_PRINT x FRAME_PRINT grey levels (uint8), letterbox or pillarbox bars cut off.
 

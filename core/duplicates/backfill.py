@@ -13,19 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import FRAME_PRINT, catalog_file, frame_print
-from core.catalog.images import open_rgb
+from core.catalog import catalog_file, load_frame_print
 from core.common import CancelToken, ImageError, Progress, ProgressFn, no_progress
 from core.storage import CatalogStore, Workspace
 
 BATCH = 256
 THREADS = 2
-DECODE_SIDE = 4 * FRAME_PRINT  # what indexing decodes to for the default encoder (twice its 64 pixels)
+ENCODER_SIDE = 64  # photos are decoded as indexing decodes them for the default encoder
 
 
 def _print_of(catalog: Path, relative: str) -> np.ndarray | None:
     try:
-        return frame_print(open_rgb(catalog_file(catalog, relative), min_side=DECODE_SIDE))
+        return load_frame_print(catalog_file(catalog, relative), ENCODER_SIDE)
     except (ImageError, OSError):
         return None
 
