@@ -437,7 +437,7 @@ def _data_folder(path: str | None) -> Iterator[Path]:
 
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     if args.what == "duplicates":
-        from core.bench import format_duplicates, run_duplicate_bench, write_duplicates_json
+        from core.bench import format_duplicates, run_duplicate_bench, write_duplicates_json, write_group_sheet
 
         if not args.photos:
             raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
@@ -445,6 +445,9 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
             data, rows, finding = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
             reporter.finish()
             print(format_duplicates(data, rows, finding))
+            if args.out:  # the picture beside the JSON, while the set is still there
+                out = Path(args.out)
+                print(f"groups found: {write_group_sheet(data, out.with_name(f'{out.stem}-groups.png'))}")
         if args.out:
             write_duplicates_json(rows, finding, Path(args.out))
         return 0

@@ -4,7 +4,14 @@ import every product package. The quality benchmarks train models, so their name
 only when asked for; `bench speed` runs without it, as in the packaged app.
 """
 
-from core.bench.duplicates import DuplicateSet, PairScore, format_duplicates, run_duplicate_bench, write_duplicates_json
+from core.bench.duplicates import (
+    DuplicateSet,
+    PairScore,
+    format_duplicates,
+    run_duplicate_bench,
+    write_duplicates_json,
+    write_group_sheet,
+)
 from core.bench.shop_import import ImportBench, format_import, run_import_bench, write_import_json
 from core.bench.speed import PARTS, Scale, format_report, run_speed_bench
 from core.bench.speed import write_json as write_speed_json
@@ -31,6 +38,7 @@ __all__ = [
     "format_duplicates",
     "run_duplicate_bench",
     "write_duplicates_json",
+    "write_group_sheet",
     "ImportBench",
     "LabelColumns",
     "PARTS",

@@ -367,6 +367,56 @@ def format_duplicates(data: DuplicateSet, rows: list[PairScore], finding: Findin
     return "\n".join(lines)
 
 
+def write_group_sheet(data: DuplicateSet, out: Path, originals: int = 12, tile: int = 84, seed: int = 0) -> Path:
+    """A picture of the finding stored in the set's workspace: random originals, each row the near group it
+    was found in (a photo that is not one of its copies framed red), then the copies that group missed
+    (framed orange); an original found in no group starts its row framed orange."""
+    from core.duplicates import DuplicateMemory
+    from core.storage import CatalogStore, Workspace
+
+    with CatalogStore(Workspace.locate(data.folder).database) as store:
+        found = [g for g in DuplicateMemory(store).groups() if g.kind in ("near", "exact")]
+    group_of = {m.path: {x.path for x in g.members} for g in found for m in g.members}
+    true_groups = _true_groups(data.near)
+    picked = random.Random(seed).sample(true_groups, min(originals, len(true_groups)))
+    rows = []
+    for copies in picked:
+        first = next((name for name in sorted(copies) if name.endswith("-original.jpg")), min(copies))
+        shown = sorted(group_of.get(first, {first}))
+        missed = sorted(copies - set(shown))
+        cells = [(name, (40, 160, 60) if name in copies else (220, 30, 30)) for name in shown]
+        if first not in group_of:
+            cells = [(first, (240, 150, 0))]
+        rows.append(cells + [(name, (240, 150, 0)) for name in missed if name != first])
+    gap, label = 5, 12
+    width = max(len(r) for r in rows) * (tile + gap) + gap
+    sheet = Image.new("RGB", (width, len(rows) * (tile + label + gap) + gap), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for r, cells in enumerate(rows):
+        y = gap + r * (tile + label + gap)
+        for c, (name, frame) in enumerate(cells):
+            x = gap + c * (tile + gap)
+            with Image.open(data.folder / name) as im:
+                thumb = ImageOps.contain(im.convert("RGB"), (tile, tile))
+            sheet.paste(thumb, (x + (tile - thumb.width) // 2, y + (tile - thumb.height) // 2))
+            draw.rectangle((x - 2, y - 2, x + tile + 1, y + tile + 1), outline=frame, width=2)
+            draw.text((x, y + tile + 1), _short_name(name), fill=(0, 0, 0))
+    with atomic.atomic_path(out) as tmp:
+        sheet.save(tmp, format="PNG")
+    return out
+
+
+def _short_name(name: str) -> str:
+    """"near/0042-banner.jpg" as "42 banner", "others/0107.jpg" as "other 107", "variants/0003-colourway.jpg" as "colourway 3"."""
+    folder, stem = name.split("/", 1)[0], Path(name).stem
+    number, _, what = stem.partition("-")
+    number = str(int(number)) if number.isdigit() else number
+    return f"{number} {what}" if folder == "near" else f"{_SINGULAR.get(folder, folder)} {number}"
+
+
+_SINGULAR = {"others": "other", "variants": "colourway", "copies": "copy"}
+
+
 def write_duplicates_json(rows: list[PairScore], finding: FindingScore | None, out: Path) -> None:
     record = {"pairs": [asdict(r) for r in rows], "finding": asdict(finding) if finding is not None else None}
     atomic.write_text(out, json.dumps(record, indent=1) + "\n")

@@ -51,7 +51,7 @@ class DuplicateSettings:
     frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
     frame_alike: float = 0.9  # frames at least this alike (gradient correlation) ...
     frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
-    frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
+    frame_colour: float = 0.85  # when their colour cosine is at least this (another colourway is framed alike too)
     veto_alike: float = 0.85  # frames at least this alike ...
     veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
     frame_tolerance: float = 24.0  # grey levels a pixel may be off after the brightness and contrast fit

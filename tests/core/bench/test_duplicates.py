@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.bench.duplicates import ALTERATIONS, best_f1, build_duplicate_set, format_duplicates, run_duplicate_bench
+from core.bench.duplicates import (
+    ALTERATIONS,
+    best_f1,
+    build_duplicate_set,
+    format_duplicates,
+    run_duplicate_bench,
+    write_group_sheet,
+)
 from core.common import InputError
 from core.demo import CATEGORIES, render_product
 
@@ -78,3 +85,12 @@ def test_the_bench_scores_the_shape_embedding_on_an_indexed_set(source, tmp_path
     # Unknown, the copies fill each other's lists; known, the ones found leave them.
     assert finding.copies_per_list_before >= 5
     assert finding.copies_per_list_after < finding.copies_per_list_before * (1 - finding.near_recall / 2)
+    # The picture of the finding: a row for each original, its group's photos and what the group missed.
+    sheet = write_group_sheet(data, tmp_path / "dup-groups.png", originals=3, tile=40)
+    with Image.open(sheet) as im:
+        pixels = np.asarray(im.convert("RGB"))
+    assert im.height == 5 + 3 * (40 + 12 + 5)
+    assert im.width >= 5 + (1 + len(ALTERATIONS)) * (40 + 5)  # each row at least an original and its copies
+    green = (pixels == (40, 160, 60)).all(axis=-1).sum()
+    assert green > 0  # copies found with their original are framed green
+    assert not list(tmp_path.glob("dup-groups.png.*"))  # written whole, nothing left beside it
