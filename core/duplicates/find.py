@@ -35,7 +35,7 @@ from core.catalog import FRAME_PRINT
 from core.common import CancelToken, Progress, ProgressFn, no_progress
 from core.duplicates import frames as frame_prints
 from core.duplicates.groups import DuplicateGroup, Member, ordered
-from core.similarity import COLOUR_DIMENSIONS
+from core.similarity import COLOUR_DIMENSIONS, COLOUR_HUE_BINS
 from core.storage import CatalogStore, Item, Workspace, read_state
 
 
@@ -51,7 +51,9 @@ class DuplicateSettings:
     frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
     frame_alike: float = 0.9  # frames at least this alike (gradient correlation) ...
     frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
-    frame_colour: float = 0.85  # when their colour cosine is at least this (another colourway is framed alike too)
+    frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
+    frame_hue: float = 0.8  # and the cosine of their hues alone (more light moves colour to grey, not to another hue)
+    grey_share: float = 0.1  # photos with less of their colour in hues than this are grey: their hues tell nothing
     veto_alike: float = 0.85  # frames at least this alike ...
     veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
     frame_tolerance: float = 24.0  # grey levels a pixel may be off after the brightness and contrast fit
@@ -236,6 +238,16 @@ def _framed_apart(frames: Frames, a: np.ndarray, b: np.ndarray, same: np.ndarray
     return apart
 
 
+def _alike_colours(colour_units: np.ndarray, a: np.ndarray, b: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
+    """(P,) bool: pairs alike enough in colour to be one photo framed alike: in colour, and in hue unless both are grey."""
+    alike = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.frame_colour
+    hues = colour_units[:, :COLOUR_HUE_BINS]  # the descriptor's hue bins come first, its grey bins after
+    in_hues = (hues**2).sum(axis=1)  # the share of a photo's colour that has a hue (the descriptor holds square roots)
+    hue_units = hues / np.maximum(np.linalg.norm(hues, axis=1, keepdims=True), 1e-9)
+    grey = (in_hues[a] < settings.grey_share) & (in_hues[b] < settings.grey_share)
+    return alike & (grey | (np.einsum("ij,ij->i", hue_units[a], hue_units[b]) >= settings.frame_hue))
+
+
 def _framed_together(
     items: Sequence[Item],
     frames: Frames,
@@ -250,8 +262,8 @@ def _framed_together(
     rows = distinct[frames.known[distinct]]
     a, b = frame_prints.candidates(frames.prints, rows, settings.frame_candidates, settings.block, progress, cancel)
     if colour_units is not None:
-        alike_colour = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.frame_colour
-        a, b = a[alike_colour], b[alike_colour]
+        alike = _alike_colours(colour_units, a, b, settings)
+        a, b = a[alike], b[alike]
     cancel.raise_if_cancelled()
     scores = frame_prints.score_pairs(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, off_from=settings.frame_alike)
     one = (scores.alike >= settings.frame_alike) & (scores.off <= settings.frame_off)

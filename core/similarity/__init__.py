@@ -5,6 +5,7 @@ core.storage and core.catalog.
 """
 
 from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
+from core.similarity.colour import HUE_BINS as COLOUR_HUE_BINS
 from core.similarity.colour import colour_descriptors, dominant_hue_bin
 from core.similarity.encoder import (
     CONTRACT_KEYS,
@@ -28,6 +29,7 @@ from core.similarity.search import CatalogSearcher, Match
 
 __all__ = [
     "COLOUR_DIMENSIONS",
+    "COLOUR_HUE_BINS",
     "CONTRACT_KEYS",
     "CONTRACT_VERSION",
     "CatalogSearcher",

@@ -6,11 +6,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from core.bench.duplicates import ALTERATIONS
-from core.catalog import FRAME_PRINT, frame_print
+from core.catalog import FRAME_PRINT, fit_square, frame_print
 from core.common import CancelToken
 from core.duplicates import DuplicateSettings, group_photos
 from core.duplicates.find import Frames
 from core.duplicates import frames as frame_prints
+from core.similarity.colour import colour_descriptors
 from core.storage import Item
 
 SETTINGS = DuplicateSettings()
@@ -127,3 +128,26 @@ def test_a_chance_pair_between_two_copies_does_not_join_their_photos_groups():
     items = [_item(i) for i in range(6)]
     groups = group_photos(items, shapes, colours, frames=Frames(prints, np.ones(6, bool)))
     assert [(g.kind, g.item_ids) for g in groups] == [("near", (0, 1, 2)), ("near", (3, 4, 5))]
+
+
+def _grey_bag_with_a_stripe(stripe: tuple[int, int, int]) -> Image.Image:
+    im = Image.new("RGB", (224, 224), (255, 255, 255))
+    draw = ImageDraw.Draw(im)
+    draw.rounded_rectangle((40, 60, 184, 190), radius=14, fill=(120, 120, 120), outline=(40, 40, 40), width=3)
+    draw.rectangle((43, 150, 181, 172), fill=stripe)  # its only colour: about a sixth of the bag
+    return im
+
+
+def test_a_brighter_copy_is_one_photo_and_a_colourway_framed_alike_is_not():
+    """Brightening moves a photo's colour towards grey and keeps its hues; another colourway moves its hues."""
+    bag = _grey_bag_with_a_stripe((200, 20, 40))
+    colourway = _grey_bag_with_a_stripe((40, 60, 200))  # blue, as dark in grey as the red
+    photos = [bag, ALTERATIONS["bright25"](bag), colourway]
+    prints = np.stack([frame_print(p) for p in photos])
+    colours = colour_descriptors(np.stack([fit_square(p, 64) for p in photos]))
+    assert float(colours[0] @ colours[2]) >= SETTINGS.frame_colour  # the colour descriptor alone would take the colourway
+    alike, off = _score(photos[0], photos[2])
+    assert _is_one_photo(alike, off)  # and so would its grey levels
+    shapes = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], np.float32)  # far apart: only frames can link them
+    groups = group_photos([_item(i) for i in range(3)], shapes, colours, frames=Frames(prints, np.ones(3, bool)))
+    assert [(g.kind, g.item_ids) for g in groups] == [("near", (0, 1))]
