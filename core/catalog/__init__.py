@@ -6,7 +6,6 @@ core.storage.
 
 from core.catalog.images import (
     FRAME_PRINT,
-    decode_square,
     decode_views,
     differs_from,
     fit_square,
@@ -36,7 +35,6 @@ __all__ = [
     "ThumbnailCache",
     "catalog_file",
     "content_hash",
-    "decode_square",
     "decode_views",
     "digest_bytes",
     "differs_from",

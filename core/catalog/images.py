@@ -167,7 +167,7 @@ def open_rgb(
 
 
 def read_photo(path: Path, limit: int | None = None) -> bytes | None:
-    """The bytes of the photo file at `path`, for `decode_square` (and a digest) to share one read.
+    """The bytes of the photo file at `path`, for `decode_views` (and a digest) to share one read.
 
     None for a file over `limit` bytes (READ_ONCE_BYTES): a print-size TIFF is hashed and decoded
     from the file, in chunks, rather than held whole in memory by each decoding thread.
@@ -185,13 +185,8 @@ def read_photo(path: Path, limit: int | None = None) -> bytes | None:
         raise ImageError(_decode_reason(exc)) from exc
 
 
-def decode_square(data: bytes, size: int) -> np.ndarray:
-    """`load_square` for a photo file's bytes already read (`read_photo`)."""
-    return _fit_rgb(_decode_data(data, size), size)
-
-
 def decode_views(data: bytes, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(`decode_square`, `frame_print`) of a photo file's bytes, decoded (and looked over for bars) once."""
+    """(`load_square`, `frame_print`) for a photo file's bytes already read (`read_photo`), decoded (and looked over for bars) once."""
     return _views(_decode_data(data, size), size)
 
 

@@ -104,8 +104,7 @@ def candidates(
         best = np.argpartition(-scores, count - 1, axis=1)[:, :count]
         found.append(np.stack([np.repeat(np.arange(start, stop), count), best.ravel()], axis=1))
         progress(Progress("frames", stop, n))
-    pairs = np.sort(np.concatenate(found), axis=1)
-    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)  # (a photo is never its own candidate)
     return rows[pairs[:, 0]], rows[pairs[:, 1]]
 
 
