@@ -92,6 +92,7 @@ STAGE_NAMES = {
     "download": "Fetching photos",
     "frames": "Comparing whole photos",
     "prints": "Reading photos once for duplicates",
+    "aligned": "Lining up cropped and turned copies",
 }
 
 

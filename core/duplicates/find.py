@@ -20,6 +20,13 @@ their trimmed products look: a banner or a watermark moves the trimmed frame, no
 photo. Those links are made first and without the median test (the pixels are the stronger
 evidence); a bannered copy then counts as one of its group's photos, outvoted by the rest, when a
 cropped or rotated copy is judged against the group by shape.
+
+A cropped, zoomed or turned copy the shape pairs still left out (its trimmed product moved too far,
+or it stood in a crowd) is found last, among each photo's closest by shape: its frame lines up
+with one of its group's photos once one of them is zoomed or turned a little
+(core.duplicates.aligned), and its colours are as alike as one photo's. Such a line-up joins two
+groups only when one of them is a copy or two left out: one chance line-up between two products'
+photos never joins their groups.
 Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
 pair F1 on `bench duplicates`.
 """
@@ -34,6 +41,7 @@ import numpy as np
 from core.catalog import FRAME_PRINT
 from core.common import CancelToken, Progress, ProgressFn, no_progress
 from core.duplicates import frames as frame_prints
+from core.duplicates.aligned import aligned_off
 from core.duplicates.groups import DuplicateGroup, Member, ordered
 from core.similarity import COLOUR_DIMENSIONS, COLOUR_HUE_BINS
 from core.storage import CatalogStore, Item, Workspace, read_state
@@ -49,11 +57,15 @@ class DuplicateSettings:
     margin: float = 0.03  # by this much shape cosine
     sure: float = 0.995  # shape cosine at or above which a pair counts however crowded (many copies of one photo)
     frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
-    frame_alike: float = 0.9  # frames at least this alike (gradient correlation) ...
+    frame_alike: float = 0.7  # frames at least this alike (gradient correlation; a brighter copy loses its light edges) ...
     frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
     frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
     frame_hue: float = 0.8  # and the cosine of their hues alone (more light moves colour to grey, not to another hue)
     grey_share: float = 0.1  # photos with less of their colour in hues than this are grey: their hues tell nothing
+    aligned_neighbours: int = 10  # each photo's this many most alike by shape (at most `crowd`) ...
+    aligned_shape: float = 0.85  # ... at least this alike are compared zoomed and turned a little (core.duplicates.aligned)
+    aligned_off: float = 0.1  # at most this share of pixels off so is one photo (when alike in colour, as frames)
+    aligned_joins: int = 2  # such a link joins two groups only when one of them has at most this many photos
     veto_alike: float = 0.85  # frames at least this alike ...
     veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
     frame_tolerance: float = 24.0  # grey levels a pixel may be off after the brightness and contrast fit
@@ -101,6 +113,10 @@ class _AlikeGroups:
             return True
         return float(np.median(self.colours[rows_a] @ self.colours[rows_b].T)) >= self.settings.group_colour
 
+    def size(self, row: int) -> int:
+        """How many photos the group of `row` holds."""
+        return len(self.members.get(self.group_of[row], (row,)))
+
     def force(self, a: int, b: int) -> None:
         """Join the groups of rows a and b without the median test."""
         ga, gb = self.group_of[a], self.group_of[b]
@@ -123,27 +139,44 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
-def _alike_pairs(
-    shapes: np.ndarray, settings: DuplicateSettings, progress: ProgressFn, cancel: CancelToken
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows a, rows b, shape scores) of every pair a < b at least `near_shape` alike and standing out from the crowd."""
+@dataclass(frozen=True)
+class _ShapePairs:
+    a: np.ndarray  # rows a < b of the pairs at least `near_shape` alike and standing out from the crowd
+    b: np.ndarray
+    scores: np.ndarray
+    neighbours: np.ndarray  # (M, 2) rows a < b: either among the other's `aligned_neighbours` most alike, `aligned_shape` or more
+
+
+def _alike_pairs(shapes: np.ndarray, settings: DuplicateSettings, progress: ProgressFn, cancel: CancelToken) -> _ShapePairs:
+    """The pairs alike by shape, and each row's closest; one pass over the similarity matrix for both."""
     n = len(shapes)
-    found_a, found_b, found_s = [], [], []
+    found_a, found_b, found_s, close = [], [], [], []
     crowd = np.full(n, -np.inf, np.float32)  # each row's crowd-th most alike other row's score
+    reach = min(settings.crowd, n - 1)  # the row's this many most alike others (and itself) are sorted out
+    count = min(settings.aligned_neighbours, reach)
     for start in range(0, n, settings.block):
         cancel.raise_if_cancelled()
         scores = shapes[start : start + settings.block] @ shapes.T
+        rows = np.arange(start, start + len(scores))
+        top = np.argpartition(-scores, reach, axis=1)[:, : reach + 1] if reach < n - 1 else np.tile(np.arange(n), (len(rows), 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
         if n > settings.crowd:  # (the row itself is among its scores, the most alike)
-            crowd[start : start + len(scores)] = -np.partition(-scores, settings.crowd, axis=1)[:, settings.crowd]
+            crowd[rows] = top_scores.min(axis=1)
         a, b = np.nonzero(scores >= settings.near_shape)
         keep = a + start < b
         found_a.append(a[keep] + start)
         found_b.append(b[keep])
         found_s.append(scores[a[keep], b[keep]])
+        top_scores[top == rows[:, None]] = -np.inf  # not itself
+        order = np.argsort(-top_scores, axis=1, kind="stable")[:, :count]
+        best, best_scores = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+        near = best_scores >= settings.aligned_shape
+        close.append(np.stack([np.broadcast_to(rows[:, None], best.shape)[near], best[near]], axis=1))
         progress(Progress("duplicates", min(n, start + settings.block), n))
     a, b, s = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_s)
     apart = (s >= np.maximum(crowd[a], crowd[b]) + settings.margin) | (s >= settings.sure)
-    return a[apart], b[apart], s[apart]
+    neighbours = np.unique(np.sort(np.concatenate(close), axis=1), axis=0)
+    return _ShapePairs(a[apart], b[apart], s[apart], neighbours)
 
 
 def _exact_groups(
@@ -189,8 +222,8 @@ def group_photos(
         return ordered(groups)
     units = _unit(shapes)
     distinct = np.array([r for r in range(n) if r not in stand_in], np.int64)  # exact copies count once, in the crowd too
-    a, b, shape = _alike_pairs(units[distinct], settings, progress, cancel)
-    a, b = distinct[a], distinct[b]
+    shape_pairs = _alike_pairs(units[distinct], settings, progress, cancel)
+    a, b, shape = distinct[shape_pairs.a], distinct[shape_pairs.b], shape_pairs.scores
     keep = np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in zip(a, b)], bool)
     a, b, shape = a[keep], b[keep], shape[keep]
     colour_units = None if colours is None else _unit(colours)
@@ -198,28 +231,37 @@ def group_photos(
         same = np.ones(len(a), bool)  # nothing to tell colourways by: every pair counts as one photo
     else:
         same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
-    framed: list[tuple[int, int, float]] = []
+    pixel_links: list[tuple[int, int, float]] = []  # (row, row, score) linked by their pixels
     if frames is not None and frames.known.any():
         apart = _framed_apart(frames, a, b, same, settings)
         a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
-        framed = _framed_together(items, frames, distinct, colour_units, dismissed, settings, progress, cancel)
+        pixel_links = _framed_together(items, frames, distinct, colour_units, dismissed, settings, progress, cancel)
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
     near_links, design_links = _AlikeGroups(units, colour_units, settings), _AlikeGroups(units, None, settings)
-    for x, y, _ in framed:  # first: the groups shape pairs join are then judged with every copy framed alike in them
+    for x, y, _ in pixel_links:  # first: the groups shape pairs join are then judged with every copy framed alike in them
         design_links.force(x, y)
         near_links.force(x, y)
     for x, y, _, one_photo in pairs:
         design_links.join(x, y)
         if one_photo:
             near_links.join(x, y)
+    if frames is not None and frames.known.any():
+        close = distinct[shape_pairs.neighbours]
+        lined_up = _aligned_pairs(items, units, colour_units, frames, close, near_links, dismissed, settings, progress, cancel)
+        for x, y, s in lined_up:
+            if near_links.root(x) == near_links.root(y) or min(near_links.size(x), near_links.size(y)) > settings.aligned_joins:
+                continue  # one group already, or two groups: a line-up joins only a copy or two left out
+            design_links.force(x, y)
+            near_links.force(x, y)
+            pixel_links.append((x, y, s))
     best: dict[int, float] = defaultdict(float)  # row -> its best score to another member of its group
     for x, y, s, one_photo in pairs:
         if one_photo and near_links.root(x) == near_links.root(y):
             best[x], best[y] = max(best[x], s), max(best[y], s)
-    for x, y, s in framed:
+    for x, y, s in pixel_links:
         best[x], best[y] = max(best[x], s), max(best[y], s)
-    linked = sorted(set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in framed for row in (x, y)})
+    linked = sorted(set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in pixel_links for row in (x, y)})
     for rows in near_links.groups():
         groups.append(DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)))
     groups += _variant_groups(items, pairs, linked, near_links, design_links)
@@ -271,6 +313,36 @@ def _framed_together(
         (int(x), int(y), float(s))
         for x, y, s in zip(a[one], b[one], scores.alike[one])
         if _pair(items[x].id, items[y].id) not in dismissed
+    ]
+
+
+def _aligned_pairs(
+    items: Sequence[Item],
+    units: np.ndarray,
+    colour_units: np.ndarray | None,
+    frames: Frames,
+    close: np.ndarray,
+    near_links: _AlikeGroups,
+    dismissed: set[tuple[int, int]],
+    settings: DuplicateSettings,
+    progress: ProgressFn,
+    cancel: CancelToken,
+) -> list[tuple[int, int, float]]:
+    """(row, row, shape score) of the close pairs not yet one photo whose frames show one photo cropped, zoomed or turned, most alike first."""
+    a, b = close[:, 0], close[:, 1]
+    keep = frames.known[a] & frames.known[b] & np.array([near_links.root(x) != near_links.root(y) for x, y in zip(a, b)], bool)
+    a, b = a[keep], b[keep]
+    if colour_units is not None:  # as alike as one photo's by the descriptor: a crop or a turn keeps the colours
+        alike = _alike_colours(colour_units, a, b, settings)
+        alike &= np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
+        a, b = a[alike], b[alike]
+    off = aligned_off(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, progress=progress, cancel=cancel)
+    one = off <= settings.aligned_off
+    a, b = a[one], b[one]
+    scores = np.einsum("ij,ij->i", units[a], units[b])
+    order = np.lexsort((b, a, -scores))
+    return [
+        (int(a[i]), int(b[i]), float(scores[i])) for i in order if _pair(items[a[i]].id, items[b[i]].id) not in dismissed
     ]
 
 

@@ -122,7 +122,7 @@ def score_pairs(
     for start in range(0, len(check), chunk):
         rows = check[start : start + chunk]
         x, y = prints[a[rows]], prints[b[rows]]
-        x_back, y_back = _backdrop(x), _backdrop(y)
+        x_back, y_back = backdrop(x), backdrop(y)
         off[rows] = np.minimum(
             _off_share(x, y, x_back, y_back, masks, tolerance, threshold),
             _off_share(x, y[:, :, ::-1], x_back, y_back, masks, tolerance, threshold),
@@ -149,7 +149,7 @@ def _alike(prints: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int) -> np.n
     return best
 
 
-def _backdrop(prints: np.ndarray) -> np.ndarray:
+def backdrop(prints: np.ndarray) -> np.ndarray:
     """(P,) each print's backdrop grey: the median of its outermost pixels."""
     border = np.concatenate([prints[:, 0], prints[:, -1], prints[:, :, 0], prints[:, :, -1]], axis=1)
     return np.median(border, axis=1).astype(np.float32)
@@ -164,12 +164,17 @@ def _off_share(
     shown = ((np.abs(x - x_back[:, None]) > threshold) | (np.abs(y - y_back[:, None]) > threshold)).astype(np.float32)
     least = np.full(len(x), np.inf, np.float32)
     for mask in masks:
-        weight = shown * mask
-        count = weight.sum(axis=1)
-        safe = np.maximum(count, 1.0)
-        dx = x - ((weight * x).sum(axis=1) / safe)[:, None]
-        dy = y - ((weight * y).sum(axis=1) / safe)[:, None]
-        slope = np.clip((weight * dx * dy).sum(axis=1) / np.maximum((weight * dx * dx).sum(axis=1), 1e-6), *_SLOPES)
-        share = (weight * (np.abs(dy - slope[:, None] * dx) > tolerance)).sum(axis=1) / safe
-        least = np.minimum(least, np.where(count >= LEAST_PIXELS, share, 1.0))
+        least = np.minimum(least, fitted_off(x, y, shown * mask, tolerance, LEAST_PIXELS))
     return least
+
+
+def fitted_off(x: np.ndarray, y: np.ndarray, weight: np.ndarray, tolerance: float, least: float) -> np.ndarray:
+    """(P,) the share of the pixels `weight` counts where y is more than `tolerance` from a straight-line
+    fit of x (brightness and contrast); 1.0 where it counts fewer than `least`."""
+    count = weight.sum(axis=1)
+    safe = np.maximum(count, 1.0)
+    dx = x - ((weight * x).sum(axis=1) / safe)[:, None]
+    dy = y - ((weight * y).sum(axis=1) / safe)[:, None]
+    slope = np.clip((weight * dx * dy).sum(axis=1) / np.maximum((weight * dx * dx).sum(axis=1), 1e-6), *_SLOPES)
+    share = (weight * (np.abs(dy - slope[:, None] * dx) > tolerance)).sum(axis=1) / safe
+    return np.where(count >= least, share, 1.0).astype(np.float32)

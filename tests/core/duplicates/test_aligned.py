@@ -1,0 +1,136 @@
+"""A photo cropped, zoomed or turned a little is still one photo, however far its frame moved."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from core.bench.duplicates import ALTERATIONS
+from core.catalog import frame_print
+from core.common import CancelToken, Cancelled
+from core.duplicates import DuplicateSettings, group_photos
+from core.duplicates.aligned import aligned_off
+from core.duplicates.find import Frames
+from core.duplicates import frames as frame_prints
+from core.storage import Item
+
+SETTINGS = DuplicateSettings()
+
+
+def _model_shot(seed: int, size: int = 224) -> Image.Image:
+    """A photo filling its frame, as a model shot does: a grey studio wall, a figure and a patterned garment."""
+    rng = np.random.default_rng(seed)
+    im = Image.new("RGB", (size, size), (226, 226, 222))
+    draw = ImageDraw.Draw(im)
+    draw.ellipse((88, 8, 136, 64), fill=(190, 150, 120))  # head
+    dark = tuple(int(v) for v in rng.integers(20, 90, 3))
+    light = tuple(int(v) for v in rng.integers(120, 200, 3))
+    draw.polygon([(50, 70), (174, 70), (190, 224), (34, 224)], fill=light)  # garment to the bottom edge
+    for _ in range(14):  # its pattern, different for every seed
+        x, y = int(rng.integers(50, 160)), int(rng.integers(80, 210))
+        w, h = int(rng.integers(8, 30)), int(rng.integers(8, 30))
+        draw.rectangle((x, y, x + w, y + h), fill=dark)
+    draw.rectangle((20, 90, 46, 200), fill=(190, 150, 120))  # arms
+    draw.rectangle((178, 90, 204, 200), fill=(190, 150, 120))
+    return im
+
+
+def _off(first: Image.Image, second: Image.Image) -> float:
+    prints = np.stack([frame_print(first), frame_print(second)])
+    return float(aligned_off(prints, np.array([0]), np.array([1]), SETTINGS.frame_tolerance, SETTINGS.backdrop)[0])
+
+
+def _frame_off(first: Image.Image, second: Image.Image) -> float:
+    prints = np.stack([frame_print(first), frame_print(second)])
+    return float(frame_prints.score_pairs(prints, np.array([0]), np.array([1]), SETTINGS.frame_tolerance, SETTINGS.backdrop).off[0])
+
+
+@pytest.mark.parametrize("alteration", ["crop8", "rot4"])
+def test_a_cropped_or_turned_copy_lines_up_again(alteration):
+    photo = _model_shot(1)
+    copy = ALTERATIONS[alteration](photo)
+    assert _frame_off(photo, copy) > SETTINGS.frame_off  # its frame no longer lines up as it is
+    assert _off(photo, copy) <= SETTINGS.aligned_off
+    assert _off(copy, photo) <= SETTINGS.aligned_off  # whichever photo comes first
+
+
+def test_another_garment_shot_the_same_way_does_not_line_up():
+    for seed in range(2, 6):
+        assert _off(_model_shot(1), _model_shot(seed)) > 2 * SETTINGS.aligned_off, seed
+
+
+def test_a_plain_frame_tells_nothing():
+    blank = Image.new("RGB", (224, 224), (255, 255, 255))
+    assert _off(blank, blank.copy()) == 1.0  # no pixel apart from the backdrop to compare
+
+
+def test_pairs_are_scored_in_chunks_alike():
+    photos = [_model_shot(1), ALTERATIONS["rot4"](_model_shot(1)), _model_shot(2), ALTERATIONS["crop8"](_model_shot(2))]
+    prints = np.stack([frame_print(p) for p in photos])
+    a, b = np.array([0, 0, 2, 1, 0]), np.array([1, 2, 3, 3, 3])
+    whole = aligned_off(prints, a, b, SETTINGS.frame_tolerance, SETTINGS.backdrop)
+    assert np.array_equal(whole, aligned_off(prints, a, b, SETTINGS.frame_tolerance, SETTINGS.backdrop, chunk=2))
+    assert (whole[[0, 2]] <= SETTINGS.aligned_off).all() and (whole[[1, 3, 4]] > SETTINGS.aligned_off).all()
+
+
+def test_lining_up_shows_progress_and_can_be_cancelled():
+    prints = np.stack([frame_print(_model_shot(seed)) for seed in range(3)])
+    a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
+    seen = []
+    aligned_off(prints, a, b, SETTINGS.frame_tolerance, SETTINGS.backdrop, chunk=2, progress=seen.append)
+    assert [(p.stage, p.done, p.total) for p in seen] == [("aligned", 0, 3), ("aligned", 2, 3), ("aligned", 3, 3)]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        aligned_off(prints, a, b, SETTINGS.frame_tolerance, SETTINGS.backdrop, cancel=token)
+
+
+def _item(i: int) -> Item:
+    return Item(i, f"p/{i:02d}.jpg", 1, 1, f"h{i}", "ok", sku=f"S{i}")
+
+
+def _shapes(*rows: tuple[float, ...]) -> np.ndarray:
+    return np.array(rows, np.float32)
+
+
+def test_a_turned_copy_the_shape_left_out_joins_its_photo():
+    """Rows 0-1: a photo and its turned copy, close by shape but not close enough to be one photo by it."""
+    photo = _model_shot(1)
+    photos = [photo, ALTERATIONS["rot4"](photo), _model_shot(3)]
+    prints = np.stack([frame_print(p) for p in photos])
+    shapes = _shapes((1, 0, 0), (0.9, 0.436, 0), (0.9, 0, 0.436))  # both 0.9 alike to row 0: under near_shape
+    colours = np.ones((3, 2), np.float32)
+    items = [_item(i) for i in range(3)]
+    assert group_photos(items, shapes, colours) == []
+    groups = group_photos(items, shapes, colours, frames=Frames(prints, np.ones(3, bool)))
+    assert [(g.kind, g.item_ids) for g in groups] == [("near", (0, 1))]
+    # Not when the colours say another colourway, nor when a person said they are not duplicates.
+    other_colour = np.array([[1, 0], [0.6, 0.8], [1, 0]], np.float32)
+    assert group_photos(items, shapes, other_colour, frames=Frames(prints, np.ones(3, bool))) == []
+    assert group_photos(items, shapes, colours, dismissed={(0, 1)}, frames=Frames(prints, np.ones(3, bool))) == []
+    # Nor by shape further apart than `aligned_shape`.
+    far = _shapes((1, 0, 0), (0.8, 0.6, 0), (0.9, 0, 0.436))
+    assert group_photos(items, far, colours, frames=Frames(prints, np.ones(3, bool))) == []
+
+
+def test_a_line_up_joins_only_a_group_as_small_as_a_copy_left_out():
+    """Rows 0-2: a photo with its half-size and mirrored copies; rows 3-4: its turned copy and that one's half-size copy.
+
+    A line-up is one pair of photos; it joins the two groups only when one of them is at most
+    `aligned_joins` photos, so that one chance match never chains two products' groups together.
+    """
+    photo = _model_shot(1)
+    turned = ALTERATIONS["rot4"](photo)
+    photos = [photo, ALTERATIONS["half"](photo), ALTERATIONS["mirror"](photo), turned, ALTERATIONS["half"](turned)]
+    prints = np.stack([frame_print(p) for p in photos])
+    shapes = _shapes(*[(1, 0)] * 3, *[(0.9, 0.436)] * 2)  # two groups by shape, 0.9 alike to each other
+    colours = np.ones((5, 2), np.float32)
+    items = [_item(i) for i in range(5)]
+    frames = Frames(prints, np.ones(5, bool))
+
+    def near(joins: int) -> list[tuple[int, ...]]:
+        groups = group_photos(items, shapes, colours, DuplicateSettings(aligned_joins=joins), frames=frames)
+        return sorted(g.item_ids for g in groups if g.kind == "near")
+
+    assert near(2) == [(0, 1, 2, 3, 4)]
+    assert near(1) == [(0, 1, 2), (3, 4)]
