@@ -18,11 +18,10 @@ from functools import lru_cache
 import numpy as np
 
 from core.common import CancelToken, Progress, ProgressFn, no_progress
-from core.duplicates.frames import backdrop, fitted_off
+from core.duplicates.frames import COARSE, backdrop, coarse, fitted_off
 
 ZOOMS = (1.0, 1.045, 1.09)  # how much one print is enlarged about its centre
 TURNS = (-4.0, -2.0, 0.0, 2.0, 4.0)  # degrees it is turned
-COARSE = 16  # pixels across the prints the steps are tried on
 KEEP = 4  # the best this many tries of each pair are checked at full size
 LEAST_PIXELS = 20  # of 32 x 32: fewer pixels to compare tell nothing
 
@@ -68,12 +67,6 @@ def _off_share(x: np.ndarray, y: np.ndarray, inside: np.ndarray, x_back: np.ndar
     return fitted_off(x, y, shown, tolerance, LEAST_PIXELS * x.shape[1] / 1024)
 
 
-def _coarse(prints: np.ndarray) -> np.ndarray:
-    n, size = prints.shape[:2]
-    factor = size // COARSE
-    return prints.reshape(n, COARSE, factor, COARSE, factor).mean(axis=(2, 4), dtype=np.float32)
-
-
 def aligned_off(
     prints: np.ndarray,
     a: np.ndarray,
@@ -95,7 +88,7 @@ def aligned_off(
         part = slice(start, start + chunk)
         first, second = prints[a[part]], prints[b[part]]
         x_back, y_back = backdrop(first), backdrop(second)
-        x, y = _coarse(first).reshape(len(first), -1), _coarse(second).reshape(len(second), -1)
+        x, y = coarse(first).reshape(len(first), -1), coarse(second).reshape(len(second), -1)  # the steps tried first
         tries = []  # step by step: the second photo moved, then the first
         for step in coarse_steps:
             tries.append(_off_share(x, step.apply(y), step.inside, x_back, y_back, tolerance, threshold))

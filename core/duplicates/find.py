@@ -158,7 +158,7 @@ def _alike_pairs(shapes: np.ndarray, settings: DuplicateSettings, progress: Prog
         cancel.raise_if_cancelled()
         scores = shapes[start : start + settings.block] @ shapes.T
         rows = np.arange(start, start + len(scores))
-        top = np.argpartition(-scores, reach, axis=1)[:, : reach + 1] if reach < n - 1 else np.tile(np.arange(n), (len(rows), 1))
+        top = np.argpartition(-scores, reach, axis=1)[:, : reach + 1]
         top_scores = np.take_along_axis(scores, top, axis=1)
         if n > settings.crowd:  # (the row itself is among its scores, the most alike)
             crowd[rows] = top_scores.min(axis=1)
@@ -232,7 +232,8 @@ def group_photos(
     else:
         same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
     pixel_links: list[tuple[int, int, float]] = []  # (row, row, score) linked by their pixels
-    if frames is not None and frames.known.any():
+    framed = frames is not None and bool(frames.known.any())
+    if framed:
         apart = _framed_apart(frames, a, b, same, settings)
         a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
         pixel_links = _framed_together(items, frames, distinct, colour_units, dismissed, settings, progress, cancel)
@@ -246,7 +247,7 @@ def group_photos(
         design_links.join(x, y)
         if one_photo:
             near_links.join(x, y)
-    if frames is not None and frames.known.any():
+    if framed:
         close = distinct[shape_pairs.neighbours]
         lined_up = _aligned_pairs(items, units, colour_units, frames, close, near_links, dismissed, settings, progress, cancel)
         for x, y, s in lined_up:

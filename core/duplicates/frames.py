@@ -74,19 +74,21 @@ def _gradients(prints: np.ndarray) -> np.ndarray:
     return np.concatenate([across.reshape(len(prints), -1), down.reshape(len(prints), -1)], axis=1)
 
 
-def _coarse(prints: np.ndarray) -> np.ndarray:
+def coarse(prints: np.ndarray) -> np.ndarray:
+    """(N, COARSE, COARSE) float32: each print's mean grey over blocks of pixels."""
     n, size = prints.shape[:2]
     factor = size // COARSE
-    return prints[:, : COARSE * factor, : COARSE * factor].reshape(n, COARSE, factor, COARSE, factor).mean(axis=(2, 4))
+    blocks = prints[:, : COARSE * factor, : COARSE * factor].reshape(n, COARSE, factor, COARSE, factor)
+    return blocks.mean(axis=(2, 4), dtype=np.float32)
 
 
 def candidates(
     prints: np.ndarray, rows: np.ndarray, count: int, block: int, progress: ProgressFn, cancel: CancelToken
 ) -> tuple[np.ndarray, np.ndarray]:
     """(a, b), a < b: pairs of `rows` where either is among the other's `count` most alike by coarse print."""
-    coarse = _coarse(prints[rows])
+    small = coarse(prints[rows])
     views = [
-        (_centred_units(coarse[:, ys, xs]), _centred_units(coarse[:, :, ::-1][:, ys, xs])) for ys, xs in _windows(COARSE)
+        (_centred_units(small[:, ys, xs]), _centred_units(small[:, :, ::-1][:, ys, xs])) for ys, xs in _windows(COARSE)
     ]
     n = len(rows)
     count = min(count, n - 1)
