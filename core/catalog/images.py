@@ -33,6 +33,12 @@ TRIM_MARGIN = 0.06
 BAND_SEAM = 2  # lines past a banner's edge cut with it
 LINE_STEP = 4  # looking for bars and banners, every 4th pixel of a line stands for the line
 FRAME_PRINT = 32  # pixels across a photo's frame print
+# A frame put round a photo, or bars the photo's own content meets: lines of one colour within
+# FRAME_PLAIN grey levels, then within FRAME_SEAM lines (blended by resampling and compression)
+# a line mostly more than FRAME_STEP from that colour.
+FRAME_PLAIN = 8
+FRAME_STEP = 10
+FRAME_SEAM = 3
 
 # Large photos are shrunk by a whole factor right after decoding, before any conversion or
 # trimming copies them, keeping the shorter side at least this many times the caller's min_side
@@ -196,8 +202,9 @@ def load_views(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _views(rgb: Image.Image, size: int) -> tuple[np.ndarray, np.ndarray]:
-    trim = _trim(np.asarray(rgb), TRIM_THRESHOLD)
-    return _square(_cropped(rgb, trim.box), trim.background, size), _print(rgb, trim.bars)
+    pixels = np.asarray(rgb)
+    trim = _trim(pixels, TRIM_THRESHOLD)
+    return _square(_cropped(rgb, trim.box), trim.background, size), _print(rgb, _print_bars(pixels, trim.bars))
 
 
 def load_frame_print(path: Path, size: int) -> np.ndarray:
@@ -210,9 +217,71 @@ def frame_print(image: Image.Image) -> np.ndarray:
 
     Unlike the square, nothing else is trimmed: a banner or a watermark put on a photo stays where
     it was put, so the rest of the frame still lines up with the photo it was put on (see
-    core.duplicates.frames).
+    core.duplicates.frames). Besides the bars trimming cuts, a frame put round the photo is cut
+    (see `_frame_bars`).
     """
-    return _print(image, _trim(np.asarray(image), TRIM_THRESHOLD).bars)
+    pixels = np.asarray(image)
+    return _print(image, _print_bars(pixels, _trim(pixels, TRIM_THRESHOLD).bars))
+
+
+def _print_bars(pixels: np.ndarray, bars: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The bars trimming found (`bars`), or when it found none, the frame `_frame_bars` finds."""
+    return bars if any(bars) else _frame_bars(pixels)
+
+
+def _frame_bars(pixels: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) widths of a frame or bars put round a photo, found more finely than `_bars`.
+
+    Trimming takes bars only where they meet a plain line of another colour, and within
+    TRIM_THRESHOLD: a white frame round a light grey backdrop, or black bars the photo's own
+    content meets, stay. Here a bar is a run of lines within FRAME_PLAIN of one colour, at both
+    ends, whose first line after it (within FRAME_SEAM) is mostly more than FRAME_STEP from that
+    colour. Bars along two sides only must not be of the colour the other two edges mostly have
+    between them: then they are the photo's own backdrop beside a product that fills the frame's
+    height (or width), not something put round it.
+    """
+    height, width = pixels.shape[:2]
+    top, bottom, across = _frame_pair(pixels)
+    left, right, down = _frame_pair(pixels.transpose(1, 0, 2))
+    if across is not None and down is not None and np.abs(across - down).max() <= FRAME_PLAIN:
+        return top, bottom, left, right  # a frame all round
+    between = slice(left, width - right)
+    if down is not None and (_mostly(pixels[0, between], down) or _mostly(pixels[-1, between], down)):
+        left = right = 0
+    between = slice(top, height - bottom)
+    if across is not None and (_mostly(pixels[between, 0], across) or _mostly(pixels[between, -1], across)):
+        top = bottom = 0
+    return top, bottom, left, right
+
+
+def _frame_pair(pixels: np.ndarray) -> tuple[int, int, np.ndarray | None]:
+    """(first, last, colour): the bars at both ends of the rows of `pixels`, or (0, 0, None)."""
+    lines = pixels[:, ::LINE_STEP].astype(np.int16)
+    (first, first_colour), (last, last_colour) = _frame_bar(lines), _frame_bar(lines[::-1])
+    if first_colour is None or last_colour is None or np.abs(first_colour - last_colour).max() > FRAME_PLAIN:
+        return 0, 0, None
+    if first + last >= len(lines) // 2:
+        return 0, 0, None  # what would be left is too little to be the photo
+    return first, last, (first_colour + last_colour) // 2
+
+
+def _frame_bar(lines: np.ndarray) -> tuple[int, np.ndarray | None]:
+    """(how many of the first lines make a bar, its colour), or (0, None)."""
+    colour = np.median(lines[0], axis=0).astype(np.int16)
+    plain = (np.abs(lines - colour).max(axis=2) <= FRAME_PLAIN).all(axis=1)
+    run = int(np.argmin(plain)) if not plain.all() else len(plain)
+    if run < 2:
+        return 0, None
+    for line in lines[run : run + FRAME_SEAM + 1]:  # (none when every line is plain)
+        if (np.abs(line - colour).max(axis=1) > FRAME_STEP).mean() >= 0.5:
+            return run, colour
+        run += 1
+    return 0, None
+
+
+def _mostly(line: np.ndarray, colour: np.ndarray) -> bool:
+    """Whether most of a line (of pixels) is within FRAME_PLAIN of `colour`."""
+    return bool((np.abs(line[::LINE_STEP].astype(np.int16) - colour).max(axis=1) <= FRAME_PLAIN).mean() >= 0.5)
 
 
 def _print(image: Image.Image, bars: tuple[int, int, int, int]) -> np.ndarray:

@@ -8,6 +8,10 @@ frames) after a best straight-line fit of brightness and contrast, the least ove
 over which photo is moved. One photo altered so comes out with almost no pixel off at one step;
 two photos, however alike, stay apart at all of them.
 
+The prints can first be smoothed over 3 x 3 pixels: resampled a little differently, a fine
+texture (stripes, a knit) lands on other pixels of a 32 x 32 print and would count as off. A
+pattern that tells two products apart (dots on one, none on the other) smooths away too, so a
+caller compares smoothed prints and then checks the pairs found so on the prints as they are.
 The steps are first tried on 16 x 16 prints, and only each pair's best few are then checked at full size.
 """
 from __future__ import annotations
@@ -24,6 +28,13 @@ ZOOMS = (1.0, 1.045, 1.09)  # how much one print is enlarged about its centre
 TURNS = (-4.0, -2.0, 0.0, 2.0, 4.0)  # degrees it is turned
 KEEP = 4  # the best this many tries of each pair are checked at full size
 LEAST_PIXELS = 20  # of 32 x 32: fewer pixels to compare tell nothing
+
+
+def _smoothed(prints: np.ndarray) -> np.ndarray:
+    """(N, size, size) float32: each print's mean over the 3 x 3 pixels around each pixel (edges repeated)."""
+    size = prints.shape[1]
+    padded = np.pad(prints.astype(np.float32), ((0, 0), (1, 1), (1, 1)), mode="edge")
+    return sum(padded[:, y : y + size, x : x + size] for y in range(3) for x in range(3)) / np.float32(9)
 
 
 @dataclass(frozen=True)
@@ -74,10 +85,11 @@ def aligned_off(
     tolerance: float,
     threshold: float,
     chunk: int = 2048,
+    smooth: bool = True,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> np.ndarray:
-    """(P,) the least share of pixels off between prints a[i] and b[i] over the zooms and turns of either."""
+    """(P,) the least share of pixels off between prints a[i] and b[i] over the zooms and turns of either (both `smooth`ed, or not)."""
     size = prints.shape[1]
     off = np.ones(len(a), np.float32)
     coarse_steps, fine_steps = _steps(COARSE), _steps(size)
@@ -86,7 +98,9 @@ def aligned_off(
             cancel.raise_if_cancelled()
         progress(Progress("aligned", start, len(a)))
         part = slice(start, start + chunk)
-        first, second = prints[a[part]], prints[b[part]]
+        first, second = prints[a[part]].astype(np.float32), prints[b[part]].astype(np.float32)
+        if smooth:
+            first, second = _smoothed(first), _smoothed(second)
         x_back, y_back = backdrop(first), backdrop(second)
         x, y = coarse(first).reshape(len(first), -1), coarse(second).reshape(len(second), -1)  # the steps tried first
         tries = []  # step by step: the second photo moved, then the first
@@ -95,8 +109,7 @@ def aligned_off(
             tries.append(_off_share(step.apply(x), y, step.inside, x_back, y_back, tolerance, threshold))
         tried = np.stack(tries)
         shortlist = np.argsort(tried, axis=0, kind="stable")[:KEEP]  # (KEEP, P): the best tries of each pair
-        x = first.reshape(len(first), -1).astype(np.float32)
-        y = second.reshape(len(second), -1).astype(np.float32)
+        x, y = first.reshape(len(first), -1), second.reshape(len(second), -1)
         found = np.ones(len(x), np.float32)
         for choice in np.unique(shortlist):
             rows = np.flatnonzero((shortlist == choice).any(axis=0))

@@ -21,10 +21,14 @@ photo. Those links are made first and without the median test (the pixels are th
 evidence); a bannered copy then counts as one of its group's photos, outvoted by the rest, when a
 cropped or rotated copy is judged against the group by shape.
 
+Two photos framed alike with almost none off that are not alike in colour are one design: another
+colourway of the photo, or the photo with so much more light that its colours cannot tell.
+
 A cropped, zoomed or turned copy the shape pairs still left out (its trimmed product moved too far,
-or it stood in a crowd) is found last, among each photo's closest by shape: its frame lines up
-with one of its group's photos once one of them is zoomed or turned a little
-(core.duplicates.aligned), and its colours are as alike as one photo's. Such a line-up joins two
+or it stood in a crowd) is found last, among each photo's closest by shape and by frame: its frame
+lines up with one of its group's photos once one of them is zoomed or turned a little
+(core.duplicates.aligned; smoothed, and then as they are, so that a pattern still tells two
+products apart), and its colours are as alike as one photo's. Such a line-up joins two
 groups only when one of them is a copy or two left out: one chance line-up between two products'
 photos never joins their groups.
 Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
@@ -61,10 +65,12 @@ class DuplicateSettings:
     frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
     frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
     frame_hue: float = 0.8  # and the cosine of their hues alone (more light moves colour to grey, not to another hue)
+    design_alike: float = 0.9  # frames at least this alike with `frame_off` or less off, not alike in colour: one design
     grey_share: float = 0.1  # photos with less of their colour in hues than this are grey: their hues tell nothing
-    aligned_neighbours: int = 10  # each photo's this many most alike by shape (at most `crowd`) ...
-    aligned_shape: float = 0.85  # ... at least this alike are compared zoomed and turned a little (core.duplicates.aligned)
-    aligned_off: float = 0.1  # at most this share of pixels off so is one photo (when alike in colour, as frames)
+    aligned_neighbours: int = 10  # each photo's this many most alike by shape (at most `crowd`), and its frame candidates, ...
+    aligned_shape: float = 0.75  # ... at least this alike by shape are compared zoomed and turned a little (core.duplicates.aligned)
+    aligned_off: float = 0.03  # at most this share of pixels off, prints smoothed, so is one photo (alike in colour, as frames) ...
+    aligned_sharp_off: float = 0.15  # ... with at most this share off unsmoothed (a pattern, dots or checks, smooths away)
     aligned_joins: int = 2  # such a link joins two groups only when one of them has at most this many photos
     veto_alike: float = 0.85  # frames at least this alike ...
     veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
@@ -232,23 +238,30 @@ def group_photos(
     else:
         same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
     pixel_links: list[tuple[int, int, float]] = []  # (row, row, score) linked by their pixels
+    framed_designs: list[tuple[int, int, float]] = []  # (row, row, score) framed alike in other colours
     framed = frames is not None and bool(frames.known.any())
     if framed:
         apart = _framed_apart(frames, a, b, same, settings)
         a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
-        pixel_links = _framed_together(items, frames, distinct, colour_units, dismissed, settings, progress, cancel)
+        rows = distinct[frames.known[distinct]]
+        framed_a, framed_b = frame_prints.candidates(frames.prints, rows, settings.frame_candidates, settings.block, progress, cancel)
+        pixel_links, framed_designs = _framed_together(items, frames, framed_a, framed_b, colour_units, dismissed, settings, cancel)
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
     near_links, design_links = _AlikeGroups(units, colour_units, settings), _AlikeGroups(units, None, settings)
     for x, y, _ in pixel_links:  # first: the groups shape pairs join are then judged with every copy framed alike in them
         design_links.force(x, y)
         near_links.force(x, y)
+    for x, y, _ in framed_designs:
+        design_links.force(x, y)
     for x, y, _, one_photo in pairs:
         design_links.join(x, y)
         if one_photo:
             near_links.join(x, y)
     if framed:
-        close = distinct[shape_pairs.neighbours]
+        # Each photo's closest by shape and by frame: a crop moves the trimmed product (and its
+        # embedding) more than the frame, a turn the frame more than the product.
+        close = np.concatenate([distinct[shape_pairs.neighbours], np.stack([framed_a, framed_b], axis=1)])
         lined_up = _aligned_pairs(items, units, colour_units, frames, close, near_links, dismissed, settings, progress, cancel)
         for x, y, s in lined_up:
             if near_links.root(x) == near_links.root(y) or min(near_links.size(x), near_links.size(y)) > settings.aligned_joins:
@@ -262,10 +275,13 @@ def group_photos(
             best[x], best[y] = max(best[x], s), max(best[y], s)
     for x, y, s in pixel_links:
         best[x], best[y] = max(best[x], s), max(best[y], s)
-    linked = sorted(set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in pixel_links for row in (x, y)})
+    linked = sorted(
+        set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in pixel_links + framed_designs for row in (x, y)}
+    )
     for rows in near_links.groups():
         groups.append(DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)))
-    groups += _variant_groups(items, pairs, linked, near_links, design_links)
+    colourways = pairs + [(x, y, s, False) for x, y, s in framed_designs]
+    groups += _variant_groups(items, colourways, linked, near_links, design_links)
     return ordered(groups)
 
 
@@ -294,27 +310,28 @@ def _alike_colours(colour_units: np.ndarray, a: np.ndarray, b: np.ndarray, setti
 def _framed_together(
     items: Sequence[Item],
     frames: Frames,
-    distinct: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
     colour_units: np.ndarray | None,
     dismissed: set[tuple[int, int]],
     settings: DuplicateSettings,
-    progress: ProgressFn,
     cancel: CancelToken,
-) -> list[tuple[int, int, float]]:
-    """(row, row, frame alikeness) of the pairs whose frames show one photo, altered at an edge or a corner, or in brightness."""
-    rows = distinct[frames.known[distinct]]
-    a, b = frame_prints.candidates(frames.prints, rows, settings.frame_candidates, settings.block, progress, cancel)
-    if colour_units is not None:
-        alike = _alike_colours(colour_units, a, b, settings)
-        a, b = a[alike], b[alike]
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
+    """(row, row, frame alikeness) of the pairs whose frames show one photo: altered at an edge or a corner, or in
+    brightness, when alike in colour too; the rest are one design (another colourway, or more light than
+    the colours can tell from one). `a` and `b` are the candidate pairs, each framed alike."""
     cancel.raise_if_cancelled()
-    scores = frame_prints.score_pairs(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, off_from=settings.frame_alike)
-    one = (scores.alike >= settings.frame_alike) & (scores.off <= settings.frame_off)
-    return [
-        (int(x), int(y), float(s))
-        for x, y, s in zip(a[one], b[one], scores.alike[one])
-        if _pair(items[x].id, items[y].id) not in dismissed
-    ]
+    one = np.ones(len(a), bool) if colour_units is None else _alike_colours(colour_units, a, b, settings)
+    least = np.where(one, settings.frame_alike, settings.design_alike)
+    scores = frame_prints.score_pairs(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, off_from=least)
+    framed = (scores.alike >= least) & (scores.off <= settings.frame_off)
+    a, b, alike, one = a[framed], b[framed], scores.alike[framed], one[framed]
+    photos: list[tuple[int, int, float]] = []
+    designs: list[tuple[int, int, float]] = []
+    for x, y, s, same in zip(a.tolist(), b.tolist(), alike.tolist(), one.tolist()):
+        if _pair(items[x].id, items[y].id) not in dismissed:
+            (photos if same else designs).append((x, y, s))
+    return photos, designs
 
 
 def _aligned_pairs(
@@ -330,16 +347,22 @@ def _aligned_pairs(
     cancel: CancelToken,
 ) -> list[tuple[int, int, float]]:
     """(row, row, shape score) of the close pairs not yet one photo whose frames show one photo cropped, zoomed or turned, most alike first."""
+    close = np.unique(close, axis=0)
     a, b = close[:, 0], close[:, 1]
     keep = frames.known[a] & frames.known[b] & np.array([near_links.root(x) != near_links.root(y) for x, y in zip(a, b)], bool)
+    keep &= np.einsum("ij,ij->i", units[a], units[b]) >= settings.aligned_shape
     a, b = a[keep], b[keep]
     if colour_units is not None:  # as alike as one photo's by the descriptor: a crop or a turn keeps the colours
         alike = _alike_colours(colour_units, a, b, settings)
         alike &= np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
         a, b = a[alike], b[alike]
     off = aligned_off(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, progress=progress, cancel=cancel)
-    one = off <= settings.aligned_off
+    one = np.flatnonzero(off <= settings.aligned_off)
+    sharp = aligned_off(frames.prints, a[one], b[one], settings.frame_tolerance, settings.backdrop, smooth=False, cancel=cancel)
+    one = one[sharp <= settings.aligned_sharp_off]
     a, b = a[one], b[one]
+    apart = _framed_apart(frames, a, b, np.ones(len(a), bool), settings)  # framed alike as they are, many pixels off
+    a, b = a[~apart], b[~apart]
     scores = np.einsum("ij,ij->i", units[a], units[b])
     order = np.lexsort((b, a, -scores))
     return [

@@ -111,11 +111,18 @@ def candidates(
 
 
 def score_pairs(
-    prints: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance: float, threshold: int, off_from: float = -1.0, chunk: int = 4096
+    prints: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    tolerance: float,
+    threshold: int,
+    off_from: float | np.ndarray = -1.0,
+    chunk: int = 4096,
 ) -> FrameScores:
     """How alike the frames of photos a[i] and b[i] are (see the module's docstring); b is also compared mirrored.
 
-    The share of pixels off is worked out only for pairs at least `off_from` alike (the others get 1.0).
+    The share of pixels off is worked out only for pairs at least `off_from` alike (the others get 1.0;
+    one value for every pair, or one each).
     """
     alike = _alike(prints, a, b, chunk)
     off = np.ones(len(a), np.float32)

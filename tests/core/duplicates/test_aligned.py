@@ -109,7 +109,7 @@ def test_a_turned_copy_the_shape_left_out_joins_its_photo():
     assert group_photos(items, shapes, other_colour, frames=Frames(prints, np.ones(3, bool))) == []
     assert group_photos(items, shapes, colours, dismissed={(0, 1)}, frames=Frames(prints, np.ones(3, bool))) == []
     # Nor by shape further apart than `aligned_shape`.
-    far = _shapes((1, 0, 0), (0.8, 0.6, 0), (0.9, 0, 0.436))
+    far = _shapes((1, 0, 0), (0.7, 0.714, 0), (0.9, 0, 0.436))
     assert group_photos(items, far, colours, frames=Frames(prints, np.ones(3, bool))) == []
 
 
@@ -134,3 +134,57 @@ def test_a_line_up_joins_only_a_group_as_small_as_a_copy_left_out():
 
     assert near(2) == [(0, 1, 2, 3, 4)]
     assert near(1) == [(0, 1, 2), (3, 4)]
+
+
+def _striped(period: int) -> Image.Image:
+    """The model shot's garment in stripes: a 32 x 32 print resamples them a little differently after a turn."""
+    im = _model_shot(1)
+    draw = ImageDraw.Draw(im)
+    for x in range(52, 176, period):
+        draw.line((x, 72, x, 222), fill=(40, 40, 60), width=period // 3)
+    return im
+
+
+def _sharp_off(first: Image.Image, second: Image.Image) -> float:
+    prints = np.stack([frame_print(first), frame_print(second)])
+    return float(aligned_off(prints, np.array([0]), np.array([1]), SETTINGS.frame_tolerance, SETTINGS.backdrop, smooth=False)[0])
+
+
+def test_a_turned_copy_of_a_striped_garment_lines_up_once_smoothed():
+    photo = _striped(12)
+    copy = ALTERATIONS["rot4"](photo)
+    assert _off(photo, copy) <= SETTINGS.aligned_off < _sharp_off(photo, copy) <= SETTINGS.aligned_sharp_off
+
+
+def test_a_pattern_that_smooths_away_still_tells_two_products_apart():
+    """Rows 0-1: one garment plain and in white dots, shot the same way; close by shape, alike in colour."""
+    plain, dotted = _model_shot(1), _model_shot(1)
+    draw = ImageDraw.Draw(dotted)
+    for y in range(80, 220, 20):
+        for x in range(54, 172, 20):
+            draw.ellipse((x, y, x + 10, y + 10), fill=(250, 250, 250))
+    assert _off(plain, dotted) <= SETTINGS.aligned_off  # smoothed, the dots are gone
+    assert _sharp_off(plain, dotted) > SETTINGS.aligned_sharp_off
+    prints = np.stack([frame_print(plain), frame_print(dotted)])
+    shapes = _shapes((1, 0), (0.9, 0.436))
+    groups = group_photos([_item(0), _item(1)], shapes, np.ones((2, 2), np.float32), frames=Frames(prints, np.ones(2, bool)))
+    assert groups == []
+
+
+def test_a_crop_its_shape_puts_behind_a_crowd_is_found_by_its_frame():
+    """Row 1 is a crop of row 0. Twenty other model shots (rows 2-21) are closer to each of them by shape
+    than they are to each other, so neither is among the other's closest by shape; by frame they are."""
+    photo = _model_shot(1)
+    photos = [photo, ALTERATIONS["crop8"](photo)] + [_model_shot(seed) for seed in range(2, 22)]
+    prints = np.stack([frame_print(p) for p in photos])
+    n = len(photos)
+    shapes = np.zeros((n, n + 1), np.float32)
+    shapes[:, 0] = 0.95  # all alike, 0.9025 to each other ...
+    shapes[0, n], shapes[1, n] = 0.312, -0.312  # ... but rows 0 and 1 only 0.805 to each other
+    shapes[2:, 2:n] = np.eye(n - 2, dtype=np.float32) * 0.312
+    units = shapes / np.linalg.norm(shapes, axis=1, keepdims=True)
+    scores = units @ units.T
+    assert SETTINGS.aligned_shape <= scores[0, 1] < scores[0, 2:].min()
+    assert (np.sort(scores[0])[::-1][1 : SETTINGS.aligned_neighbours + 1] > scores[0, 1]).all()
+    groups = group_photos([_item(i) for i in range(n)], shapes, np.ones((n, 2), np.float32), frames=Frames(prints, np.ones(n, bool)))
+    assert [(g.kind, g.item_ids) for g in groups] == [("near", (0, 1))]
