@@ -33,7 +33,7 @@ LEAST_PIXELS = 20  # of 32 x 32: fewer pixels to compare tell nothing
 def _smoothed(prints: np.ndarray) -> np.ndarray:
     """(N, size, size) float32: each print's mean over the 3 x 3 pixels around each pixel (edges repeated)."""
     size = prints.shape[1]
-    padded = np.pad(prints.astype(np.float32), ((0, 0), (1, 1), (1, 1)), mode="edge")
+    padded = np.pad(prints.astype(np.float32, copy=False), ((0, 0), (1, 1), (1, 1)), mode="edge")
     return sum(padded[:, y : y + size, x : x + size] for y in range(3) for x in range(3)) / np.float32(9)
 
 

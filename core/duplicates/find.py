@@ -243,8 +243,8 @@ def group_photos(
     if framed:
         apart = _framed_apart(frames, a, b, same, settings)
         a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
-        rows = distinct[frames.known[distinct]]
-        framed_a, framed_b = frame_prints.candidates(frames.prints, rows, settings.frame_candidates, settings.block, progress, cancel)
+        printed = distinct[frames.known[distinct]]
+        framed_a, framed_b = frame_prints.candidates(frames.prints, printed, settings.frame_candidates, settings.block, progress, cancel)
         pixel_links, framed_designs = _framed_together(items, frames, framed_a, framed_b, colour_units, dismissed, settings, cancel)
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
