@@ -39,6 +39,7 @@ FRAME_PRINT = 32  # pixels across a photo's frame print
 FRAME_PLAIN = 8
 FRAME_STEP = 10
 FRAME_SEAM = 3
+_FRAME_BLOCK = 8  # lines looked at at once for a frame
 
 # Large photos are shrunk by a whole factor right after decoding, before any conversion or
 # trimming copies them, keeping the shorter side at least this many times the caller's min_side
@@ -256,9 +257,12 @@ def _frame_bars(pixels: np.ndarray) -> tuple[int, int, int, int]:
 
 def _frame_pair(pixels: np.ndarray) -> tuple[int, int, np.ndarray | None]:
     """(first, last, colour): the bars at both ends of the rows of `pixels`, or (0, 0, None)."""
-    lines = pixels[:, ::LINE_STEP].astype(np.int16)
-    (first, first_colour), (last, last_colour) = _frame_bar(lines), _frame_bar(lines[::-1])
-    if first_colour is None or last_colour is None or np.abs(first_colour - last_colour).max() > FRAME_PLAIN:
+    lines = pixels[:, ::LINE_STEP]
+    first, first_colour = _frame_bar(lines)
+    if first_colour is None:
+        return 0, 0, None
+    last, last_colour = _frame_bar(lines[::-1])
+    if last_colour is None or np.abs(first_colour - last_colour).max() > FRAME_PLAIN:
         return 0, 0, None
     if first + last >= len(lines) // 2:
         return 0, 0, None  # what would be left is too little to be the photo
@@ -266,13 +270,22 @@ def _frame_pair(pixels: np.ndarray) -> tuple[int, int, np.ndarray | None]:
 
 
 def _frame_bar(lines: np.ndarray) -> tuple[int, np.ndarray | None]:
-    """(how many of the first lines make a bar, its colour), or (0, None)."""
+    """(how many of the first lines make a bar, its colour), or (0, None).
+
+    The lines are looked at a few at a time: most photos' first lines are no bar, or a short one.
+    """
     colour = np.median(lines[0], axis=0).astype(np.int16)
-    plain = (np.abs(lines - colour).max(axis=2) <= FRAME_PLAIN).all(axis=1)
-    run = int(np.argmin(plain)) if not plain.all() else len(plain)
+    run = 0
+    while run < len(lines):
+        block = lines[run : run + _FRAME_BLOCK].astype(np.int16)
+        plain = (np.abs(block - colour).max(axis=2) <= FRAME_PLAIN).all(axis=1)
+        if not plain.all():
+            run += int(np.argmin(plain))
+            break
+        run += len(block)
     if run < 2:
         return 0, None
-    for line in lines[run : run + FRAME_SEAM + 1]:  # (none when every line is plain)
+    for line in lines[run : run + FRAME_SEAM + 1].astype(np.int16):  # (none when every line is plain)
         if (np.abs(line - colour).max(axis=1) > FRAME_STEP).mean() >= 0.5:
             return run, colour
         run += 1
