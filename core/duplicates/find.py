@@ -28,9 +28,11 @@ A cropped, zoomed or turned copy the shape pairs still left out (its trimmed pro
 or it stood in a crowd) is found last, among each photo's closest by shape and by frame: its frame
 lines up with one of its group's photos once one of them is zoomed or turned a little
 (core.duplicates.aligned; smoothed, and then as they are, so that a pattern still tells two
-products apart), and its colours are as alike as one photo's. Such a line-up joins two
-groups only when one of them is a copy or two left out: one chance line-up between two products'
-photos never joins their groups.
+products apart), and its colours are as alike as one photo's. Such a line-up joins two groups
+only when one of them is a copy or two left out: one chance line-up between two products' photos
+never joins their groups. But when one of the two photos sits in its group by shape alone, lines
+up with none of it and is no further from the other group by shape, it moves there: a cropped
+copy the shape pairs put among another product's photos (the same model in another shirt).
 Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
 pair F1 on `bench duplicates`.
 """
@@ -61,6 +63,7 @@ class DuplicateSettings:
     margin: float = 0.03  # by this much shape cosine
     sure: float = 0.995  # shape cosine at or above which a pair counts however crowded (many copies of one photo)
     frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
+    outline_candidates: int = 5  # and its this many most alike by the frame's outlines
     frame_alike: float = 0.7  # frames at least this alike (gradient correlation; a brighter copy loses its light edges) ...
     frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
     frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
@@ -135,6 +138,19 @@ class _AlikeGroups:
         self.members.pop(gb, None)
         for row in rows_b:
             self.group_of[row] = ga
+
+    def take_out(self, row: int) -> None:
+        """Make `row` a group of its own again; the rest of its group stays one."""
+        label = self.group_of[row]
+        rest = [r for r in self.members.pop(label, [row]) if r != row]
+        stale = {label, *rest[:1]}  # what was found of the old groups of these labels tells nothing of the new ones
+        self.refused = {key for key in self.refused if key[0] not in stale and key[2] not in stale}
+        self.group_of[row] = row
+        if rest:
+            for r in rest:
+                self.group_of[r] = rest[0]
+            if len(rest) > 1:
+                self.members[rest[0]] = rest
 
     def groups(self) -> list[list[int]]:
         return [sorted(m) for m in self.members.values()]
@@ -244,7 +260,9 @@ def group_photos(
         apart = _framed_apart(frames, a, b, same, settings)
         a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
         printed = distinct[frames.known[distinct]]
-        framed_a, framed_b = frame_prints.candidates(frames.prints, printed, settings.frame_candidates, settings.block, progress, cancel)
+        framed_a, framed_b = frame_prints.candidates(
+            frames.prints, printed, settings.frame_candidates, settings.block, progress, cancel, settings.outline_candidates
+        )
         pixel_links, framed_designs = _framed_together(items, frames, framed_a, framed_b, colour_units, dismissed, settings, cancel)
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
@@ -263,9 +281,18 @@ def group_photos(
         # embedding) more than the frame, a turn the frame more than the product.
         close = np.concatenate([distinct[shape_pairs.neighbours], np.stack([framed_a, framed_b], axis=1)])
         lined_up = _aligned_pairs(items, units, colour_units, frames, close, near_links, dismissed, settings, progress, cancel)
+        pixel_rows = {row for x, y, _ in pixel_links for row in (x, y)}
         for x, y, s in lined_up:
-            if near_links.root(x) == near_links.root(y) or min(near_links.size(x), near_links.size(y)) > settings.aligned_joins:
-                continue  # one group already, or two groups: a line-up joins only a copy or two left out
+            if near_links.root(x) == near_links.root(y):
+                continue
+            if min(near_links.size(x), near_links.size(y)) > settings.aligned_joins:
+                stray = _stray((x, y), near_links, pixel_rows, frames, settings)
+                if stray is None:
+                    continue  # two groups: a line-up joins only a copy or two left out
+                x, y = (x, y) if stray == x else (y, x)
+                near_links.take_out(x)
+                design_links.take_out(x)
+            pixel_rows.update((x, y))
             design_links.force(x, y)
             near_links.force(x, y)
             pixel_links.append((x, y, s))
@@ -283,6 +310,23 @@ def group_photos(
     colourways = pairs + [(x, y, s, False) for x, y, s in framed_designs]
     groups += _variant_groups(items, colourways, linked, near_links, design_links)
     return ordered(groups)
+
+
+def _stray(pair: tuple[int, int], near_links: _AlikeGroups, pixel_rows: set[int], frames: Frames, settings: DuplicateSettings) -> int | None:
+    """The photo of a lined-up pair that sits in its group by shape alone, lining up with none of it and no more alike
+    to it by shape than to the other's group (None if neither)."""
+    shapes = near_links.shapes
+    for row, other in (pair, pair[::-1]):
+        if row in pixel_rows or near_links.size(row) < 2:
+            continue
+        rest = np.array([r for r in near_links.members[near_links.root(row)] if r != row], np.int64)
+        there = np.array(near_links.members.get(near_links.root(other), [other]), np.int64)
+        if np.median(shapes[rest] @ shapes[row]) > np.median(shapes[there] @ shapes[row]):
+            continue
+        off = aligned_off(frames.prints, np.full(len(rest), row), rest, settings.frame_tolerance, settings.backdrop)
+        if (off > settings.aligned_off).all():
+            return row
+    return None
 
 
 def _framed_apart(frames: Frames, a: np.ndarray, b: np.ndarray, same: np.ndarray, settings: DuplicateSettings) -> np.ndarray:

@@ -6,7 +6,9 @@ frame print (core.catalog.frame_print) is untrimmed: a banner along one edge or 
 one corner covers that part of it and leaves the rest pixel for pixel where it was.
 
 - Candidates: each photo's most alike others, by the correlation of 16 x 16 prints over four
-  windows that each leave out a quarter of the frame along one edge (and mirrored).
+  windows that each leave out a quarter of the frame along one edge (and mirrored); and a few
+  more by the correlation of those prints' gradients, their outlines: much more light clips a
+  photo's light greys, and in a crowd of photos lit alike its own copy can rank behind them.
 - A pair is scored by the correlation of the prints' gradients over the same windows (how alike
   their framing and outlines are), and by how many of the photos' pixels are off: the least share,
   over eight masks that each leave out one edge or one corner, of pixels (not the backdrop in
@@ -82,18 +84,21 @@ def coarse(prints: np.ndarray) -> np.ndarray:
     return blocks.mean(axis=(2, 4), dtype=np.float32)
 
 
-def candidates(
-    prints: np.ndarray, rows: np.ndarray, count: int, block: int, progress: ProgressFn, cancel: CancelToken
-) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b), a < b: pairs of `rows` where either is among the other's `count` most alike by coarse print."""
-    small = coarse(prints[rows])
-    views = [
-        (_centred_units(small[:, ys, xs]), _centred_units(small[:, :, ::-1][:, ys, xs])) for ys, xs in _windows(COARSE)
-    ]
-    n = len(rows)
-    count = min(count, n - 1)
-    if count < 1:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+def _grey_views(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The coarse prints over the four windows, as they are and mirrored."""
+    return [(_centred_units(small[:, ys, xs]), _centred_units(small[:, :, ::-1][:, ys, xs])) for ys, xs in _windows(COARSE)]
+
+
+def _outline_view(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The coarse prints' gradients, whole, as they are and mirrored: much more light clips a photo's greys, not its outlines."""
+    return [(_centred_units(_gradients(small)), _centred_units(_gradients(small[:, :, ::-1])))]
+
+
+def _most_alike(
+    views: list[tuple[np.ndarray, np.ndarray]], count: int, block: int, report: ProgressFn, cancel: CancelToken
+) -> np.ndarray:
+    """(M, 2) each row with its `count` most alike others by the best of the views; `report`s rows done."""
+    n = len(views[0][0])
     found = []
     for start in range(0, n, block):
         cancel.raise_if_cancelled()
@@ -105,7 +110,26 @@ def candidates(
         scores[np.arange(stop - start), np.arange(start, stop)] = -np.inf
         best = np.argpartition(-scores, count - 1, axis=1)[:, :count]
         found.append(np.stack([np.repeat(np.arange(start, stop), count), best.ravel()], axis=1))
-        progress(Progress("frames", stop, n))
+        report(stop)
+    return np.concatenate(found)
+
+
+def candidates(
+    prints: np.ndarray, rows: np.ndarray, count: int, block: int, progress: ProgressFn, cancel: CancelToken,
+    outline_count: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b), a < b: pairs of `rows` where either is among the other's `count` most alike by coarse print
+    (or its `outline_count` most alike by the coarse print's outlines)."""
+    small = coarse(prints[rows])
+    n = len(rows)
+    count, outline_count = min(count, n - 1), min(outline_count, n - 1)
+    if count < 1:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    passes = 2 if outline_count > 0 else 1
+    found = [_most_alike(_grey_views(small), count, block, lambda done: progress(Progress("frames", done, passes * n)), cancel)]
+    if outline_count > 0:
+        report = lambda done: progress(Progress("frames", n + done, 2 * n))  # noqa: E731
+        found.append(_most_alike(_outline_view(small), outline_count, block, report, cancel))
     pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)  # (a photo is never its own candidate)
     return rows[pairs[:, 0]], rows[pairs[:, 1]]
 

@@ -113,6 +113,34 @@ def test_a_turned_copy_the_shape_left_out_joins_its_photo():
     assert group_photos(items, far, colours, frames=Frames(prints, np.ones(3, bool))) == []
 
 
+def test_a_copy_its_shape_put_in_another_products_group_goes_to_the_group_it_lines_up_with():
+    """Rows 0-2: a photo with its half-size and mirrored copies; rows 3-4: another product and its half-size
+    copy; row 5: a crop of the photo, alike to both by shape, that the colours kept out of its own group.
+
+    The crop joins the other product's group by shape before the line-ups are looked at. Its frame lines
+    up with its own photo's and with none of the other product's, and its shape is no further from
+    its own group: it is moved there.
+    """
+    photo, other = _model_shot(1), _model_shot(3)
+    photos = [photo, ALTERATIONS["half"](photo), ALTERATIONS["mirror"](photo), other, ALTERATIONS["half"](other)]
+    photos.append(ALTERATIONS["crop8"](photo))
+    prints = np.stack([frame_print(p) for p in photos])
+    group, others_group = (1, 0, 0), (0.9, 0.436, 0)
+    crop_near_own = _shapes((0.96, 0.174, 0.22))  # 0.96 to its own group, 0.94 to the other
+    crop_near_other = _shapes((0.94, 0.341, 0))  # 0.94 to its own group, 0.995 to the other
+    colours = np.array([[1, 0]] * 3 + [[0.94, 0.341]] * 3, np.float32)  # the crop's, 0.94 to its own group's
+    items = [_item(i) for i in range(6)]
+    frames = Frames(prints, np.ones(6, bool))
+
+    def near(crop: np.ndarray) -> list[tuple[int, ...]]:
+        shapes = np.concatenate([_shapes(*[group] * 3, *[others_group] * 2), crop])
+        shapes /= np.linalg.norm(shapes, axis=1, keepdims=True)
+        return sorted(g.item_ids for g in group_photos(items, shapes, colours, frames=frames) if g.kind == "near")
+
+    assert near(crop_near_own) == [(0, 1, 2, 5), (3, 4)]
+    assert near(crop_near_other) == [(0, 1, 2), (3, 4, 5)]  # its shape speaks for where it is
+
+
 def test_a_line_up_joins_only_a_group_as_small_as_a_copy_left_out():
     """Rows 0-2: a photo with its half-size and mirrored copies; rows 3-4: its turned copy and that one's half-size copy.
 

@@ -138,6 +138,29 @@ def test_candidates_hold_each_photo_and_its_altered_copy():
     assert len(none[0]) == 0
 
 
+def test_candidates_by_outlines_hold_a_copy_the_light_falls_on_otherwise():
+    """Row 0: a print lit from the top; row 1: the same print lit from the bottom; rows 2-13: six other
+    outlines, each lit both ways. By grey the light decides which prints are alike, by outline it does not."""
+    rng = np.random.default_rng(5)
+    light = np.linspace(0, 150, 32, dtype=np.float32)[:, None]
+
+    def outlines() -> np.ndarray:
+        shape = np.zeros((32, 32), np.float32)
+        for _ in range(4):
+            y, x = rng.integers(2, 24, 2)
+            shape[y : y + 8, x : x + 8] = 60
+        return shape
+
+    first = outlines()
+    others = [outline + lit for outline in (outlines() for _ in range(6)) for lit in (light, light[::-1])]
+    prints = np.stack([first + light, first + light[::-1], *others]).astype(np.uint8)
+    rows = np.arange(len(prints))
+    a, b = frame_prints.candidates(prints, rows, 1, 4, lambda _: None, CancelToken())
+    assert (0, 1) not in set(zip(a.tolist(), b.tolist()))
+    a, b = frame_prints.candidates(prints, rows, 1, 4, lambda _: None, CancelToken(), outline_count=1)
+    assert (0, 1) in set(zip(a.tolist(), b.tolist()))
+
+
 def _item(i: int) -> Item:
     return Item(i, f"p/{i:02d}.jpg", 1, 1, f"h{i}", "ok", sku=f"S{i}")
 
