@@ -7,7 +7,7 @@ one corner covers that part of it and leaves the rest pixel for pixel where it w
 
 - Candidates: each photo's most alike others, by the correlation of 16 x 16 prints over four
   windows that each leave out a quarter of the frame along one edge (and mirrored); and a few
-  more by the correlation of those prints' gradients, their outlines: much more light clips a
+  more by the correlation of 8 x 8 prints' gradients, their outlines: much more light clips a
   photo's light greys, and in a crowd of photos lit alike its own copy can rank behind them.
 - A pair is scored by the correlation of the prints' gradients over the same windows (how alike
   their framing and outlines are), and by how many of the photos' pixels are off: the least share,
@@ -90,7 +90,9 @@ def _grey_views(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _outline_view(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The coarse prints' gradients, whole, as they are and mirrored: much more light clips a photo's greys, not its outlines."""
+    """The gradients of the coarse prints halved again, whole, as they are and mirrored: much more light clips a
+    photo's greys, not its outlines (and at 8 x 8 they cost a fifth of 16 x 16's, for the same candidates)."""
+    small = small.reshape(len(small), COARSE // 2, 2, COARSE // 2, 2).mean(axis=(2, 4))
     return [(_centred_units(_gradients(small)), _centred_units(_gradients(small[:, :, ::-1])))]
 
 
