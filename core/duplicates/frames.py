@@ -91,15 +91,17 @@ def _grey_views(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _outline_view(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """The gradients of the coarse prints halved again, whole, as they are and mirrored: much more light clips a
-    photo's greys, not its outlines (and at 8 x 8 they cost a fifth of 16 x 16's, for the same candidates)."""
+    photo's greys, not its outlines (at 8 x 8 they cost a fifth of 16 x 16's, with the same figures on the bench sets)."""
     small = small.reshape(len(small), COARSE // 2, 2, COARSE // 2, 2).mean(axis=(2, 4))
     return [(_centred_units(_gradients(small)), _centred_units(_gradients(small[:, :, ::-1])))]
 
 
 def _most_alike(
-    views: list[tuple[np.ndarray, np.ndarray]], count: int, block: int, report: ProgressFn, cancel: CancelToken
+    views: list[tuple[np.ndarray, np.ndarray]], count: int, block: int, progress: ProgressFn, cancel: CancelToken,
+    done_before: int = 0, total: int | None = None,
 ) -> np.ndarray:
-    """(M, 2) each row with its `count` most alike others by the best of the views; `report`s rows done."""
+    """(M, 2) each row with its `count` most alike others by the best of the views (progress counts on from
+    `done_before` of `total`, the rows by default)."""
     n = len(views[0][0])
     found = []
     for start in range(0, n, block):
@@ -112,7 +114,7 @@ def _most_alike(
         scores[np.arange(stop - start), np.arange(start, stop)] = -np.inf
         best = np.argpartition(-scores, count - 1, axis=1)[:, :count]
         found.append(np.stack([np.repeat(np.arange(start, stop), count), best.ravel()], axis=1))
-        report(stop)
+        progress(Progress("frames", done_before + stop, total or n))
     return np.concatenate(found)
 
 
@@ -127,11 +129,10 @@ def candidates(
     count, outline_count = min(count, n - 1), min(outline_count, n - 1)
     if count < 1:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    passes = 2 if outline_count > 0 else 1
-    found = [_most_alike(_grey_views(small), count, block, lambda done: progress(Progress("frames", done, passes * n)), cancel)]
+    total = 2 * n if outline_count > 0 else n
+    found = [_most_alike(_grey_views(small), count, block, progress, cancel, total=total)]
     if outline_count > 0:
-        report = lambda done: progress(Progress("frames", n + done, 2 * n))  # noqa: E731
-        found.append(_most_alike(_outline_view(small), outline_count, block, report, cancel))
+        found.append(_most_alike(_outline_view(small), outline_count, block, progress, cancel, n, total))
     pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)  # (a photo is never its own candidate)
     return rows[pairs[:, 0]], rows[pairs[:, 1]]
 
