@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.common import LookalikeError
-from core.lists import LIST_KINDS, ListState
+from core.lists import LIST_KINDS, Curation, ListChange, ListState, edits
 from gui.delegate import ThumbnailDelegate
 from gui.models import CuratedListModel
 from gui.session import CatalogSession
@@ -41,6 +41,7 @@ class CurationPanel(QWidget):
         self.session = session
         self.undo = undo
         self.item_id: int | None = None
+        self._shown_state: ListState | None = None  # the stored list as last shown
         self.model = CuratedListModel(self)
         self.model.drop_requested.connect(self._on_drop)
 
@@ -72,7 +73,7 @@ class CurationPanel(QWidget):
         self._note_owner: tuple[int, str] | None = None  # (item, kind) of the list the note field shows
         self.note.editingFinished.connect(self._on_note)
         self.reviewed = QCheckBox("Reviewed")
-        self.reviewed.clicked.connect(lambda checked: self._apply("Mark reviewed" if checked else "Mark not reviewed", lambda c, i, k: c.set_reviewed(i, k, checked)))
+        self.reviewed.clicked.connect(lambda checked: self._apply("Mark reviewed" if checked else "Mark not reviewed", edits.reviewed(checked)))
 
         def button(text: str, tip: str, slot: Callable[[], object], shortcut: str | QKeySequence | None = None) -> QPushButton:
             b = QPushButton(text)
@@ -151,6 +152,7 @@ class CurationPanel(QWidget):
             self._enable()
             return
         state = curation.state(self.item_id, self.current_kind)
+        self._shown_state = state
         items = store.items_by_id([self.item_id] + [e.target_id for e in state.shown])
         source = items.get(self.item_id)
         name = source.title if source else str(self.item_id)
@@ -176,9 +178,25 @@ class CurationPanel(QWidget):
         else:
             pinned = sum(e.pinned for e in state.shown)
             self.hint.setText(f"{len(state.shown)} entries · {pinned} pinned · {blocked} blocked. Drag products in to add them.")
+        self._show_counts()
+        self._enable()
+
+    def refresh_if_changed(self) -> None:
+        """Show what another window, a command-line run or a background job changed (nothing else is redrawn)."""
+        curation = self.session.curation
+        if curation is None or self.item_id is None:
+            return
+        if curation.state(self.item_id, self.current_kind) != self._shown_state:
+            self.refresh()
+        else:
+            self._show_counts()
+
+    def _show_counts(self) -> None:
+        curation = self.session.curation
+        if curation is None:
+            return
         reviewed, total = curation.review_counts(self.current_kind)
         self.progress.setText(f"{reviewed} of {total} lists reviewed")
-        self._enable()
 
     def _enable(self) -> None:
         has_item = self.item_id is not None
@@ -197,21 +215,25 @@ class CurationPanel(QWidget):
         return self.model.entry(index.row()).target_id
 
     # editing -----------------------------------------------------------------------------
-    def _apply(self, text: str, edit: Callable[..., ListState], owner: tuple[int, str] | None = None) -> bool:
-        """Run one edit through the store (on the shown list, or `owner`'s) and put it on the undo stack."""
+    def _apply(self, text: str, edit: edits.Edit, owner: tuple[int, str] | None = None) -> bool:
+        """Run one edit on the stored list (the shown one, or `owner`'s) and put it on the undo stack."""
+        return self._record(text, lambda c, i, k: c.change(i, k, edit), owner)
+
+    def _record(self, text: str, make: Callable[[Curation, int, str], ListChange], owner: tuple[int, str] | None = None) -> bool:
+        """Make one change through the store and put it on the undo stack; a refusal is said, and the list shown as it is."""
         curation = self.session.curation
         if curation is None or self.item_id is None:
             return False
         item_id, kind = owner if owner is not None else (self.item_id, self.current_kind)
-        before = curation.state(item_id, kind)
         try:
-            after = edit(curation, item_id, kind)
+            change = make(curation, item_id, kind)
         except LookalikeError as exc:
             self.session.error.emit(str(exc))
+            self.refresh()
             return False
-        if after == before:
+        if not change.changed:
             return False
-        self.undo.push(ListEdit(text, curation, before, after, self._on_state, self.session.error.emit))
+        self.undo.push(ListEdit(text, curation, change, self._on_state, self.session.error.emit))
         return True
 
     def _on_state(self, state: ListState) -> None:
@@ -225,14 +247,14 @@ class CurationPanel(QWidget):
         if target is None:
             return
         pinned = not self.model.entry(self.view.currentIndex().row()).pinned
-        self._apply("Pin" if pinned else "Unpin", lambda c, i, k: c.pin(i, k, target, pinned))
+        self._apply("Pin" if pinned else "Unpin", edits.pin(target, pinned))
 
     def block_selected(self) -> None:
         target = self._selected_target()
         if target is not None:
             row = self.view.currentIndex().row()
             searcher = self.session.searcher
-            if self._apply("Block", lambda c, i, k: c.block_and_refill(searcher, i, k, target)) and self.model.rowCount():
+            if self._record("Block", lambda c, i, k: c.block_and_refill_change(searcher, i, k, target)) and self.model.rowCount():
                 self.view.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
                 self._enable()
 
@@ -241,7 +263,7 @@ class CurationPanel(QWidget):
         if target is None:
             return
         row = max(0, self.view.currentIndex().row() + step)
-        self._apply("Move", lambda c, i, k: c.move(i, k, target, row))
+        self._apply("Move", edits.move(target, row))
 
     def add(self, target_ids: list[int], row: int) -> None:
         """Put dragged-in products at `row`, pinned (one undo step each)."""
@@ -251,7 +273,7 @@ class CurationPanel(QWidget):
                 self.session.error.emit("a product cannot recommend itself")
                 continue
             score = searcher.similarity(self.item_id, target) if searcher is not None and self.item_id is not None else None
-            self._apply("Add", lambda c, i, k, t=target, r=row + offset, s=score: c.add(i, k, t, r, s))
+            self._apply("Add", edits.move(target, row + offset, score))
 
     def _on_drop(self, ids: list[int], row: int) -> None:
         self.add(ids, row)
@@ -262,11 +284,11 @@ class CurationPanel(QWidget):
             return
         text = self.note.text().strip()
         if text != curation.state(*owner).note:
-            self._apply("Edit note", lambda c, i, k: c.set_note(i, k, text), owner)
+            self._apply("Edit note", edits.note(text), owner)
 
     def review_and_next(self) -> None:
         if self.item_id is None:
             return
         if not self.reviewed.isChecked():
-            self._apply("Mark reviewed", lambda c, i, k: c.set_reviewed(i, k, True))
+            self._apply("Mark reviewed", edits.reviewed(True))
         self.step_requested.emit(1)

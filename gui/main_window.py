@@ -434,6 +434,7 @@ class MainWindow(QMainWindow):
         s.forgotten.connect(lambda counts: self.statusBar().showMessage(f"Forgot {counts[0]:,} missing photos and {counts[1]:,} lists", 10000))
         s.indexed.connect(self._on_indexed)
         s.generated.connect(self._on_generated)
+        s.changed_elsewhere.connect(self.curation_panel.refresh_if_changed)
         s.exported.connect(self._on_exported)
         s.imported.connect(self._on_imported)
 
@@ -849,8 +850,7 @@ class MainWindow(QMainWindow):
         return self.session.generate(rules)
 
     def _on_generated(self, count: int) -> None:
-        self.undo.clear()  # regenerated lists are the new starting point
-        self.curation_panel.refresh()
+        self.curation_panel.refresh()  # the undo history stays: each step applies to the lists as they are now
         self.tabs.setCurrentWidget(self.curation_panel)
         self.statusBar().showMessage(f"Made {count:,} lists; manual edits kept", 10000)
 

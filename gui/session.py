@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from PIL import Image
-from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
@@ -121,6 +121,9 @@ class CatalogSession(QObject):
     forgotten = Signal(object)  # (items, lists) removed with the missing photos
     imported = Signal(object, object)  # Workspace, ImportReport: a shop export made into a catalog
     duplicates_found = Signal(object)  # list[DuplicateGroup]: a new finding, stored
+    changed_elsewhere = Signal()  # another window, a command-line run or a job of this one committed to the database
+
+    WATCH_MS = 1000  # how often the database is asked whether someone else changed it (a cheap PRAGMA)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +149,9 @@ class CatalogSession(QObject):
         self._seen_encode = False
         self._edits = 0  # list edits since the last backup
         self._recovering = False
+        self._data_version = 0
+        self._watch = QTimer(self, interval=self.WATCH_MS)
+        self._watch.timeout.connect(self._look_for_changes)
 
     # catalog -----------------------------------------------------------------------------
     def open(self, folder: Path, workspace: Path | None = None, index: bool = True) -> bool:
@@ -168,6 +174,8 @@ class CatalogSession(QObject):
             return False
         self.close_catalog()
         self.ws, self.store, self.curation = ws, store, curation
+        self._data_version = store.data_version()  # what this window has read; later commits elsewhere are looked for
+        self._watch.start()
         self._page_shown, self._items_shown = False, self._items_serial
         self._opened_at = self._items_serial  # readings after this one are of this catalog
         self.opened.emit(ws)
@@ -184,11 +192,24 @@ class CatalogSession(QObject):
     def close_catalog(self) -> None:
         """Let go of the open catalog, backing its database up first if lists were edited."""
         self.backup_if_edited()
+        self._watch.stop()
         self.searcher = None
         self._searcher_loading, self._waiting_query, self._index_when_loaded = False, None, False
         if self.store is not None:
             self.store.close()
         self.store = self.curation = self.ws = None
+
+    def _look_for_changes(self) -> None:
+        """Say when someone else committed to the open catalog's database since the last look."""
+        if self.store is None:
+            return
+        try:
+            version = self.store.data_version()
+        except LookalikeError:
+            return  # a database that cannot be read now is reported by whatever reads it next
+        if version != self._data_version:
+            self.changed_elsewhere.emit()
+        self._data_version = version
 
     def forget_missing(self) -> bool:
         """Remove the items whose photos are missing, with their lists (the window asks the user first)."""
@@ -380,6 +401,7 @@ class CatalogSession(QObject):
         try:
             note = recover(ws, problem)
             self.store = CatalogStore(ws.database)
+            self._data_version = self.store.data_version()
             self.curation = Curation(self.store)
         except LookalikeError as exc:
             self.store = self.curation = None

@@ -1,4 +1,4 @@
-"""Undo and redo for list edits: every edit is a before/after pair of stored list states."""
+"""Undo and redo for list edits: each step takes one edit back, or makes it again, on the list as it is now."""
 from __future__ import annotations
 
 from typing import Callable
@@ -6,47 +6,50 @@ from typing import Callable
 from PySide6.QtGui import QUndoCommand
 
 from core.common import LookalikeError
-from core.lists import Curation, ListState
+from core.lists import Curation, EditConflict, ListChange, ListState
 
 
 class ListEdit(QUndoCommand):
-    """An edit already written to the store; undo writes `before` back, redo writes `after`.
+    """An edit already written to the store; undo takes its change back, redo makes it again.
 
-    A write the disk refuses (full, read-only) is reported through `failed`; the stored list
-    is then still the one shown before the step.
+    Neither writes back a copy read earlier: an entry changed since by another edit (in this
+    window, another window or a command-line run) makes the step refuse, said through `failed`,
+    and the list is shown as it is now.
     """
 
     def __init__(
         self,
         text: str,
         curation: Curation,
-        before: ListState,
-        after: ListState,
+        change: ListChange,
         changed: Callable[[ListState], None],
         failed: Callable[[str], None] = lambda message: None,
     ) -> None:
         super().__init__(text)
         self._curation = curation
-        self._before = before
-        self._after = after
+        self._change = change
         self._changed = changed
         self._failed = failed
         self._first = True
 
     def redo(self) -> None:
-        if self._first:  # the edit itself already stored `after`
+        if self._first:  # the edit itself already stored its change
             self._first = False
-            self._changed(self._after)
+            self._changed(self._change.after)
             return
-        self._write(self._after, self._before, "redo")
+        self._step(self._curation.redo, "redo")
 
     def undo(self) -> None:
-        self._write(self._before, self._after, "undo")
+        self._step(self._curation.undo, "undo")
 
-    def _write(self, state: ListState, otherwise: ListState, what: str) -> None:
+    def _step(self, step: Callable[[ListChange, str], ListState], what: str) -> None:
         try:
-            self._curation.restore(state)
-        except LookalikeError as exc:
+            state = step(self._change, f"{what} {self.text().lower()}")
+        except EditConflict as exc:
+            self._failed(str(exc))
+            self.setObsolete(True)  # it can never be made again: it leaves the history instead of blocking it
+            state = self._curation.state(self._change.before.item_id, self._change.before.kind)
+        except LookalikeError as exc:  # the disk refused (full, read-only): the step stays, to try again
             self._failed(f"could not {what} {self.text().lower()}: {exc}")
-            state = otherwise
+            state = self._curation.state(self._change.before.item_id, self._change.before.kind)
         self._changed(state)

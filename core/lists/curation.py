@@ -13,15 +13,18 @@ import json
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, field, replace
-from itertools import groupby
+from itertools import chain, groupby, islice
 from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Iterator, Sequence
 
 from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
 from core.duplicates import DuplicateMemory
+from core.lists import edits
 from core.lists.apart import keep_apart
+from core.lists.edits import Edit, ListChange
 from core.lists.products import Products
+from core.lists.state import BLOCKED, PINNED, SUGGESTED, Entry, ListState
 from core.similarity import CatalogSearcher
 from core.storage import CatalogStore, Item
 
@@ -29,8 +32,8 @@ LIST_KINDS = ("related", "cross-sell", "upsell")
 BULK_LISTS = 64  # from this many lists on, matches are found in bulk
 # Lists matched and written in one transaction: in bulk, and one search each (about ten times slower a list).
 _BLOCK, _BLOCK_ONE_BY_ONE = 2000, 200
+_WRITE_ENTRIES = 4000  # list entries merged and written in one transaction (about 0.1 s holding the write lock)
 _MAKING = "making:"  # meta key prefix: a run making lists of that kind is under way (or was stopped)
-SUGGESTED, PINNED, BLOCKED = "suggested", "pinned", "blocked"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lists (
@@ -51,41 +54,6 @@ CREATE TABLE IF NOT EXISTS list_entries (
     FOREIGN KEY (item_id, kind) REFERENCES lists(item_id, kind) ON DELETE CASCADE
 );
 """
-
-
-@dataclass(frozen=True)
-class Entry:
-    target_id: int
-    position: int  # place in the list (0 = first); -1 for blocked entries
-    score: float | None
-    state: str
-
-    @property
-    def pinned(self) -> bool:
-        return self.state == PINNED
-
-
-@dataclass(frozen=True)
-class ListState:
-    """Everything about one product's list of one kind: what undo restores.
-
-    `entries` lists the shown entries by position, then the blocked ones by target id.
-    """
-
-    item_id: int
-    kind: str
-    entries: tuple[Entry, ...] = ()
-    note: str = ""
-    reviewed: bool = False
-
-    @property
-    def shown(self) -> list[Entry]:
-        """The entries a shopper would see, in order."""
-        return sorted((e for e in self.entries if e.state != BLOCKED), key=lambda e: e.position)
-
-    @property
-    def blocked(self) -> list[Entry]:
-        return [e for e in self.entries if e.state == BLOCKED]
 
 
 @dataclass(frozen=True)
@@ -223,7 +191,8 @@ class Curation:
 
     # writing -----------------------------------------------------------------------------
     def restore(self, state: ListState) -> None:
-        """Make the stored list exactly `state` (one transaction): the basis of every edit and of undo."""
+        """Make the stored list exactly `state` (one transaction), whatever it holds now: for setting a list up
+        whole; edits go through `change`, which never writes back a copy read earlier."""
         self.restore_many([state])
 
     def restore_many(self, states: Sequence[ListState], meta: dict[str, str] | None = None) -> None:
@@ -258,49 +227,53 @@ class Curation:
             [(state.item_id, state.kind, e.target_id, e.position, e.score, e.state) for state in states for e in state.entries],
         )
 
-    def _edit(self, state: ListState, shown: list[Entry], blocked: list[Entry], **changes: object) -> ListState:
-        numbered = [replace(e, position=i) for i, e in enumerate(shown)]
-        out = sorted((replace(e, position=-1) for e in blocked), key=lambda e: e.target_id)
-        new = replace(state, entries=tuple(numbered + out), **changes)
-        self.restore(new)
-        return new
+    def change(self, item_id: int, kind: str, edit: Edit) -> ListChange:
+        """Apply one edit to the stored list in one transaction: read, changed and written under the write lock.
+
+        A product that another window or run has meanwhile forgotten is an InputError, not a traceback.
+        """
+        try:
+            with self.store.transaction("lists") as db:
+                before = self.state(item_id, kind)
+                after = edit(before)
+                if after != before:
+                    self._write(db, [after])
+        except sqlite3.IntegrityError:
+            raise InputError("that product is no longer in the catalog (it was forgotten in another window or run)") from None
+        return ListChange(before, after, edit.targets)
+
+    def undo(self, change: ListChange, what: str = "undo this edit") -> ListState:
+        """Take `change` back from the list as it is now (EditConflict if a later edit changed its entries)."""
+        return self._step(change, False, what)
+
+    def redo(self, change: ListChange, what: str = "redo this edit") -> ListState:
+        """Make `change` again on the list as it is now (EditConflict if a later edit changed its entries)."""
+        return self._step(change, True, what)
+
+    def _step(self, change: ListChange, forward: bool, what: str) -> ListState:
+        step = Edit(lambda now: edits.carry_over(now, change, forward, what), change.targets)
+        return self.change(change.before.item_id, change.before.kind, step).after
 
     def pin(self, item_id: int, kind: str, target_id: int, pinned: bool = True) -> ListState:
-        state = self.state(item_id, kind)
-        shown = [replace(e, state=PINNED if pinned else SUGGESTED) if e.target_id == target_id else e for e in state.shown]
-        return self._edit(state, shown, state.blocked)
+        return self.change(item_id, kind, edits.pin(target_id, pinned)).after
 
     def block(self, item_id: int, kind: str, target_id: int) -> ListState:
-        state = self.state(item_id, kind)
-        hit = [e for e in state.entries if e.target_id == target_id]
-        score = hit[0].score if hit else None
-        blocked = [e for e in state.blocked if e.target_id != target_id] + [Entry(target_id, -1, score, BLOCKED)]
-        return self._edit(state, [e for e in state.shown if e.target_id != target_id], blocked)
+        return self.change(item_id, kind, edits.block(target_id)).after
 
     def unblock(self, item_id: int, kind: str, target_id: int) -> ListState:
-        state = self.state(item_id, kind)
-        return self._edit(state, state.shown, [e for e in state.blocked if e.target_id != target_id])
+        return self.change(item_id, kind, edits.unblock(target_id)).after
 
     def move(self, item_id: int, kind: str, target_id: int, position: int, score: float | None = None) -> ListState:
         """Put `target_id` at `position` and pin it there (adding it if it was not in the list)."""
-        if item_id == target_id:
-            raise InputError("a product cannot recommend itself")
-        state = self.state(item_id, kind)
-        existing = [e for e in state.entries if e.target_id == target_id]
-        entry = Entry(target_id, position, existing[0].score if existing else score, PINNED)
-        shown = [e for e in state.shown if e.target_id != target_id]
-        shown.insert(max(0, min(position, len(shown))), entry)
-        return self._edit(state, shown, [e for e in state.blocked if e.target_id != target_id])
+        return self.change(item_id, kind, edits.move(target_id, position, score)).after
 
     add = move
 
     def set_note(self, item_id: int, kind: str, note: str) -> ListState:
-        state = self.state(item_id, kind)
-        return self._edit(state, state.shown, state.blocked, note=note)
+        return self.change(item_id, kind, edits.note(note)).after
 
     def set_reviewed(self, item_id: int, kind: str, reviewed: bool = True) -> ListState:
-        state = self.state(item_id, kind)
-        return self._edit(state, state.shown, state.blocked, reviewed=reviewed)
+        return self.change(item_id, kind, edits.reviewed(reviewed)).after
 
     # generating --------------------------------------------------------------------------
     def generate(
@@ -344,32 +317,47 @@ class Curation:
                          for ps in sources.values() for p in ps if p in searcher}
             else:
                 found = {}  # a catalog of one product: nothing to match it with
-            curated = self._curated(block, rules.kind)
-            states = []
+            # Candidates are ranked before the transaction, as far as the lists' current edits suggest
+            # they will be needed; the transaction holds the write lock only to merge and write.
+            hint = self._curated(block, rules.kind)
+            ranked = {}
             for item_id in block:
                 source = catalog[item_id]
-                old = curated.get(item_id) or ListState(item_id, rules.kind)
-                # Pins and blocks stay even while their photo cannot be searched (unreadable or
-                # missing for a while, say); they go only with the item itself.
-                keep = [e for e in old.shown if e.pinned]
-                skip = {e.target_id for e in old.entries}
-                suggestions = (
+                candidates = (
                     (target, score)
                     for target, score in _product_matches(found, products, item_id, sources[item_id])
-                    if score >= rules.min_score and target not in skip and allowed(source, catalog[target], rules)
+                    if score >= rules.min_score and allowed(source, catalog[target], rules)
                 )
-                suggestions = keep_apart(known, products, item_id, suggestions, rules.variants == "include")
-                keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
-                shown = assemble(keep, suggestions, rules.k)
-                blocked = sorted(old.blocked, key=lambda e: e.target_id)
-                states.append(replace(old, entries=tuple(shown + blocked)))
-            done += len(states)
-            # Until the run's last commit, the workspace says a run was under way, so a run stopped
-            # half-way (lists of two rule sets side by side) is reported, not taken for a whole one.
-            meta = {marker: json.dumps({"done": done, "total": len(todo), "rules": asdict(rules)})} if whole_run else None
-            if whole_run and done == len(todo):
-                meta = {**(meta or {}), f"rules:{rules.kind}": json.dumps(asdict(rules))}
-            self.restore_many(states, meta)
+                head = list(islice(candidates, rules.k + len(hint[item_id].entries if item_id in hint else ()) + 4))
+                ranked[item_id] = chain(head, candidates)
+            # What a person made of these lists is read in the transaction that writes them, so an
+            # edit made meanwhile (in this window, another, or on the command line) is merged, never
+            # overwritten; a few thousand entries a transaction keep an edit's wait for it short.
+            chunk = max(1, _WRITE_ENTRIES // rules.k)
+            for first in range(0, len(block), chunk):
+                part = block[first : first + chunk]
+                with self.store.transaction("lists"):
+                    curated = self._curated(part, rules.kind)
+                    states = []
+                    for item_id in part:
+                        old = curated.get(item_id) or ListState(item_id, rules.kind)
+                        # Pins and blocks stay even while their photo cannot be searched (unreadable or
+                        # missing for a while, say); they go only with the item itself.
+                        keep = [e for e in old.shown if e.pinned]
+                        skip = {e.target_id for e in old.entries}
+                        suggestions = ((target, score) for target, score in ranked[item_id] if target not in skip)
+                        suggestions = keep_apart(known, products, item_id, suggestions, rules.variants == "include")
+                        keep = [replace(e, score=_current_score(searcher, item_id, e, rules.colour_weight)) for e in keep]
+                        shown = assemble(keep, suggestions, rules.k)
+                        blocked = sorted(old.blocked, key=lambda e: e.target_id)
+                        states.append(replace(old, entries=tuple(shown + blocked)))
+                    done += len(states)
+                    # Until the run's last commit, the workspace says a run was under way, so a run stopped
+                    # half-way (lists of two rule sets side by side) is reported, not taken for a whole one.
+                    meta = {marker: json.dumps({"done": done, "total": len(todo), "rules": asdict(rules)})} if whole_run else None
+                    if whole_run and done == len(todo):
+                        meta = {**(meta or {}), f"rules:{rules.kind}": json.dumps(asdict(rules))}
+                    self.restore_many(states, meta)
             progress(Progress("recommend", done, len(todo)))
         if whole_run:
             self.store.delete_meta(marker)
@@ -413,11 +401,18 @@ class Curation:
 
     def block_and_refill(self, searcher: CatalogSearcher | None, item_id: int, kind: str, target_id: int) -> ListState:
         """Block an entry, then fill its place by the rules the list was made with (when known)."""
-        self.block(item_id, kind, target_id)
+        return self.block_and_refill_change(searcher, item_id, kind, target_id).after
+
+    def block_and_refill_change(self, searcher: CatalogSearcher | None, item_id: int, kind: str, target_id: int) -> ListChange:
+        """`block_and_refill` as one change (one transaction), for undo."""
         rules = self.last_rules(kind)
-        if searcher is not None and rules is not None:
-            self.generate(searcher, rules, items=[item_id])
-        return self.state(item_id, kind)
+        with self.store.transaction("lists"):
+            blocked = self.change(item_id, kind, edits.block(target_id))
+            if searcher is not None and rules is not None and blocked.changed:
+                self.generate(searcher, rules, items=[item_id])
+            after = self.state(item_id, kind)
+            refill = {e.target_id for e in after.entries} - {e.target_id for e in blocked.before.entries}
+            return ListChange(blocked.before, after, blocked.targets | refill)  # undo takes the refill out too
 
 
 def _product_matches(

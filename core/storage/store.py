@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS items (
     path      TEXT NOT NULL UNIQUE,
     size      INTEGER NOT NULL,
     mtime_ns  INTEGER NOT NULL,
+    ctime_ns  INTEGER,   -- the file's status change time (changes with every write); NULL: not known yet
+    inode     INTEGER,   -- the file's inode number; NULL: not known yet
     hash      TEXT,
     status    TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'error')),
     error     TEXT,
@@ -117,7 +119,8 @@ class HistoryEntry:
 _ITEM_COLUMNS = "id, path, size, mtime_ns, hash, status, error, sku, name, category, link, attrs, missing, missing_since"
 # The items search, lists and exports may show (see Item.searchable).
 SEARCHABLE = "items.status = 'ok' AND items.missing IS NULL"
-_MISSING_COLUMNS = (("missing_since", "TEXT"), ("missing", "TEXT"))
+# Columns added since version 1, readable by older versions as they are (they name the columns they use).
+_MISSING_COLUMNS = (("missing_since", "TEXT"), ("missing", "TEXT"), ("ctime_ns", "INTEGER"), ("inode", "INTEGER"))
 
 
 def _colour_matrix(blobs: Sequence[bytes | None], dims: int) -> np.ndarray | None:
@@ -148,7 +151,19 @@ class DatabaseDamaged(CatalogError):
 
     def __init__(self, path: Path, reason: object) -> None:
         super().__init__(f"the workspace database is damaged: {path} ({reason})")
+        self.path = Path(path)
         self.reason = str(reason)
+
+
+def check_in_words(rows: Sequence[tuple]) -> str | None:
+    """SQLite's quick_check answer in one line: None when sound, else its first complaint and how many more."""
+    lines = [line for row in rows for line in str(row[0]).splitlines() if line.strip() and not line.startswith("***")]
+    if not lines:
+        return "no answer" if not rows else None
+    if lines == ["ok"]:
+        return None
+    more = f", and {len(lines) - 1} more problems" if len(lines) > 1 else ""
+    return f"{lines[0][:120]}{more}"
 
 
 _DISK_WORDS = (
@@ -185,6 +200,7 @@ class CatalogStore:
             raise CatalogError(f"the workspace database {self.path} is a link; Lookalike keeps its database in the workspace itself")
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self._depth = 0  # transactions open on this connection (see `transaction`)
         except sqlite3.Error as exc:
             raise _write_failure(self.path, exc) from None
         try:
@@ -255,14 +271,30 @@ class CatalogStore:
     # transactions ------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self, label: str = "write") -> Iterator[sqlite3.Connection]:
-        """All statements inside commit together or not at all.
+        """All statements inside, reads included, commit together or not at all.
 
-        The commit is a fault point (before and after), and a write the disk refuses (full,
-        read-only, failing) comes out as one OutputError in words, the last commit kept.
+        The transaction takes the database's write lock when it begins (BEGIN IMMEDIATE), so
+        what it reads is what it changes: no other window or run commits in between, and a
+        read-modify-write never writes back a stale copy. A transaction opened inside another
+        is part of it. The commit is a fault point (before and after), and a write the disk
+        refuses (full, read-only, failing) comes out as one OutputError in words, the last
+        commit kept.
         """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._db
+            finally:
+                self._depth -= 1
+            return
         try:
             with self._db:
-                yield self._db
+                self._db.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth = 0
                 faults.point(f"db:{label}:commit")
             faults.point(f"db:{label}:committed")
         except OSError as exc:  # a full disk at a fault point, as SQLite would report it
@@ -299,14 +331,17 @@ class CatalogStore:
         except sqlite3.Error as exc:
             raise _write_failure(target, exc) from None
 
+    def data_version(self) -> int:
+        """A number that changes when another connection (another window, a command-line run) commits."""
+        return int(self.query("PRAGMA data_version")[0][0])
+
     def integrity_problem(self) -> str | None:
         """None if SQLite's own check finds the file sound, else its first complaint."""
         try:
             rows = self._db.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
             return str(exc)
-        first = rows[0][0] if rows else "no answer"
-        return None if first == "ok" else first
+        return check_in_words(rows)
 
     # items -------------------------------------------------------------------------------
     def items(self, status: str | None = None, limit: int | None = None) -> list[Item]:
@@ -355,37 +390,41 @@ class CatalogStore:
 
     def sync_files(
         self,
-        new: Iterable[tuple[str, int, int, str | None]],
-        updates: Iterable[tuple[int, int, int, str | None, bool]],
-        moves: Iterable[tuple[int, str, int, int, str | None]],
+        new: Iterable[tuple[str, int, int, int | None, int | None, str | None]],
+        updates: Iterable[tuple[int, int, int, int | None, int | None, str | None, bool]],
+        moves: Iterable[tuple[int, str, int, int, int | None, int | None, str | None]],
         present: Iterable[int],
         missing: Iterable[tuple[int, str]],
         errors: Iterable[tuple[str, str]],
     ) -> None:
         """Record what a scan found, in one transaction.
 
-        `new`: (path, size, mtime_ns, hash) items to add as pending; `updates`: (id, size,
-        mtime_ns, hash, content_changed) — changed content goes back to pending; `moves`: (id,
-        new path, size, mtime_ns, hash or None to keep it) for a missing photo found again elsewhere; `present`: ids
+        A file is stamped by (size, mtime_ns, ctime_ns, inode); a stamp of None is not known.
+        `new`: (path, *stamp, hash) items to add as pending; `updates`: (id, *stamp, hash,
+        content_changed) — changed content goes back to pending; `moves`: (id, new path, *stamp,
+        hash or None to keep it) for a missing photo found again elsewhere; `present`: ids
         found in place (no longer missing); `missing`: (id, reason) for photos not found;
         `errors`: (path, reason) for files named as photos that are not readable ones.
         """
         when = now_utc()
         with self.transaction("scan") as db:
             db.executemany(
-                "UPDATE items SET path=?, size=?, mtime_ns=?, hash=COALESCE(?, hash), missing=NULL, missing_since=NULL WHERE id=?",
-                ((path, size, mtime, digest, item_id) for item_id, path, size, mtime, digest in moves),
+                "UPDATE items SET path=?, size=?, mtime_ns=?, ctime_ns=?, inode=?, hash=COALESCE(?, hash), "
+                "missing=NULL, missing_since=NULL WHERE id=?",
+                ((path, size, mtime, ctime, inode, digest, item_id) for item_id, path, size, mtime, ctime, inode, digest in moves),
             )
-            db.executemany("INSERT INTO items (path, size, mtime_ns, hash, status) VALUES (?, ?, ?, ?, 'pending')", new)
-            for item_id, size, mtime_ns, digest, changed in updates:
+            db.executemany(
+                "INSERT INTO items (path, size, mtime_ns, ctime_ns, inode, hash, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')", new
+            )
+            for item_id, size, mtime_ns, ctime_ns, inode, digest, changed in updates:
+                stamp = (size, mtime_ns, ctime_ns, inode, digest, item_id)
                 if changed:
                     db.execute(
-                        "UPDATE items SET size=?, mtime_ns=?, hash=?, status='pending', error=NULL WHERE id=?",
-                        (size, mtime_ns, digest, item_id),
+                        "UPDATE items SET size=?, mtime_ns=?, ctime_ns=?, inode=?, hash=?, status='pending', error=NULL WHERE id=?", stamp
                     )
                     db.execute("DELETE FROM embeddings WHERE item_id = ?", (item_id,))
                 else:
-                    db.execute("UPDATE items SET size=?, mtime_ns=?, hash=? WHERE id=?", (size, mtime_ns, digest, item_id))
+                    db.execute("UPDATE items SET size=?, mtime_ns=?, ctime_ns=?, inode=?, hash=? WHERE id=?", stamp)
             db.executemany("UPDATE items SET missing=NULL, missing_since=NULL WHERE id=? AND missing IS NOT NULL",
                            ((int(i),) for i in present))
             db.executemany("UPDATE items SET missing=?, missing_since=COALESCE(missing_since, ?) WHERE id=?",
@@ -395,12 +434,12 @@ class CatalogStore:
                 db.execute("DELETE FROM embeddings WHERE item_id = (SELECT id FROM items WHERE path = ?)", (path,))
 
     def add_items(self, rows: Iterable[tuple[str, int, int, str | None]]) -> None:
-        """Insert new (path, size, mtime_ns, hash) items as pending."""
-        self.sync_files(rows, (), (), (), (), ())
+        """Insert new (path, size, mtime_ns, hash) items as pending (ctime and inode not known: hashed at the next scan)."""
+        self.sync_files(((path, size, mtime, None, None, digest) for path, size, mtime, digest in rows), (), (), (), (), ())
 
     def update_files(self, rows: Iterable[tuple[int, int, int, str | None, bool]]) -> None:
         """Record (id, size, mtime_ns, hash, content_changed); changed content goes back to pending."""
-        self.sync_files((), rows, (), (), (), ())
+        self.sync_files((), ((i, size, mtime, None, None, digest, changed) for i, size, mtime, digest, changed in rows), (), (), (), ())
 
     def forget_missing(self) -> tuple[int, int]:
         """Remove the missing items with their embeddings and lists; returns (items, lists) removed."""
@@ -625,6 +664,6 @@ class CatalogStore:
         with self.transaction("meta") as db:
             db.executemany("DELETE FROM meta WHERE key = ?", ((k,) for k in keys))
 
-    def iter_paths(self) -> Iterator[tuple[int, str, int, int, str | None, str, str | None]]:
-        """(id, path, size, mtime_ns, hash, status, missing) for change detection."""
-        yield from self.query("SELECT id, path, size, mtime_ns, hash, status, missing FROM items")
+    def iter_paths(self) -> Iterator[tuple[int, str, int, int, int | None, int | None, str | None, str, str | None]]:
+        """(id, path, size, mtime_ns, ctime_ns, inode, hash, status, missing) for change detection."""
+        yield from self.query("SELECT id, path, size, mtime_ns, ctime_ns, inode, hash, status, missing FROM items")
