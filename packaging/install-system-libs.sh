@@ -7,7 +7,7 @@ set -euo pipefail
 offscreen=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
 xcb=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
     libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
-x_tests=(xvfb xdotool)  # tests/gui/test_app_start.py: the window on a real X server
+x_tests=(xvfb xdotool faketime)  # the window on a real X server (tests/gui), a moved clock (tests/reliability/test_backups.py)
 needed=("${offscreen[@]}" "${xcb[@]}" "${x_tests[@]}" "$@")
 missing=()
 for pkg in "${needed[@]}"; do

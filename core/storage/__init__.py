@@ -1,12 +1,12 @@
 """Where a catalog's work is kept and how it is written: the workspace folder and who owns it, the
 SQLite database (items, embeddings, lists), the record of which encoder and index files make up
-the searchable state, atomic file writes, and the automatic backups that a damaged database is
-restored from. It imports only core.common.
+the searchable state, atomic file writes, the automatic backups, and the recovery of a damaged
+database from them. It imports only core.common.
 """
 
 from core.storage import atomic
 from core.storage.atomic import atomic_path
-from core.storage.backup import backup_database, backups, recover, recover_if_damaged
+from core.storage.backup import backup_database, backups
 from core.storage.index_state import (
     STATE_KEY,
     DamagedIndexError,
@@ -21,6 +21,7 @@ from core.storage.index_state import (
     seal,
     staged_encoder_name,
 )
+from core.storage.recovery import recover, recover_if_damaged
 from core.storage.store import SEARCHABLE, CatalogStore, DatabaseDamaged, HistoryEntry, Item, now_utc
 from core.storage.workspace import Workspace
 

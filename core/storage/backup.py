@@ -1,41 +1,85 @@
-"""Automatic backups of the workspace database, and recovery from them when the database is damaged.
+"""Automatic backups of the workspace database, numbered in the order they are made.
 
 A backup is a consistent copy made with SQLite's online backup while the database stays in
-use, checked with SQLite's own integrity check before it replaces the oldest of the last few.
-Backups are taken after runs that change the workspace (indexing, making lists) and when the
-app closes a catalog whose lists were edited. A database that cannot be read any more is moved
-aside (never deleted) and the newest sound backup is put in its place, so a disk error costs
-the edits since that backup, not weeks of curation.
+use, checked with SQLite's own integrity check before it joins the last few. Backups are taken
+after runs that change the workspace (indexing, making lists) and when the app closes a catalog
+whose lists were edited. They are numbered 1, 2, 3, ... and ranked by that number, never by the
+clock: a clock set years ahead and then corrected would otherwise rank the newest copies oldest
+and rotate them away. One backup is made at a time in a workspace; what a killed one left
+behind is removed by the next.
 """
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import os
-import shutil
 import sqlite3
 from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: backups are not kept apart, as runs are not (see workspace)
+    fcntl = None  # type: ignore[assignment]
 
 from core.common import OutputError, faults
-from core.storage.store import CatalogStore, DatabaseDamaged
+from core.storage.store import CatalogStore, check_in_words
 from core.storage.workspace import Workspace
 
 BACKUPS_DIRNAME = "backups"
-DAMAGED_DIRNAME = "damaged"
 KEEP_BACKUPS = 3
-_PREFIX, _SUFFIX = "catalog-", ".sqlite"
+PREFIX, SUFFIX = "catalog-", ".sqlite"
 
 
-def _stamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+def number(path: Path) -> int:
+    """A copy's place in the order made; 0 for one named by the time (an earlier Lookalike's), older than any numbered one."""
+    middle = path.name[len(PREFIX) : -len(SUFFIX)]
+    return int(middle) if middle.isdigit() else 0
+
+
+def numbered(folder: Path) -> list[Path]:
+    """The database copies in `folder` (catalog-N.sqlite), newest first."""
+    try:
+        found = [p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX) and p.is_file()]
+    except OSError:  # no such folder yet
+        return []
+    return sorted(found, key=lambda p: (number(p), p.name), reverse=True)
+
+
+def next_name(folder: Path) -> Path:
+    """The name of the next copy in `folder`: one more than the highest number there."""
+    found = numbered(folder)
+    return folder / f"{PREFIX}{(number(found[0]) if found else 0) + 1:06d}{SUFFIX}"
 
 
 def backups(ws: Workspace) -> list[Path]:
     """The workspace's backups, newest first."""
-    folder = ws.root / BACKUPS_DIRNAME
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.iterdir() if p.name.startswith(_PREFIX) and p.name.endswith(_SUFFIX) and p.is_file()]
-    return sorted(found, key=lambda p: p.name, reverse=True)
+    return numbered(ws.root / BACKUPS_DIRNAME)
+
+
+@contextlib.contextmanager
+def held(folder: Path) -> Iterator[None]:
+    """Keep other backups and restores of this folder waiting (the system's lock, gone with the process)."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def file_problem(path: Path) -> str | None:
+    """None if the file is a sound SQLite database, else SQLite's complaint in one line."""
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return check_in_words(connection.execute("PRAGMA quick_check").fetchall())
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        return str(exc)
 
 
 def backup_database(ws: Workspace, store: CatalogStore) -> Path:
@@ -45,84 +89,42 @@ def backup_database(ws: Workspace, store: CatalogStore) -> Path:
     a damaged database never pushes a sound backup out.
     """
     folder = ws.folder(BACKUPS_DIRNAME)
-    name = f"{_PREFIX}{_stamp()}{_SUFFIX}"
-    tmp = folder / f".{name}.tmp"
+    try:
+        with held(folder):
+            _remove_leftovers(folder)
+            made = next_name(folder)
+            _copy(store, made)
+            _rotate(folder, made)
+    except OSError as exc:
+        raise OutputError(f"cannot write a backup in {folder}: {exc.strerror or exc}") from None
+    return made
+
+
+def _copy(store: CatalogStore, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
     try:
         store.backup_to(tmp)
-        problem = _problem(tmp)
+        problem = file_problem(tmp)
         if problem is not None:
             raise OutputError(f"the workspace database did not copy soundly ({problem}); the earlier backups are kept")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        faults.point(f"file:replace:{name}")
-        os.replace(tmp, folder / name)
-    except OSError as exc:
-        raise OutputError(f"cannot write a backup in {folder}: {exc.strerror or exc}") from None
+        faults.point(f"file:replace:{target.name}")
+        os.replace(tmp, target)
     finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
             leftover.unlink(missing_ok=True)
-    for old in backups(ws)[KEEP_BACKUPS:]:
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary copies of backups that were killed (no backup is running: the folder is held)."""
+    for path in folder.iterdir():
+        if path.name.startswith(f".{PREFIX}") and ".tmp" in path.name:
+            with contextlib.suppress(OSError):  # not POSIX: still open by a run that holds no lock
+                path.unlink()
+
+
+def _rotate(folder: Path, made: Path) -> None:
+    """Remove all but the KEEP_BACKUPS highest-numbered copies; `made`, just checked sound, always stays."""
+    for old in [p for p in numbered(folder) if p != made][KEEP_BACKUPS - 1 :]:
         old.unlink(missing_ok=True)
-    return folder / name
-
-
-def _problem(path: Path) -> str | None:
-    """None if the file is a sound SQLite database, else SQLite's complaint."""
-    try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            rows = connection.execute("PRAGMA quick_check").fetchall()
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        return str(exc)
-    return None if rows and rows[0][0] == "ok" else (rows[0][0] if rows else "no answer")
-
-
-def database_problem(ws: Workspace, thorough: bool = False) -> str | None:
-    """Why the workspace database cannot be used (None if it can, or if there is none yet).
-
-    Opening finds a file that is not a database at all; `thorough` also runs SQLite's check
-    of every page (a fraction of a second per 100 MB), which finds damage in the middle.
-    """
-    if not ws.database.exists():
-        return None
-    try:
-        with CatalogStore(ws.database) as store:
-            return store.integrity_problem() if thorough else None
-    except DatabaseDamaged as exc:
-        return exc.reason
-
-
-def recover(ws: Workspace, problem: str) -> str:
-    """Move the damaged database aside and put the newest sound backup in its place; returns what was done, in words.
-
-    Without a sound backup the workspace starts afresh (the damaged file is still kept aside),
-    and the catalog is indexed from scratch by the next run.
-    """
-    aside = ws.folder(DAMAGED_DIRNAME) / f"{_PREFIX}{_stamp()}{_SUFFIX}"
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(f"{ws.database}{suffix}")
-        if source.exists():
-            os.replace(source, Path(f"{aside}{suffix}"))
-    good = next((b for b in backups(ws) if _problem(b) is None), None)
-    kept = aside.relative_to(ws.root.parent)
-    if good is None:
-        return (
-            f"the workspace database was damaged ({problem}) and there was no backup: it was moved aside to {kept} "
-            "and the catalog is indexed afresh; its lists could not be recovered"
-        )
-    tmp = ws.database.with_name(f".{ws.database.name}.restore.tmp")
-    shutil.copyfile(good, tmp)
-    os.replace(tmp, ws.database)
-    taken = dt.datetime.fromtimestamp(good.stat().st_mtime).astimezone().strftime("%Y-%m-%d %H:%M")
-    return (
-        f"the workspace database was damaged ({problem}): it was moved aside to {kept} and restored from the "
-        f"backup of {taken}; changes made since then are lost"
-    )
-
-
-def recover_if_damaged(ws: Workspace, thorough: bool = False) -> str | None:
-    """Check the workspace database and recover it from a backup if it is damaged; returns what was done, or None."""
-    problem = database_problem(ws, thorough)
-    return recover(ws, problem) if problem is not None else None
