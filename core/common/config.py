@@ -43,6 +43,9 @@ MAX_IMAGE_PIXELS = 150_000_000
 # decode threads under 1 GiB of decoding; JPEGs decoded for a square or a thumbnail are drafted
 # down first, so any JPEG under the pixel limit passes.
 MAX_DECODE_BYTES = 400 * 2**20
+# Memory an encoder's run may take for its activations: photos go through the encoder as many at
+# a time as fit, by what one photo took when the model was loaded (at least one at a time).
+ENCODE_MEMORY_BYTES = 2**30
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,29 @@
 The encoder contract: one input (N, 3, S, S) float and one output (N, D) float, with the
 model's metadata naming S (`lookalike.input_size`), D (`lookalike.latent_dim`) and the
 per-channel normalisation applied to pixels scaled to [0, 1] (`lookalike.mean`, `lookalike.std`).
-Any ONNX model that follows it can be loaded, whoever trained it.
+Any ONNX model that follows it can be loaded, whoever trained it. A model with a fixed batch
+takes its photos that many at a time; any other as many as fit in ENCODE_MEMORY_BYTES and in
+RUN_SECONDS, by what one photo took when it was loaded. A run stops soon after Ctrl+C or a cancel.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import json
 import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-from core.common import ModelError
+from core.common import ENCODE_MEMORY_BYTES, Cancelled, CancelToken, ModelError
+
+MAX_PHOTOS_PER_RUN = 512  # however little a photo takes, so that one run's input and output stay small
+STOP_CHECK_SECONDS = 0.05  # how often a waiting run looks at its cancel token
+RUN_SECONDS = 0.5  # of work a run is given at most (unless one photo takes longer), so that it stops soon when asked
 
 CONTRACT_VERSION = "1"
 CONTRACT_KEYS = {
@@ -64,8 +73,11 @@ def _vector(text: str | None, name: str) -> np.ndarray:
 class OnnxEncoder:
     """A loaded encoder: turns (N,S,S,3) uint8 photos into (N,D) float32 embeddings."""
 
-    def __init__(self, path: Path, threads: int | None = None, data: bytes | None = None) -> None:
-        """Load the model at `path` (or, given `data`, the model file's bytes, `path` naming it in messages)."""
+    def __init__(self, path: Path, threads: int | None = None, data: bytes | None = None, memory: int = ENCODE_MEMORY_BYTES) -> None:
+        """Load the model at `path` (or, given `data`, the model file's bytes, `path` naming it in messages).
+
+        `memory`: what one run may take; it sets photos_per_run unless the model's batch is fixed.
+        """
         path = Path(path)
         if data is None:
             try:
@@ -79,13 +91,14 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        options.log_severity_level = 4  # a failed run is said in one line (see _failure), not logged too
         # Worker threads sleep instead of spinning between calls: decoding shares the same cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ORT raises its own untyped errors for any malformed model
             raise ModelError(f"not a usable ONNX model: {path.name} ({str(exc).splitlines()[0][:120]})") from None
+        self._runner = cf.ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="encoder run")  # see _stoppable_run
         meta = self._session.get_modelmeta().custom_metadata_map
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) < 1:
@@ -102,15 +115,18 @@ class OnnxEncoder:
             if isinstance(shape[axis], int) and shape[axis] != size:
                 raise ModelError(f"{path.name}: metadata says input size {size} but the graph takes {shape[axis]}")
         self._input = inputs[0].name
+        self._fixed = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None  # a batch the graph insists on
         self._mean = _vector(meta.get(CONTRACT_KEYS["mean"]), "mean").reshape(1, 3, 1, 1)
         self._std = _vector(meta.get(CONTRACT_KEYS["std"]), "std").reshape(1, 3, 1, 1)
         if np.any(self._std == 0):
             raise ModelError(f"{path.name}: metadata std has a zero")
         self._scale = (1.0 / (255.0 * self._std)).astype(np.float32)
         self._shift = (-self._mean / self._std).astype(np.float32)
+        before, started = _resident_bytes(), time.perf_counter()
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
-        if probe.ndim != 2:
-            raise ModelError(f"{path.name}: output must be (N, D), found shape {probe.shape}")
+        seconds = (time.perf_counter() - started) / (self._fixed or 1)
+        took = (_resident_bytes() - before) / (self._fixed or 1) if before is not None else 0
+        self.photos_per_run = self._fixed or _photos_per_run(max(took, 12 * size * size), seconds, memory)
         latent = self._int_meta(meta, "latent_dim")
         if latent is not None and latent != probe.shape[1]:
             raise ModelError(f"{path.name}: metadata says {latent} dimensions but the model gives {probe.shape[1]}")
@@ -133,28 +149,97 @@ class OnnxEncoder:
         except ValueError:
             raise ModelError(f"encoder metadata '{key}' is not a whole number: {text!r}") from None
 
-    def _run(self, batch: np.ndarray, check: bool = True) -> np.ndarray:
+    def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None) -> np.ndarray:
+        """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings."""
         if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
             raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
+        photos = len(batch)
+        if self._fixed is not None and photos < self._fixed:  # a fixed batch is filled up with copies of the last photo
+            batch = np.concatenate([batch, np.repeat(batch[-1:], self._fixed - photos, axis=0)])
         # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
         x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
         x *= self._scale
         x += self._shift
         try:
-            out = self._session.run(None, {self._input: x})[0]
+            out = np.asarray(_stoppable_run(self._runner, self._session, {self._input: x}, cancel), dtype=np.float32)
+        except Cancelled:
+            raise
         except Exception as exc:  # a graph that fails at run time breaks the contract
-            raise ModelError(f"encoder failed to run: {str(exc).splitlines()[0][:120]}") from None
-        return np.asarray(out, dtype=np.float32)
+            raise self._failure(exc, photos) from None
+        if out.ndim != 2 or out.shape[0] != len(x) or (check and out.shape[1] != self.info.latent_dim):
+            given = "one photo" if len(x) == 1 else f"{len(x)} photos"
+            raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {given} it gave shape {out.shape}")
+        return out[:photos]
+
+    def _failure(self, exc: Exception, photos: int) -> ModelError:
+        """Why a run failed, in one line: out of memory said as such, else ONNX Runtime's own reason, shortened."""
+        text = str(exc)
+        if "Failed to allocate memory" in text or "bad_alloc" in text or "bad allocation" in text:
+            what = "one photo" if photos == 1 else f"{photos} photos at once"
+            return ModelError(f"{self.path.name} needs more memory than this computer can give it for {what}")
+        reason = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+        reason = " ".join(reason.rpartition("Status Message: ")[2].split())  # after what ORT says of every failed node
+        return ModelError(f"{self.path.name} failed to run: {reason if len(reason) <= 200 else reason[:199] + '…'}")
 
     @property
     def input_size(self) -> int:
         return self.info.input_size
 
-    def embed(self, batch: np.ndarray, chunk: int = 512) -> np.ndarray:
-        """(N,S,S,3) uint8 -> (N,D) float32 raw embeddings, run chunk images at a time so memory stays flat."""
+    def embed(self, batch: np.ndarray, chunk: int | None = None, cancel: CancelToken | None = None) -> np.ndarray:
+        """(N,S,S,3) uint8 -> (N,D) float32 raw embeddings, photos_per_run (or fewer, `chunk`) photos a run.
+
+        `cancel` (and Ctrl+C) stops the run under way within moments: Cancelled (KeyboardInterrupt).
+        """
         if len(batch) == 0:
             return np.zeros((0, self.info.latent_dim), np.float32)
-        return np.concatenate([self._run(batch[i : i + chunk]) for i in range(0, len(batch), chunk)])
+        step = min(chunk or self.photos_per_run, self.photos_per_run)
+        return np.concatenate([self._run(batch[i : i + step], cancel=cancel) for i in range(0, len(batch), step)])
+
+
+def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
+    """Photos a run takes: as many as fit in `memory` and in RUN_SECONDS, as one photo took them (at least one).
+
+    ONNX Runtime's memory arena keeps what one photo took beside what a run of more takes; and a
+    run stops between two operators only, which take longer the more photos they hold.
+    """
+    fit = memory // photo_bytes - 1
+    return int(np.clip(min(fit, RUN_SECONDS / max(photo_seconds, 1e-6)), 1, MAX_PHOTOS_PER_RUN))
+
+
+def _stoppable_run(
+    runner: cf.Executor, session: ort.InferenceSession, feeds: dict[str, np.ndarray], cancel: CancelToken | None
+) -> np.ndarray:
+    """The first output of session.run, run by `runner` while this thread waits, so that a run stops within moments.
+
+    Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
+    between two operators of the graph.
+    """
+    options = ort.RunOptions()
+    future = runner.submit(session.run, None, feeds, options)
+    try:
+        while True:
+            try:
+                return future.result(STOP_CHECK_SECONDS)[0]
+            except cf.TimeoutError:
+                if cancel is not None and cancel.cancelled:
+                    options.terminate = True
+    except Exception:
+        if options.terminate:
+            raise Cancelled() from None
+        raise
+    except BaseException:  # Ctrl+C while waiting: the run stops before this thread goes on
+        options.terminate = True
+        cf.wait([future])
+        raise
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory, or None where the system does not say (read from /proc on Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -206,7 +291,7 @@ def probe_pictures(size: int) -> np.ndarray:
     return np.stack(pictures)
 
 
-def check_encoder(encoder: OnnxEncoder, photos: np.ndarray | None = None) -> None:
+def check_encoder(encoder: OnnxEncoder, photos: np.ndarray | None = None, cancel: CancelToken | None = None) -> None:
     """Refuse (ModelError) an encoder whose embeddings of a few different photos are unusable.
 
     `photos` are (N, S, S, 3) uint8 pictures from the catalog at the encoder's input size;
@@ -215,6 +300,6 @@ def check_encoder(encoder: OnnxEncoder, photos: np.ndarray | None = None) -> Non
     pictures = probe_pictures(encoder.input_size)
     if photos is not None and len(photos):
         pictures = np.concatenate([pictures, photos])
-    trouble = embedding_problem(encoder.embed(pictures))
+    trouble = embedding_problem(encoder.embed(pictures, cancel=cancel))
     if trouble is not None:
         raise ModelError(f"{Path(encoder.info.path).name} is not a usable encoder: {trouble}")

@@ -1,10 +1,15 @@
+import threading
+import time
+
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from core.common.errors import ModelError
-from core.similarity.encoder import CONTRACT_KEYS, OnnxEncoder, normalise
+from core.common.errors import Cancelled, ModelError
+from core.common.jobs import CancelToken
+from core.similarity.encoder import CONTRACT_KEYS, OnnxEncoder, _photos_per_run, _resident_bytes, normalise
+from tests import encoder_graphs
 from tests.conftest import SMALL_INPUT, rgb_array
 
 
@@ -76,3 +81,74 @@ def test_incompatible_models_are_refused_with_a_reason(tmp_path):
 def test_normalise_gives_unit_rows_and_keeps_zero_rows():
     v = normalise(np.array([[3.0, 4.0], [0.0, 0.0]]))
     np.testing.assert_allclose(v, [[0.6, 0.8], [0.0, 0.0]])
+
+
+# ---- awkward models: a fixed batch, a wrong output shape, memory, slowness (tests/encoder_graphs.py) ----
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_model_with_a_fixed_batch_is_run_that_many_photos_at_a_time(tmp_path, batch):
+    enc = OnnxEncoder(encoder_graphs.projection(tmp_path / "fixed.onnx", batch=batch))
+    assert enc.photos_per_run == batch
+    photos = rgb_array(7, SMALL_INPUT)  # 7: the last run is filled up to the batch
+    pixels = photos.transpose(0, 3, 1, 2).reshape(7, -1).astype(np.float32) / 255
+    expected = pixels @ encoder_graphs._projection(16)
+    np.testing.assert_allclose(enc.embed(photos), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("build, words", [
+    (encoder_graphs.transposed, "for one photo it gave shape (16, 1)"),
+    (encoder_graphs.one_row, "photos it gave shape (1, 16)"),
+])
+def test_a_model_that_does_not_give_a_row_per_photo_is_refused_in_words(tmp_path, build, words):
+    with pytest.raises(ModelError, match="must give one row per photo") as refused:
+        OnnxEncoder(build(tmp_path / "odd.onnx")).embed(rgb_array(6, SMALL_INPUT))
+    assert words in str(refused.value)
+
+
+def test_photos_go_through_a_memory_hungry_model_as_many_as_fit_the_budget(tmp_path):
+    budget = 256 * 2**20
+    enc = OnnxEncoder(encoder_graphs.wide(tmp_path / "wide.onnx", 60), threads=1, memory=budget)
+    assert 2 <= enc.photos_per_run <= 3  # 60 MB a photo and some, beside the first photo's, kept by ONNX Runtime
+    photos = rgb_array(12, SMALL_INPUT)
+    before = _resident_bytes()
+    vectors = enc.embed(photos)
+    assert _resident_bytes() - before < budget  # all 12 at once would be 720 MB
+    np.testing.assert_allclose(vectors, photos.transpose(0, 3, 1, 2).reshape(12, -1) / 255, atol=1e-6)
+
+
+def test_a_model_that_cannot_get_memory_for_one_photo_says_so_in_one_line(tmp_path, capfd):
+    with pytest.raises(ModelError) as refused:
+        OnnxEncoder(encoder_graphs.wide(tmp_path / "huge.onnx", 2**28))  # 256 TB: more than any address space
+    assert str(refused.value) == "huge.onnx needs more memory than this computer can give it for one photo"
+    assert capfd.readouterr().err == ""  # ONNX Runtime logs nothing of its own
+
+
+def test_a_cancel_stops_a_slow_model_in_the_middle_of_its_run(tmp_path):
+    model = encoder_graphs.slow(tmp_path / "slow.onnx", layers=20)
+    started = time.perf_counter()
+    enc = OnnxEncoder(model, threads=1)
+    one_photo = time.perf_counter() - started  # loading runs the model on one photo
+    photos = rgb_array(8, SMALL_INPUT)
+    cancel = CancelToken()
+    timer = threading.Timer(0.5, cancel.cancel)
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        enc.embed(photos, cancel=cancel)
+    stopped = time.perf_counter() - started
+    timer.join()
+    assert one_photo * 8 > 2.0, one_photo  # the run would have gone on for seconds
+    assert stopped < 0.5 + 0.3, stopped
+    np.testing.assert_allclose(enc.embed(photos[:2]), enc.embed(photos[:2]))  # and the encoder still works
+
+
+@pytest.mark.parametrize("photo_mb, photo_seconds, expected", [
+    (300, 0.01, 2),  # 1024 MB holds 3, one of them the first photo's, kept
+    (1, 0.1, 5),  # half a second of work
+    (1, 2.0, 1),  # one photo is more than half a second: one at a time
+    (2048, 0.01, 1),  # one photo is more than the budget: still one at a time
+    (0.01, 1e-5, 512),  # however little a photo takes
+])
+def test_photos_per_run_fit_the_memory_budget_and_half_a_second(photo_mb, photo_seconds, expected):
+    assert _photos_per_run(photo_mb * 2**20, photo_seconds, 2**30) == expected
