@@ -96,18 +96,38 @@ class _Reporter:
             self.stream.flush()
 
 
-def _workspace(args: argparse.Namespace, create: bool = True):
-    """The catalog's workspace; a damaged database is restored from its latest backup first, and that is said."""
+def _workspace(args: argparse.Namespace, create: bool = True, thorough: bool = False):
+    """The catalog's workspace; a damaged database is restored from its latest backup first, and that is said.
+
+    `thorough`: check every page first (SQLite's quick_check), for runs that write to the database.
+    """
     from core.storage import Workspace, recover_if_damaged
 
     ws = Workspace.locate(args.catalog, args.workspace, create=create)
-    _say_recovered(recover_if_damaged(ws))
+    _say_recovered(recover_if_damaged(ws, thorough))
     return ws
 
 
 def _say_recovered(note: str | None) -> None:
-    if note is not None:
-        print(f"lookalike: {note}", file=sys.stderr)
+    for line in (note or "").splitlines():
+        print(f"lookalike: {line}", file=sys.stderr)
+
+
+def _recovering(command: Callable[..., int], args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    """Run a command; a workspace database it finds damaged on the way is restored from its latest backup, and the command run again."""
+    from core.storage import DatabaseDamaged, Workspace, recover
+
+    try:
+        return command(args, reporter, cancel)
+    except DatabaseDamaged as exc:
+        if getattr(args, "catalog", None) is None:
+            raise
+        ws = Workspace.locate(args.catalog, args.workspace, create=False)
+        if exc.path != ws.database:
+            raise
+        reporter.finish()
+        _say_recovered(recover(ws, exc.reason))
+        return command(args, reporter, cancel)
 
 
 @contextlib.contextmanager
@@ -202,7 +222,7 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         model = ws.previous_encoder()
         if model is None:
             raise InputError(f"no previous encoder to go back to: {args.catalog} has used only the one in use")
-    options = {"model": model, "metadata": Path(args.metadata) if args.metadata else None}
+    options = {"model": model, "metadata": Path(args.metadata) if args.metadata else None, "verify": args.verify}
     if args.cluster:
         from core.cluster import connect
 
@@ -212,6 +232,9 @@ def cmd_index(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         report = _index(ws, reporter, cancel, **options)
     reporter.finish()
     _print_index_report(report)
+    if args.verify:
+        print(f"verified {report.checked} photos by their bytes: {report.changed} had changed since they were indexed "
+              f"and were embedded again")
     return 0
 
 
@@ -251,7 +274,7 @@ def cmd_import_shop(args: argparse.Namespace, reporter: _Reporter, cancel: Cance
 def cmd_missing(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     from core.storage import CatalogStore
 
-    ws = _workspace(args, create=False)
+    ws = _workspace(args, create=False, thorough=args.forget)
     with ws.exclusive("forgetting missing photos of") if args.forget else contextlib.nullcontext(), CatalogStore(ws.database) as store:
         missing = store.missing_items()
         if not missing:
@@ -279,7 +302,7 @@ def cmd_train(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
     from core.common import check_destination
 
     _require_training()
-    ws = _workspace(args)
+    ws = _workspace(args, thorough=True)
     out = Path(args.out) if args.out else None
     if out is not None:  # before PyTorch loads and the minutes of training, not after
         check_destination(out, ws.catalog, ws.root)
@@ -335,7 +358,7 @@ def cmd_recommend(args: argparse.Namespace, reporter: _Reporter, cancel: CancelT
     from core.lists import LIST_KINDS, PLATFORM_FORMATS, Curation, Rules, export_lists, write_export
     from core.storage import CatalogStore, atomic, backup_database
 
-    ws = _workspace(args, create=False)
+    ws = _workspace(args, create=False, thorough=True)
     out = Path(args.out)
     check_destination(out, ws.catalog, ws.root)
     atomic.check_writable(out)  # before the lists are made, not after
@@ -380,7 +403,7 @@ def cmd_duplicates(args: argparse.Namespace, reporter: _Reporter, cancel: Cancel
     from core.duplicates import KINDS, DuplicateMemory, find_duplicates, write_duplicates
     from core.storage import CatalogStore, atomic, read_state
 
-    ws = _workspace(args, create=False)
+    ws = _workspace(args, create=False, thorough=True)
     out = Path(args.out)
     check_destination(out, ws.catalog, ws.root)
     atomic.check_writable(out)
@@ -435,7 +458,24 @@ def _data_folder(path: str | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
+def _check_bench_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any measuring, a --out (or the contact sheets written beside it) that would land on
+    a file of the photo folders the benchmark reads or keeps (--photos, --data)."""
+    from core.common import check_destination
+
+    if not args.out:
+        return
+    out = Path(args.out)
+    sheets = {"duplicates": [f"{out.stem}-groups.png"], "quality": [f"{out.stem}-shipped.png", f"{out.stem}-trained.png"]}
+    outs = [out] + [out.with_name(name) for name in sheets.get(args.what, []) if args.photos]
+    folders = [Path(folder) for folder in (args.photos, args.data) if folder] or [None]
+    for path in outs:
+        for folder in folders:
+            check_destination(path, folder)
+
+
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    _check_bench_outputs(args)
     if args.what == "duplicates":
         from core.bench import format_duplicates, run_duplicate_bench, write_duplicates_json, write_group_sheet
 
@@ -520,7 +560,10 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
 
 def cmd_build_default(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
+    from core.common import check_destination
+
     _require_training()
+    check_destination(Path(args.out), None)  # no catalog is read: a folder or a device is refused before the training
     from core.training import build_default_encoder
 
     summary = build_default_encoder(Path(args.out), epochs=args.epochs, progress=reporter, cancel=cancel)
@@ -577,6 +620,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="M.onnx", help="an ONNX encoder to use from now on (default: the one in use, at first the embedded default)")
     p.add_argument("--metadata", metavar="FILE.csv", help="product CSV with a path or filename column (default: CATALOG/products.csv, when there)")
     p.add_argument("--previous-model", action="store_true", help="go back to the encoder in use before the current one (default: keep the current one)")
+    p.add_argument("--verify", action="store_true", help="read every photo and embed again those whose bytes changed, whatever their "
+                   "size and dates say (default: read only photos whose size, dates or inode changed)")
     p.add_argument("--cluster", metavar="ADDRESS", help="decode and encode on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for one started "
                    "here; the catalog must be where every worker reads it by the same path (default: this machine, no cluster)")
     p.add_argument("--cluster-workers", type=_positive, default=2, metavar="N", help="with --cluster local: worker processes of one thread each (default: %(default)s)")
@@ -682,7 +727,7 @@ def run(argv: Sequence[str]) -> int:
     reporter = _Reporter()
     command: Callable[..., int] = args.run
     try:
-        return command(args, reporter, cancel)
+        return _recovering(command, args, reporter, cancel)
     except Cancelled:
         reporter.finish()
         print("lookalike: cancelled", file=sys.stderr)

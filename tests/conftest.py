@@ -104,3 +104,47 @@ def list_matching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(curation, "BULK_LISTS", 10**9 if request.param == "one by one" else 1)
     return request.param
+
+
+def rewrite_in_place(path: Path, data: bytes) -> os.stat_result:
+    """Write other bytes of the same size over `path` and put its dates back, as a sync tool or a restore does.
+
+    Returns the file's stat from before. The write is repeated until the file system's clock (a
+    few milliseconds a tick) gives it another ctime, as any later change would have.
+    """
+    before = path.stat()
+    assert len(data) == before.st_size and data != path.read_bytes()
+    while True:
+        with open(path, "r+b") as fh:  # in place: the same inode
+            fh.write(data)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if path.stat().st_ctime_ns != before.st_ctime_ns:
+            return before
+
+
+def same_size_photos(folder: Path, names: list[str], size: int = 6000) -> list[Path]:
+    """Photos of different products padded to one byte size (PNG ignores what follows its end), to swap in place."""
+    shapes = ["disc", "bar", "slab", "wedge"]
+    paths = []
+    for i, name in enumerate(names):
+        path = draw_product(folder / name, shapes[i % 4], (40 * (i % 6), 200 - 30 * (i % 5), 25 * (i % 9)), offset=i % 7)
+        data = path.read_bytes()
+        assert len(data) <= size, len(data)
+        path.write_bytes(data.ljust(size, b"\0"))
+        paths.append(path)
+    return paths
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A real, valid black 1-bit PNG of any size, written a row at a time (20000 x 20000 is about 50 KB)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (1 + (width + 7) // 8)  # filter byte, then the row's bits
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")

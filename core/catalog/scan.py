@@ -34,13 +34,27 @@ from core.common import (
 PROGRESS_EVERY = 500
 
 
+Stamp = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode): what a file's metadata says of its bytes
+
+
 @dataclass(frozen=True)
 class FileInfo:
-    """One file of the catalog, by its path relative to the catalog root (posix separators)."""
+    """One file of the catalog, by its path relative to the catalog root (posix separators).
+
+    ctime_ns changes with every write to the file, even when its mtime is put back (a sync
+    tool, a restore), and the inode with a file replaced by another: with size and mtime they
+    are the stamp that lets an unchanged photo go unread.
+    """
 
     path: str
     size: int
     mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @property
+    def stamp(self) -> Stamp:
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode)
 
 
 @dataclass(frozen=True)
@@ -94,12 +108,12 @@ def scan_catalog(
     skip: Sequence[Path] = (),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    trusted: Mapping[str, tuple[int, int]] | None = None,
+    trusted: Mapping[str, Stamp] | None = None,
 ) -> ScanResult:
     """Walk `root` (following links as the module says, skipping hidden entries and `skip` folders) for images.
 
-    A file listed in `trusted` (relative path -> size, mtime_ns of an image read before) whose
-    size and mtime still match is taken as an image without reading its header.
+    A file listed in `trusted` (relative path -> the `FileInfo.stamp` of an image read before)
+    whose stamp still matches is taken as an image without reading its header.
 
     Raises CatalogError for a missing or unreadable root, Cancelled when `cancel` is set.
     """
@@ -178,7 +192,7 @@ def _link_refusal(link: str, real_root: Path) -> str | None:
 class _Walk:
     """What a scan has found so far."""
 
-    def __init__(self, trusted: Mapping[str, tuple[int, int]]) -> None:
+    def __init__(self, trusted: Mapping[str, Stamp]) -> None:
         self.trusted = trusted
         self.images: list[FileInfo] = []
         self.rejected: list[tuple[FileInfo, str]] = []
@@ -238,8 +252,8 @@ class _Walk:
             if _named_as_image(entry.name):
                 self.skipped.append((rel_path, os_error_reason(exc)))
             return
-        info = FileInfo(rel_path, st.st_size, st.st_mtime_ns)
-        if self.trusted.get(rel_path) == (st.st_size, st.st_mtime_ns):
+        info = FileInfo(rel_path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if self.trusted.get(rel_path) == info.stamp:
             self.images.append(info)
             return
         fmt: str | None = None

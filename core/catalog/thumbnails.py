@@ -24,8 +24,12 @@ _LOCK_STRIPES = 64
 
 
 def item_key(item: Item) -> str:
-    """The thumbnail key of a catalog item: changes whenever its file does, so nothing stale is shown."""
-    return f"{item.path}|{item.size}|{item.mtime_ns}"
+    """The thumbnail key of a catalog item: changes whenever its file does, so nothing stale is shown.
+
+    The content digest is part of it: other bytes with the size and mtime put back (a sync tool,
+    a restore) are another photo.
+    """
+    return f"{item.path}|{item.size}|{item.mtime_ns}|{item.hash}"
 
 
 class ThumbnailCache:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import socket
 import sqlite3
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
@@ -41,7 +43,10 @@ from PIL import Image, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from core.common import CancelToken, InputError, OutputError, Progress, ProgressFn, faults, no_progress
+from core.common import MAX_IMAGE_PIXELS, CancelToken, InputError, OutputError, Progress, ProgressFn, faults, no_progress
+
+# The pixel limit is enforced here (MAX_IMAGE_PIXELS); Pillow's warning below it would only be noise.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 LEDGER_NAME = "downloads.sqlite"
 USER_AGENT = "Lookalike/1.0 (product photo import)"
@@ -204,14 +209,24 @@ def _image_suffix(data: bytes) -> str:
     """The suffix for an image's bytes; PhotoFailed when they are not an image Lookalike reads."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format
+            fmt, (width, height) = image.format, image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise PhotoFailed(_too_large(width * height, width, height))
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, met before the size is known: its message has it
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise PhotoFailed(_too_large(int(found.group(1)) if found else None)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoFailed("not an image") from None
     suffix = SUFFIXES.get(fmt or "")
     if suffix is None:
         raise PhotoFailed(f"an image in a format Lookalike does not read ({fmt})")
     return suffix
+
+
+def _too_large(pixels: int | None, width: int | None = None, height: int | None = None) -> str:
+    size = f"{width:,} x {height:,} pixels" if width and height else f"{pixels:,} pixels" if pixels else "too many pixels"
+    return f"too large: {size}, over the {MAX_IMAGE_PIXELS:,}-pixel limit Lookalike decodes"
 
 
 class Downloader:
@@ -286,7 +301,7 @@ class Downloader:
         """Delete the photos earlier runs fetched that these jobs no longer name (the shop dropped them)."""
         removed = 0
         for name, file in ledger.db.execute("SELECT name, file FROM photos").fetchall():
-            if name in names:
+            if name in names or self._elsewhere(file) is not None:
                 continue
             (self.catalog / file).unlink(missing_ok=True)
             ledger.forget(name)
@@ -294,6 +309,16 @@ class Downloader:
             with contextlib.suppress(OSError):
                 (self.catalog / file).parent.rmdir()  # when it was the product's last photo
         return removed
+
+    def _elsewhere(self, file: str) -> str | None:
+        """Why the catalog file `file` is not in the catalog folder itself (a link on its way leads out), or None.
+
+        A photo is written or removed only where the import put it: a folder linked in since, or
+        a photo replaced by a link, may lead to files the import never wrote.
+        """
+        path = os.path.join(os.path.realpath(self.catalog), *PurePosixPath(file).parts)
+        real = os.path.realpath(path)
+        return None if real == path else f"leads through a link to {real}"
 
     # ---- on the main thread: a photo's outcome lands ---------------------------------------
     def _settle(
@@ -314,6 +339,11 @@ class Downloader:
             report.files[job.name] = old.file  # type: ignore[union-attr]
             return
         target = self.catalog / outcome.record.file
+        elsewhere = self._elsewhere(outcome.record.file)
+        if elsewhere is not None:
+            outcome.temp.unlink(missing_ok=True)  # type: ignore[union-attr]
+            failed[job.name] = f"{job.name}: {job.source}: {outcome.record.file} {elsewhere}; not written"
+            return
         if (old is None or old.file != outcome.record.file) and target.exists():
             outcome.temp.unlink(missing_ok=True)  # type: ignore[union-attr]
             failed[job.name] = (f"{job.name}: {job.source}: {outcome.record.file} is already in the folder and not "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ def photo_address(photo: str, media_url: str | None) -> str:
 def check_catalog_folder(catalog: Path) -> None:
     """Refuse a folder whose products.csv is the user's own, before anything is fetched into it."""
     existing = catalog / METADATA_NAME
+    if existing.is_symlink():
+        raise InputError(f"{existing} is a link to {os.path.realpath(existing)}; import the shop into a new folder so that file is not replaced")
     if not existing.is_file():
         return
     try:

@@ -98,28 +98,37 @@ class IndexReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of what the scan did not follow
     repaired: str | None = None  # why the index files were rebuilt although nothing asked for it
     backup_problem: str | None = None  # why the database could not be backed up after the run
+    checked: int = 0  # photos indexed before whose bytes were read again (their stamp changed, or every one verifying)
+    changed: int = 0  # of those, photos whose bytes were not the ones indexed: embedded again
 
 
 @dataclass
 class _Sync:
     """How the items table changes for a scan (see CatalogStore.sync_files)."""
 
-    new: list[tuple[str, int, int, str | None]] = field(default_factory=list)
-    updates: list[tuple[int, int, int, str | None, bool]] = field(default_factory=list)
-    moves: list[tuple[int, str, int, int, str | None]] = field(default_factory=list)
+    new: list[tuple[str, int, int, int, int, str | None]] = field(default_factory=list)
+    updates: list[tuple[int, int, int, int, int, str | None, bool]] = field(default_factory=list)
+    moves: list[tuple[int, str, int, int, int, int, str | None]] = field(default_factory=list)
     present: list[int] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
     gone: dict[int, str] = field(default_factory=dict)  # id -> why its photo is not there
     newly_gone: int = 0  # of those, not missing already before this run
+    checked: int = 0  # known files whose bytes were read and compared with their stored digest
+    changed: int = 0  # of those, files whose bytes differ from the digest stored
 
 
 def _plan_sync(
-    catalog: Path, scan: ScanResult, known_rows: list[tuple], progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+    catalog: Path,
+    scan: ScanResult,
+    known_rows: list[tuple],
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    verify: bool = False,
 ) -> _Sync:
     """What the scan means for the items table.
 
-    A file whose size and mtime are unchanged is trusted; otherwise its content digest decides.
-    A new file with the content of a photo that is gone (or missing since an earlier run) is
+    A file whose stamp (size, mtime, ctime, inode) is unchanged is trusted; otherwise, and for
+    every file with `verify`, its content digest decides. A new file with the content of a photo that is gone (or missing since an earlier run) is
     that photo moved: the item follows it, with its embedding and lists. Digests stored by an
     earlier version are compared like with like and written again the current way.
     """
@@ -128,33 +137,28 @@ def _plan_sync(
     seen: set[str] = set()
     arrivals = []
     relabel = []  # (item id, file) trusted as unchanged whose digest is an earlier version's
+    compare = []  # (item id, file, digest, status) of files to read: their stamp changed, or verifying
     for info in scan.images + [f for f, _ in scan.rejected]:
         seen.add(info.path)
         row = known.get(info.path)
         if row is None:
             arrivals.append(info)
             continue
-        item_id, _, size, mtime_ns, digest, status, missing = row
+        item_id, _, size, mtime_ns, ctime_ns, inode, digest, status, missing = row
         if missing is not None:
             plan.present.append(item_id)
-        if (size, mtime_ns) == (info.size, info.mtime_ns) and digest is not None:
+        if not verify and (size, mtime_ns, ctime_ns, inode) == info.stamp and digest is not None:
             if status == "ok":
                 plan.unchanged.add(item_id)
             if not is_current(digest):
                 relabel.append((item_id, info))
             continue
-        try:
-            fresh, like = file_digests(catalog / info.path, digest)
-        except ImageError:
-            fresh = like = None  # unreadable now: decoding will record why
-        changed = fresh is None or like != digest
-        plan.updates.append((item_id, info.size, info.mtime_ns, fresh, changed))
-        if not changed and status == "ok":
-            plan.unchanged.add(item_id)
+        compare.append((item_id, info, digest, status))
+    _compare(catalog, compare, plan, progress, cancel or CancelToken())
     _relabel(catalog, relabel, plan, progress, cancel or CancelToken())
     away = [row for path, row in known.items() if path not in seen]
     wanted = collections.defaultdict(list)  # (size, digest) -> ids of photos not found in place
-    for item_id, _, size, _, digest, status, _ in sorted(away):
+    for item_id, _, size, _, _, _, digest, status, _ in sorted(away):
         if digest is not None:
             wanted[(size, digest)].append((item_id, status))
     sizes = {size for size, _ in wanted}
@@ -169,11 +173,11 @@ def _plan_sync(
                 claimants = None
         if claimants:
             item_id, status = claimants.pop(0)
-            plan.moves.append((item_id, info.path, info.size, info.mtime_ns, fresh))
+            plan.moves.append((item_id, info.path, *info.stamp, fresh))
             if status == "ok":
                 plan.unchanged.add(item_id)
         else:
-            plan.new.append((info.path, info.size, info.mtime_ns, None))
+            plan.new.append((info.path, *info.stamp, None))
     moved = {item_id for item_id, *_ in plan.moves}
     unreachable = scan.unreadable_folders
     for item_id, path, *_, missing in away:
@@ -185,6 +189,27 @@ def _plan_sync(
     return plan
 
 
+def _compare(catalog: Path, files: list[tuple[int, FileInfo, str | None, str]], plan: _Sync, progress: ProgressFn, cancel: CancelToken) -> None:
+    """Read known files and tell an edited photo (embedded again) from a touched one by its digest.
+
+    A file that cannot be read now counts as changed: decoding will record why.
+    """
+    for done, (item_id, info, digest, status) in enumerate(files, 1):
+        try:
+            fresh, like = file_digests(catalog / info.path, digest)
+        except ImageError:
+            fresh = like = None
+        changed = fresh is None or like != digest
+        plan.updates.append((item_id, *info.stamp, fresh, changed))
+        plan.checked += digest is not None
+        plan.changed += digest is not None and fresh is not None and like != digest
+        if not changed and status == "ok":
+            plan.unchanged.add(item_id)
+        if done % PROGRESS_EVERY == 0 or done == len(files):
+            progress(Progress("digest", done, len(files), "photos' contents compared with what was indexed"))
+            cancel.raise_if_cancelled()
+
+
 def _relabel(catalog: Path, files: list[tuple[int, FileInfo]], plan: _Sync, progress: ProgressFn, cancel: CancelToken) -> None:
     """Digest again, the current way, files trusted unchanged whose digest an earlier version made.
 
@@ -193,7 +218,7 @@ def _relabel(catalog: Path, files: list[tuple[int, FileInfo]], plan: _Sync, prog
     """
     for done, (item_id, info) in enumerate(files, 1):
         try:
-            plan.updates.append((item_id, info.size, info.mtime_ns, content_hash(catalog / info.path), False))
+            plan.updates.append((item_id, *info.stamp, content_hash(catalog / info.path), False))
         except ImageError:
             pass
         if done % PROGRESS_EVERY == 0 or done == len(files):
@@ -268,11 +293,11 @@ class EmbeddedBatch:
 Embedder = Callable[[Path, list[tuple[int, str]], OnnxEncoder, IndexSettings, CancelToken], Iterator[EmbeddedBatch]]
 
 
-def embed_decoded(decoded: list[_Decoded], encoder: OnnxEncoder) -> EmbeddedBatch:
+def embed_decoded(decoded: list[_Decoded], encoder: OnnxEncoder, cancel: CancelToken | None = None) -> EmbeddedBatch:
     """Encode a batch of decoded photos; photos that did not decode, or gave no usable embedding, become errors."""
     good = [d for d in decoded if d.pixels is not None]
     pixels = np.stack([d.pixels for d in good]) if good else np.zeros((0, encoder.input_size, encoder.input_size, 3), np.uint8)
-    vectors = encoder.embed(pixels)
+    vectors = encoder.embed(pixels, cancel=cancel)
     usable = _usable(vectors) if len(good) else np.zeros(0, bool)
     errors = [(d.item_id, d.error or "unreadable") for d in decoded if d.pixels is None]
     errors += [(d.item_id, "the encoder gave no usable embedding for this photo") for d, ok in zip(good, usable) if not ok]
@@ -297,10 +322,13 @@ def embed_here(
     catalog: Path, todo: list[tuple[int, str]], encoder: OnnxEncoder, settings: IndexSettings, cancel: CancelToken
 ) -> Iterator[EmbeddedBatch]:
     """Embed on this machine: photos decode in a thread pool two batches ahead while this thread encodes."""
-    with cf.ThreadPoolExecutor(max(1, settings.decode_threads)) as pool:
+    pool = cf.ThreadPoolExecutor(max(1, settings.decode_threads))
+    try:
         for decoded in _decoded_batches(catalog, todo, encoder.input_size, settings, pool):
             cancel.raise_if_cancelled()
-            yield embed_decoded(decoded, encoder)
+            yield embed_decoded(decoded, encoder, cancel)
+    finally:  # stopped or done: photos queued to decode are dropped, not waited for
+        pool.shutdown(cancel_futures=True)
 
 
 def _decoded_batches(
@@ -365,11 +393,13 @@ def index_catalog(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     embedder: Embedder | None = None,
+    verify: bool = False,
 ) -> IndexReport:
     """Bring the workspace's embeddings and index up to date with the catalog folder.
 
     Photos are decoded and encoded by `embedder` (default: on this machine); what they give is
-    stored, and the index built, here.
+    stored, and the index built, here. With `verify`, every photo's bytes are read and compared
+    with what was indexed, whatever its stamp says.
     """
     started = time.perf_counter()
     cancel = cancel or CancelToken()
@@ -394,13 +424,15 @@ def index_catalog(
         model_id = encoder.info.model_id
 
         known = list(store.iter_paths())
-        trusted = {path: (size, mtime) for _, path, size, mtime, _, status, missing in known if status == "ok" and missing is None}
+        trusted = {} if verify else {
+            row[1]: row[2:6] for row in known if row[7] == "ok" and row[8] is None and None not in row[4:6]
+        }
         scan = scan_catalog(ws.catalog, skip=[ws.root], progress=progress, cancel=cancel, trusted=trusted)
         if not scan.images and not scan.rejected:
             raise CatalogError(f"no images found in {ws.catalog}")
         if model is not None:
-            check_encoder(encoder, _probe_photos(ws.catalog, scan, encoder.input_size))
-        plan = _plan_sync(ws.catalog, scan, known, progress, cancel)
+            check_encoder(encoder, _probe_photos(ws.catalog, scan, encoder.input_size), cancel)
+        plan = _plan_sync(ws.catalog, scan, known, progress, cancel, verify)
         store.sync_files(plan.new, plan.updates, plan.moves, plan.present, (), [(f.path, r) for f, r in scan.rejected])
         paths = dict(store.query("SELECT id, path FROM items"))
         todo = [(item_id, paths[item_id]) for item_id in store.ids_needing_embedding(model_id) if item_id not in plan.gone]
@@ -454,6 +486,8 @@ def index_catalog(
         skipped=scan.skipped,
         repaired=repaired,
         backup_problem=backup_problem,
+        checked=plan.checked,
+        changed=plan.changed,
     )
 
 

@@ -225,3 +225,116 @@ def test_a_trained_encoder_put_to_use_can_be_undone_with_previous_model(tmp_path
     assert json.loads(lookalike("query", catalog, photo, "-k", 10, "--json").stdout) == before
     again = lookalike("index", catalog, "--previous-model").stdout
     assert "120 encoded" in again, "going back twice returns to the trained encoder"
+
+
+# ---- issue 37: what a user's files go through ---------------------------------------------------
+
+
+def test_a_photo_rewritten_with_its_size_and_mtime_put_back_is_embedded_again_and_verify_says_so(tmp_path):
+    from tests.conftest import draw_product, rewrite_in_place, same_size_photos
+
+    catalog = tmp_path / "cat"
+    photos = same_size_photos(catalog, [f"p{i}.png" for i in range(10)])
+    assert "10 encoded" in lookalike("index", catalog).stdout
+    new = draw_product(tmp_path / "new.png", "wedge", (10, 120, 250), offset=3).read_bytes().ljust(6000, b"\0")
+    rewrite_in_place(photos[0], new)  # as a sync tool or a restore does: other bytes, the same size and mtime
+
+    assert "1 encoded, 9 unchanged" in lookalike("index", catalog).stdout
+    found = json.loads(lookalike("query", catalog, tmp_path / "new.png", "-k", 1, "--json").stdout)
+    assert found[0]["path"] == "p0.png" and found[0]["score"] > 0.99  # searched by its new bytes
+    verified = lookalike("index", catalog, "--verify").stdout
+    assert "0 encoded, 10 unchanged" in verified and "verified 10 photos by their bytes: 0 had changed" in verified
+
+
+@pytest.fixture(scope="module")
+def linked_catalog(tmp_path_factory, default_encoder) -> tuple[Path, Path]:
+    """An indexed catalog with a folder linked in from another drive, as the README allows."""
+    from PIL import Image
+
+    from tests.conftest import draw_product
+
+    root = tmp_path_factory.mktemp("linked")
+    catalog, drive = root / "cat", root / "drive" / "shoes"
+    for i, shape in enumerate(("disc", "bar", "slab", "wedge")):
+        draw_product(catalog / f"{shape}.png", shape, (200, 40 * i, 0))
+    drive.mkdir(parents=True)
+    Image.new("RGB", (64, 64), (30, 90, 200)).save(drive / "photo.jpg")
+    (catalog / "linked-folder").symlink_to(drive, target_is_directory=True)
+    assert "5 images: 5 encoded" in lookalike("index", catalog).stdout
+    os.link(catalog / "disc.png", root / "hard-link.csv")  # another name of a catalog photo
+    return catalog, drive
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("train", "{cat}", "--steps", "1", "--out", "{cat}/linked-folder/photo.jpg"),
+        ("train", "{cat}", "--steps", "1", "--out", "{drive}/photo.jpg"),
+        ("recommend", "{cat}", "--out", "{cat}/linked-folder/photo.jpg"),
+        ("recommend", "{cat}", "--out", "{root}/hard-link.csv"),
+        ("duplicates", "{cat}", "--out", "{drive}/photo.jpg"),
+        ("duplicates", "{cat}", "--out", "{root}/hard-link.csv"),
+        ("bench", "speed", "--parts", "queries", "--sizes", "800", "--data", "{cat}", "--out", "{cat}/linked-folder/photo.jpg"),
+        ("bench", "speed", "--parts", "queries", "--sizes", "800", "--data", "{cat}", "--out", "{drive}/new.png"),
+    ],
+)
+def test_no_output_lands_on_a_catalog_file_whichever_path_leads_to_it(linked_catalog, args):
+    catalog, drive = linked_catalog
+    before = {path: path.read_bytes() for path in [*catalog.glob("*.png"), drive / "photo.jpg"]}
+    named = [a.format(cat=catalog, drive=drive, root=catalog.parent) for a in args]
+    assert_one_line_error(lookalike(*named, check=False), "refusing to")
+    assert {path: path.read_bytes() for path in before} == before
+    assert sorted(p.name for p in drive.iterdir()) == ["photo.jpg"]
+
+
+def test_build_default_refuses_a_folder_before_training(tmp_path):
+    assert_one_line_error(lookalike("build-default", "--out", tmp_path, check=False), "output is a folder")
+
+
+def test_import_shop_does_not_write_through_a_product_list_that_is_a_link(tmp_path):
+    from core.bench.shop_catalogs import make_products, write_shopify_export
+
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("path,product,photo,platform\nx.jpg,X,1,shopify\n")
+    catalog = tmp_path / "cat"
+    catalog.mkdir()
+    (catalog / "products.csv").symlink_to(theirs)
+    export = tmp_path / "shopify.csv"
+    write_shopify_export(make_products(2), "http://127.0.0.1:9/files", export)
+    assert_one_line_error(lookalike("import-shop", export, catalog, "--no-index", check=False), "is a link to")
+    assert theirs.read_text() == "path,product,photo,platform\nx.jpg,X,1,shopify\n"
+
+
+def test_a_product_list_with_a_5_mb_field_is_read(tmp_path):
+    from tests.conftest import draw_product
+
+    catalog = tmp_path / "cat"
+    draw_product(catalog / "a.png", "disc", (200, 0, 0))
+    draw_product(catalog / "b.png", "wedge", (0, 0, 200))
+    description = "<p>" + "A long description, with commas and \"quotes\". " * 115_000 + "</p>"
+    assert len(description) > 5 * 2**20
+    quoted = description.replace('"', '""')
+    (catalog / "products.csv").write_text(f'path,sku,name,description\na.png,A1,Disc,"{quoted}"\nb.png,B1,Wedge,short\n')
+    result = lookalike("index", catalog)
+    assert "metadata: 2 rows matched" in result.stdout and "not read" not in result.stderr
+    (catalog / "products.csv").write_text('path,sku,name\na.png,A1,"Disc\nb.png,B1,Wedge\n')
+    result = lookalike("index", catalog)
+    assert "product details not read: products.csv: line 2: a quoted field is not closed before the end of the file" in result.stderr
+
+
+def test_a_shop_photo_of_20000_by_20000_pixels_is_skipped_as_too_large(tmp_path):
+    from core.bench.shop_catalogs import magento_media, make_products, write_magento_export, write_photos
+    from tests.conftest import huge_png
+
+    products = make_products(3, seed=5)
+    write_photos(products, tmp_path / "files")
+    media = tmp_path / "media"
+    magento_media(products, tmp_path / "files", media)
+    name = products[0].photos[0]
+    (media / name[0] / name[1] / name).write_bytes(huge_png(20000, 20000))
+    write_magento_export(products, tmp_path / "magento.csv")
+    result = lookalike("import-shop", tmp_path / "magento.csv", tmp_path / "cat", "--media-dir", media, "--no-index")
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("photo skipped:")]
+    assert len(skipped) == 1 and name in skipped[0]
+    assert skipped[0].endswith("too large: 400,000,000 pixels, over the 150,000,000-pixel limit Lookalike decodes")
+    assert "Traceback" not in result.stderr and "1 failed" in result.stdout

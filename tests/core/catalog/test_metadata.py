@@ -169,6 +169,26 @@ def test_a_quote_that_never_closes_is_refused_instead_of_swallowing_the_rest(tmp
     assert [r["name"] for r in read_product_csv(fine).rows] == ["Shirt, red", "two\nlines", 'he said "hi"']
 
 
+def test_a_field_of_5_mb_is_read_and_only_a_field_past_the_limit_is_refused_for_its_length(tmp_path: Path) -> None:
+    from core.common.files import CSV_FIELD_LIMIT
+
+    long = "<p>" + "a long description, with commas; and \"quotes\" " * 120_000 + "</p>"
+    assert len(long) > 5 * 2**20
+    quoted = long.replace('"', '""')
+    path = write_csv(tmp_path, f'path,sku,description\na.jpg,S1,"{quoted}"\nb.jpg,S2,short\n')
+    rows = read_product_csv(path).rows
+    assert [(r["path"], r["sku"]) for r in rows] == [("a.jpg", "S1"), ("b.jpg", "S2")] and rows[0]["description"] == long.strip()
+    past = write_csv(tmp_path, f'path,sku,description\na.jpg,S1,"{"x" * (CSV_FIELD_LIMIT + 1)}"\n', name="past.csv")
+    with pytest.raises(InputError, match=r"past.csv: line 2: a field is longer than 64 MB"):
+        read_product_csv(past)
+
+
+def test_a_quote_left_open_at_the_end_is_said_so(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, 'path,sku,name\na.jpg,S1,Shirt\nb.jpg,S2,"Red boot\n')
+    with pytest.raises(InputError, match=r"line 3: a quoted field is not closed before the end of the file"):
+        read_product_csv(path)
+
+
 def test_a_fifo_or_a_device_as_product_list_is_refused_without_waiting(tmp_path: Path) -> None:
     import os
 

@@ -10,6 +10,7 @@ from core.catalog.scan import FileInfo, inside_catalog, scan_catalog
 from core.common.config import WORKSPACE_DIRNAME
 from core.common.errors import Cancelled, CatalogError
 from core.common.jobs import CancelToken, Progress
+from tests.conftest import draw_product, rewrite_in_place
 
 
 def write_image(path: Path, fmt: str = "PNG", colour: tuple[int, int, int] = (200, 30, 30)) -> Path:
@@ -61,12 +62,14 @@ def test_finds_images_by_content_in_nested_folders(catalog: Path) -> None:
     ]
 
 
-def test_records_size_and_mtime(catalog: Path) -> None:
+def test_records_size_mtime_ctime_and_inode(catalog: Path) -> None:
     photo = catalog / "shoes" / "photo.dat"
     os.utime(photo, ns=(1_600_000_000_123_456_789, 1_600_000_000_123_456_789))
     info = next(i for i in scan_catalog(catalog).images if i.path == "shoes/photo.dat")
-    assert info == FileInfo("shoes/photo.dat", photo.stat().st_size, photo.stat().st_mtime_ns)
-    assert info.size > 0 and info.mtime_ns == photo.stat().st_mtime_ns
+    st = photo.stat()
+    assert info == FileInfo("shoes/photo.dat", st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    assert info.size > 0 and info.mtime_ns == 1_600_000_000_123_456_789
+    assert info.stamp == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def test_skip_folders_inside_and_outside_the_catalog(catalog: Path, tmp_path: Path) -> None:
@@ -178,15 +181,38 @@ def test_cancelled_before_start(catalog: Path) -> None:
         scan_catalog(catalog, cancel=token)
 
 
-def test_trusted_files_with_unchanged_size_and_mtime_are_not_read_again(tmp_path):
+def test_trusted_files_with_an_unchanged_stamp_are_not_read_again(tmp_path):
     fake = tmp_path / "was-a-photo.jpg"
-    fake.write_text("no longer a JPEG, but size and mtime say nothing changed")
+    fake.write_text("no longer a JPEG, but its stamp says nothing changed")
     st = fake.stat()
-    trusted = {"was-a-photo.jpg": (st.st_size, st.st_mtime_ns)}
+    trusted = {"was-a-photo.jpg": (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)}
     assert [f.path for f in scan_catalog(tmp_path, trusted=trusted).images] == ["was-a-photo.jpg"]
     os.utime(fake, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     result = scan_catalog(tmp_path, trusted=trusted)
     assert result.images == [] and [f.path for f, _ in result.rejected] == ["was-a-photo.jpg"]
+
+
+def test_bytes_written_with_size_and_mtime_put_back_are_not_trusted(tmp_path):
+    photo = draw_product(tmp_path / "a.png", "disc", (200, 0, 0))
+    st = rewrite_in_place(photo, b"not a photo any more".ljust(photo.stat().st_size, b"."))
+    trusted = {"a.png": (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)}
+    assert (photo.stat().st_size, photo.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    result = scan_catalog(tmp_path, trusted=trusted)
+    assert result.images == [] and [(f.path, reason) for f, reason in result.rejected] == [("a.png", "not an image")]
+
+
+def test_a_photo_replaced_by_another_file_is_not_trusted(tmp_path):
+    photo = draw_product(tmp_path / "a.png", "disc", (200, 0, 0))
+    st = photo.stat()
+    trusted = {"a.png": (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)}
+    other = tmp_path / ".incoming"
+    other.write_bytes(b"not a photo".ljust(st.st_size, b"."))
+    keep = other.stat().st_ino  # the old inode is still in use, so the new file cannot get it
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.link(photo, tmp_path / ".old")
+    os.replace(other, photo)
+    assert photo.stat().st_ino == keep != st.st_ino
+    assert [f.path for f, _ in scan_catalog(tmp_path, trusted=trusted).rejected] == ["a.png"]
 
 
 def test_an_item_path_stays_inside_the_catalog_by_path_alone(tmp_path: Path) -> None:

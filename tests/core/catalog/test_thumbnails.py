@@ -90,3 +90,25 @@ def test_concurrent_makes_of_one_key_leave_one_valid_jpeg(tmp_path: Path) -> Non
     with Image.open(files[0]) as image:
         image.load()
         assert image.format == "JPEG" and image.size == (THUMB_SIZE, 120)
+
+
+def test_a_photo_rewritten_with_its_size_and_mtime_put_back_gets_a_new_thumbnail(tmp_path: Path, small_encoder: Path) -> None:
+    from core.catalog.thumbnails import item_key
+    from core.similarity import index_catalog
+    from core.storage import CatalogStore, Workspace
+    from tests.conftest import draw_product, rewrite_in_place, same_size_photos
+
+    catalog = tmp_path / "catalog"
+    photo = same_size_photos(catalog, ["p0.png", "p1.png"])[0]
+    ws = Workspace.locate(catalog)
+    index_catalog(ws, model=small_encoder)
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    with CatalogStore(ws.database) as store:
+        before = store.item_by_path("p0.png")
+    old = cache.get_or_make(photo, item_key(before)).read_bytes()
+    rewrite_in_place(photo, draw_product(tmp_path / "new.png", "wedge", (10, 120, 250)).read_bytes().ljust(6000, b"\0"))
+    index_catalog(ws)
+    with CatalogStore(ws.database) as store:
+        after = store.item_by_path("p0.png")
+    assert (after.size, after.mtime_ns) == (before.size, before.mtime_ns) and item_key(after) != item_key(before)
+    assert cache.get(item_key(after)) is None and cache.get_or_make(photo, item_key(after)).read_bytes() != old

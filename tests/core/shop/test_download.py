@@ -319,3 +319,43 @@ def test_photos_the_shop_no_longer_lists_are_removed_and_files_not_fetched_are_n
     report = d.run([PhotoJob("a/a-1", f"{server.url}/photos/a.jpg"), PhotoJob("c/c-1", f"{server.url}/photos/a.jpg")])
     assert report.removed == 1 and not (d.catalog / "b").exists()
     assert mine.read_bytes() == b"the user's own photo" and "not replaced" in report.failed[0]
+
+
+def test_a_photo_over_the_pixel_limit_is_said_too_large_with_its_size_not_not_an_image(tmp_path):
+    from tests.conftest import huge_png
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "bomb.png").write_bytes(huge_png(20000, 20000))  # over Pillow's own limit: refused as it opens
+    (media / "poster.png").write_bytes(huge_png(13000, 12000))  # under Pillow's, over Lookalike's
+    (media / "fine.png").write_bytes(huge_png(3000, 2000))
+    jobs = [PhotoJob("a/a-1", "bomb.png"), PhotoJob("b/b-1", "poster.png"), PhotoJob("c/c-1", "fine.png")]
+    report = downloader(tmp_path, media_dir=media).run(jobs)
+    assert report.failed == [
+        "a/a-1: bomb.png: too large: 400,000,000 pixels, over the 150,000,000-pixel limit Lookalike decodes",
+        "b/b-1: poster.png: too large: 13,000 x 12,000 pixels, over the 150,000,000-pixel limit Lookalike decodes",
+    ]
+    assert report.fetched == 1 and report.files == {"c/c-1": "c/c-1.png"}
+
+
+def test_a_photo_is_never_written_or_removed_through_a_link_that_leads_out_of_the_catalog(tmp_path):
+    media = tmp_path / "media"
+    (media / "m").mkdir(parents=True)
+    (media / "m" / "mb01.jpg").write_bytes(jpeg())
+    d = downloader(tmp_path, media_dir=media)
+    jobs = [PhotoJob("mb01/mb01-1", "/m/mb01.jpg")]
+    assert d.run(jobs).fetched == 1
+    # The product's folder moved to another drive and linked back in; a photo of the user's own now has the name.
+    drive = tmp_path / "drive" / "mb01"
+    drive.parent.mkdir()
+    shutil.move(d.catalog / "mb01", drive)
+    (d.catalog / "mb01").symlink_to(drive, target_is_directory=True)
+    theirs = jpeg((0, 200, 0), size=(90, 90))
+    (drive / "mb01-1.jpg").write_bytes(theirs)
+    (media / "m" / "mb01.jpg").write_bytes(jpeg((1, 2, 3), size=(70, 80)))  # the shop's photo changed
+
+    report = d.run(jobs)
+    assert report.fetched == 0 and len(report.failed) == 1
+    assert "mb01/mb01-1.jpg leads through a link to" in report.failed[0] and report.failed[0].endswith("; not written")
+    assert d.run([]).removed == 0  # the shop no longer lists it: still not removed through the link
+    assert (drive / "mb01-1.jpg").read_bytes() == theirs

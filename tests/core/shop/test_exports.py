@@ -129,6 +129,14 @@ def test_the_platform_is_told_by_the_header(header: str, platform: str | None) -
     assert detect_platform(header.split(",")) == platform
 
 
+def test_a_product_description_of_5_mb_is_read(tmp_path: Path) -> None:
+    body = "<p>" + "Soft, warm wool. " * 330_000 + "</p>"
+    assert len(body) > 5 * 2**20
+    text = SHOPIFY_OLDER.replace("wool-beanie,Wool Beanie,,", f'wool-beanie,Wool Beanie,"{body}",', 1)
+    export = read_shop_export(write(tmp_path, text))
+    assert [p.handle for p in export.products] == ["wool-beanie"] and export.problems == []
+
+
 def test_a_file_that_is_no_shop_export_gets_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"products\.csv: not a Shopify, WooCommerce or Magento product export"):
         read_shop_export(write(tmp_path, "path,sku\na.jpg,1\n", "products.csv"))

@@ -8,7 +8,7 @@ from core.common.jobs import CancelToken, Progress
 from core.similarity.indexing import index_catalog
 from core.storage.store import CatalogStore
 from core.storage.workspace import Workspace
-from tests.conftest import draw_product, index_file
+from tests.conftest import draw_product, index_file, rewrite_in_place, same_size_photos
 
 
 def _index(catalog, model, **kw):
@@ -337,3 +337,86 @@ def test_a_run_cancelled_while_digests_are_written_again_keeps_the_earlier_ones(
     with CatalogStore(ws.database) as store:
         assert {i.path: i.hash for i in store.items()} == legacy
     assert index_catalog(ws).encoded == 0
+
+
+def _other_photo(tmp_path, size=6000) -> bytes:
+    """A photo of another product, padded to `size` bytes like `same_size_photos`."""
+    return draw_product(tmp_path / "elsewhere" / "new.png", "wedge", (10, 120, 250), offset=3).read_bytes().ljust(size, b"\0")
+
+
+def test_a_photo_rewritten_with_its_size_and_mtime_put_back_is_embedded_again(tmp_path, small_encoder):
+    from core.catalog import digest_bytes
+
+    catalog = tmp_path / "catalog"
+    photos = same_size_photos(catalog, [f"p{i}.png" for i in range(8)])
+    model_id = _index(catalog, small_encoder).model.model_id
+    ws = Workspace.locate(catalog)
+    with CatalogStore(ws.database) as store:
+        item = store.item_by_path("p0.png")
+        before = store.embedding(item.id, model_id)
+    new = _other_photo(tmp_path)
+    rewrite_in_place(photos[0], new)
+
+    report = index_catalog(ws)
+    assert (report.encoded, report.unchanged, report.checked, report.changed) == (1, 7, 1, 1)
+    with CatalogStore(ws.database) as store:
+        after = store.item_by_path("p0.png")
+        assert after.id == item.id and after.hash == digest_bytes(new) and after.searchable
+        assert not (store.embedding(item.id, model_id) == before).all()
+    again = index_catalog(ws)
+    assert (again.encoded, again.unchanged, again.checked) == (0, 8, 0)  # its new stamp is kept: not read again
+
+
+def test_items_indexed_before_stamps_were_kept_are_read_once(shapes_catalog, small_encoder):
+    import sqlite3
+
+    _index(shapes_catalog, small_encoder)
+    ws = Workspace.locate(shapes_catalog)
+    with sqlite3.connect(ws.database) as db:  # as an earlier version left them
+        db.execute("UPDATE items SET ctime_ns = NULL, inode = NULL")
+    stages = []
+    report = index_catalog(ws, progress=lambda p: stages.append((p.stage, p.done, p.total)))
+    assert (report.encoded, report.unchanged, report.checked, report.changed) == (0, 32, 32, 0)
+    assert ("digest", 32, 32) in stages
+    with CatalogStore(ws.database) as store:
+        assert all(None not in row[4:6] for row in store.iter_paths())
+    assert index_catalog(ws).checked == 0
+
+
+def test_verify_reads_every_photo_and_embeds_again_what_no_stamp_showed(tmp_path, small_encoder):
+    import sqlite3
+
+    catalog = tmp_path / "catalog"
+    photos = same_size_photos(catalog, [f"p{i}.png" for i in range(8)])
+    _index(catalog, small_encoder)
+    ws = Workspace.locate(catalog)
+    rewrite_in_place(photos[3], _other_photo(tmp_path))
+    # A change no stamp shows (on Windows, ctime is the creation time): the workspace holds the file's stamp as it is now.
+    st = photos[3].stat()
+    with sqlite3.connect(ws.database) as db:
+        db.execute("UPDATE items SET ctime_ns = ?, inode = ? WHERE path = 'p3.png'", (st.st_ctime_ns, st.st_ino))
+    assert (index_catalog(ws).encoded, index_catalog(ws).checked) == (0, 0)
+
+    report = index_catalog(ws, verify=True)
+    assert (report.encoded, report.unchanged, report.checked, report.changed) == (1, 7, 8, 1)
+    with CatalogStore(ws.database) as store:
+        assert store.ids_needing_embedding(report.model.model_id) == []
+    assert index_catalog(ws, verify=True).changed == 0
+
+
+def test_a_run_cancelled_while_contents_are_compared_leaves_the_change_for_the_next(tmp_path, small_encoder):
+    catalog = tmp_path / "catalog"
+    photos = same_size_photos(catalog, [f"p{i}.png" for i in range(8)])
+    _index(catalog, small_encoder)
+    ws = Workspace.locate(catalog)
+    rewrite_in_place(photos[5], _other_photo(tmp_path))
+    token = CancelToken()
+
+    def cancel_while_comparing(p: Progress) -> None:
+        if p.stage == "digest":
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        index_catalog(ws, progress=cancel_while_comparing, cancel=token)
+    report = index_catalog(ws)
+    assert (report.encoded, report.checked, report.changed) == (1, 1, 1)

@@ -205,6 +205,49 @@ def test_a_version_1_database_is_brought_up_to_date_with_everything_in_it(tmp_pa
         assert known.tolist() == [False] and (prints == 255).all()
 
 
+def test_a_workspace_from_before_file_stamps_gains_them_unknown_and_stays_readable_by_older_versions(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE items (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+            hash TEXT, status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'error')), error TEXT,
+            sku TEXT, name TEXT, category TEXT, link TEXT, attrs TEXT, missing_since TEXT, missing TEXT);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '2');
+        INSERT INTO items (id, path, size, mtime_ns, hash, status, sku) VALUES (1, 'a.jpg', 5, 6, 'x3:h', 'ok', 'SKU-1');
+        """
+    )
+    old.commit()
+    old.close()
+    with CatalogStore(path) as store:
+        assert list(store.iter_paths()) == [(1, "a.jpg", 5, 6, None, None, "x3:h", "ok", None)]  # not known: hashed once
+        store.sync_files([("b.jpg", 7, 8, 9, 10, None)], [(1, 5, 6, 11, 12, "x3:h", False)], (), (), (), ())
+        assert sorted(store.iter_paths()) == [(1, "a.jpg", 5, 6, 11, 12, "x3:h", "ok", None), (2, "b.jpg", 7, 8, 9, 10, None, "pending", None)]
+        assert store.get_meta("schema_version") == "2" == str(SCHEMA_VERSION)  # an older version opens it as before
+    with sqlite3.connect(path) as older:  # what an older version reads and writes: the columns it names
+        older.execute("INSERT INTO items (path, size, mtime_ns, hash, status) VALUES ('c.jpg', 1, 2, NULL, 'pending')")
+        assert older.execute("SELECT id, path, size, mtime_ns, hash, status, missing FROM items ORDER BY id").fetchall()[0] == (
+            1, "a.jpg", 5, 6, "x3:h", "ok", None)
+    with CatalogStore(path) as store:
+        assert store.item_by_path("a.jpg").sku == "SKU-1"
+        assert [row[4:6] for row in sorted(store.iter_paths())] == [(11, 12), (9, 10), (None, None)]
+
+
+def test_a_scan_records_each_files_stamp_and_content_changes_go_back_to_pending(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        store.sync_files([("a.jpg", 1, 2, 3, 4, None), ("b.jpg", 1, 2, 3, 5, None)], (), (), (), (), ())
+        ids = {item.path: item.id for item in store.items()}
+        store.save_embeddings(MODEL, list(ids.values()), vectors(2), digests=[(ids["a.jpg"], "x3:a"), (ids["b.jpg"], "x3:b")])
+        store.sync_files((), [(ids["a.jpg"], 1, 2, 30, 4, "x3:a", False), (ids["b.jpg"], 1, 2, 31, 5, "x3:new", True)], (), (), (), ())
+        rows = {row[1]: row for row in store.iter_paths()}
+        assert rows["a.jpg"][2:] == (1, 2, 30, 4, "x3:a", "ok", None)  # touched: the new stamp, still embedded
+        assert rows["b.jpg"][2:] == (1, 2, 31, 5, "x3:new", "pending", None)  # other bytes: embedded again
+        assert store.ids_needing_embedding(MODEL) == [ids["b.jpg"]]
+        store.sync_files((), (), [(ids["a.jpg"], "moved/a.jpg", 1, 2, 40, 41, None)], (), (), ())
+        assert {row[1]: row[2:7] for row in store.iter_paths()}["moved/a.jpg"] == (1, 2, 40, 41, "x3:a")
+
+
 def test_frame_prints_are_kept_with_their_embeddings(tmp_path: Path) -> None:
     prints = np.arange(3 * 16, dtype=np.uint8).reshape(3, 4, 4)
     with open_store(tmp_path) as store:
