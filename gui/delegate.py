@@ -24,6 +24,7 @@ _GAP = 6  # between the thumbnail and the first caption line
 _RADIUS = 6.0
 _SMALL_FONT_SCALE = 0.85
 _BADGE = 18
+NAME_LINES = 2  # a product name wraps once before it is cut ("Women's Brown H…" said little)
 _AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -73,8 +74,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self._loader.failed.connect(refresher.refresh)  # the reason is dropped; the key is enough
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _AnyIndex) -> QSize:
-        """The thumbnail square plus two caption lines, padded; the same for every item."""
-        lines = QFontMetrics(option.font).height() + QFontMetrics(_small_font(option.font)).height()
+        """The thumbnail square plus the caption (a name of up to two lines, then sku and score), padded; the same for every item."""
+        lines = NAME_LINES * QFontMetrics(option.font).height() + QFontMetrics(_small_font(option.font)).height()
         width = self._thumb_size + 2 * (_PAD + _INSET)
         height = self._thumb_size + _GAP + lines + 2 * (_PAD + _INSET)
         return QSize(width, height)
@@ -151,9 +152,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(font)
         painter.setFont(font)
         painter.setPen(text)
-        line = QRect(area.x(), area.y(), width, metrics.height())
-        name = metrics.elidedText(_title(index), Qt.TextElideMode.ElideRight, width)
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        for n, name_line in enumerate(_wrapped(metrics, _title(index), width, NAME_LINES)):
+            line = QRect(area.x(), area.y() + n * metrics.height(), width, metrics.height())
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name_line)
+        line = QRect(area.x(), area.y() + (NAME_LINES - 1) * metrics.height(), width, metrics.height())  # sku and score go below
 
         small = _small_font(option.font)
         small_metrics = QFontMetrics(small)
@@ -170,6 +172,25 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if score_text:
             painter.setPen(text)
             painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, score_text)
+
+
+def _wrapped(metrics: QFontMetrics, text: str, width: int, most: int) -> list[str]:
+    """`text` in at most `most` lines of `width`, broken between words where it can be, the last one cut with an ellipsis."""
+    lines: list[str] = []
+    rest = text.strip()
+    while rest and len(lines) < most - 1 and metrics.horizontalAdvance(rest) > width:
+        words = rest.split(" ")
+        fit = next((n for n in range(len(words) - 1, 0, -1) if metrics.horizontalAdvance(" ".join(words[:n])) <= width), 0)
+        if fit == 0:  # one word wider than the card: broken where the width ends
+            cut = next((n for n in range(len(rest), 0, -1) if metrics.horizontalAdvance(rest[:n]) <= width), 1)
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        else:
+            lines.append(" ".join(words[:fit]))
+            rest = " ".join(words[fit:])
+    if rest:
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return lines
 
 
 def _key_and_source(index: _AnyIndex) -> tuple[str | None, Path | None]:

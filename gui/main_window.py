@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -65,6 +64,7 @@ from gui.catalog_items import CatalogItems, catalog_items
 from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
+from gui.product_grid import ProductGrid
 from gui.roles import Roles
 from gui.session import CatalogSession, Problem, Query
 from gui.thumbnails import ThumbnailLoader
@@ -101,7 +101,7 @@ def _short(text: str, most: int = 40) -> str:
 
 
 def _grid(delegate: ThumbnailDelegate) -> QListView:
-    view = QListView()
+    view = ProductGrid()
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setResizeMode(QListView.ResizeMode.Adjust)
     view.setMovement(QListView.Movement.Static)
@@ -132,6 +132,8 @@ class Banner(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons: list[QPushButton] = []
+        self.about = ""  # the job (its name) whose outcome the message tells of: a later success of it takes the message away
+        self.shown = 0  # messages shown so far, to tell whether the one showing is still the one a job saw
         close = QPushButton("Dismiss")
         close.setFlat(True)
         close.clicked.connect(self.hide)
@@ -141,8 +143,13 @@ class Banner(QFrame):
         self._layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str, actions: Sequence[tuple[str, Any]] = (), tone: str = "error") -> None:
-        """Show `text`, with a button for each (label, slot) in `actions`; a button also dismisses the banner."""
+    def show_message(self, text: str, actions: Sequence[tuple[str, Any]] = (), tone: str = "error", about: str = "") -> None:
+        """Show `text`, with a button for each (label, slot) in `actions`; a button also dismisses the banner.
+
+        `about` names the job whose outcome this is (see `about`).
+        """
+        self.about = about
+        self.shown += 1
         self.setStyleSheet(self._TONES[tone])
         for button in self.buttons:
             self._layout.removeWidget(button)
@@ -172,6 +179,7 @@ class MainWindow(QMainWindow):
         self._catalog_items = catalog_items([])  # what the grid shows, and what is counted of it
         self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
+        self._filtered_catalog: Path | None = None  # the catalog the filter text was typed for
         self.setWindowTitle("Lookalike")
         self.setAcceptDrops(True)
 
@@ -220,22 +228,21 @@ class MainWindow(QMainWindow):
         self.k_spin.setToolTip("How many lookalikes to show")
         self.k_spin.valueChanged.connect(self._on_k)
         self.colour_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, singleStep=5, pageStep=25)
-        self.colour_slider.setFixedWidth(130)
+        self.colour_slider.setMinimumWidth(80)
         self.colour_slider.setToolTip("Slide right to weigh colour in: left matches by shape alone, right by colour alone")
         self.colour_slider.setValue(int(self.settings.value("colour_weight", 0)))
         self.colour_timer = QTimer(self, singleShot=True, interval=200)
         self.colour_timer.timeout.connect(lambda: self.session.set_colour_weight(self.colour_slider.value() / 100))
         self.colour_slider.valueChanged.connect(self.colour_timer.start)
         controls = QHBoxLayout()
-        for widget in (QLabel("Show"), self.k_spin, QLabel("   Match by shape"), self.colour_slider, QLabel("colour")):
+        for widget in (QLabel("Show"), self.k_spin, QLabel("  Match by shape"), self.colour_slider, QLabel("colour")):
             controls.addWidget(widget)
-        controls.addStretch(1)
-        title_column = QVBoxLayout()
-        title_column.addWidget(self.query_title, 1)
-        title_column.addLayout(controls)
+        controls.setStretchFactor(self.colour_slider, 1)
+        # The pane sits beside the list: a long product name wraps or is cut rather than widening it.
+        self.query_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header = QHBoxLayout()
         header.addWidget(self.query_thumb)
-        header.addLayout(title_column, 1)
+        header.addWidget(self.query_title, 1)
 
         self.history_list = QListWidget()
         self.history_list.setMaximumHeight(96)
@@ -246,6 +253,7 @@ class MainWindow(QMainWindow):
         look_layout = QVBoxLayout(lookalikes)
         look_layout.setContentsMargins(0, 6, 0, 0)
         look_layout.addLayout(header)
+        look_layout.addLayout(controls)
         self.results_holder = QVBoxLayout()
         look_layout.addLayout(self.results_holder, 1)
         look_layout.addWidget(QLabel("Recent queries"))
@@ -254,20 +262,23 @@ class MainWindow(QMainWindow):
         self.undo = QUndoStack(self)
         self.curation_panel = CurationPanel(self.session, self.undo)
         self.curation_panel.step_requested.connect(self.step_product)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(lookalikes, "Lookalikes")
-        self.tabs.addTab(self.curation_panel, "Recommendation list")
+        # The candidates beside the list they are dragged into: curating means seeing both.
+        self.curation_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.curation_splitter.setChildrenCollapsible(False)
+        self.curation_splitter.addWidget(lookalikes)
+        self.curation_splitter.addWidget(self.curation_panel)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(3, 6, 6, 6)
-        right_layout.addWidget(self.tabs)
+        right_layout.setContentsMargins(3, 0, 6, 6)
+        right_layout.addWidget(self.curation_splitter)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 2)  # the catalog; then the lookalikes and the list, half each
+        self.splitter.setStretchFactor(1, 3)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -285,7 +296,9 @@ class MainWindow(QMainWindow):
         for widget in (self.progress_bar, self.progress_label, self.cancel_button):
             widget.hide()
         status = self.statusBar()
-        status.addPermanentWidget(self.model_label, 1)
+        # A normal widget, not a permanent one: a confirmation ("Made 30 lists") takes its place while it
+        # shows. A permanent label stretched over the bar left the message no room to be drawn in.
+        status.addWidget(self.model_label, 1)
         status.addPermanentWidget(self.progress_label)
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
@@ -316,7 +329,7 @@ class MainWindow(QMainWindow):
         self.results_holder.addWidget(self.results_view)
         self.curation_panel.set_delegate(self.list_delegate)
         # Keyboard: the filter, then the grid it filters, then the panel on the right.
-        chain = (self.filter_edit, self.catalog_view, self.tabs, self.k_spin, self.colour_slider, self.results_view, self.history_list)
+        chain = (self.filter_edit, self.catalog_view, self.k_spin, self.colour_slider, self.results_view, self.history_list, self.curation_panel.kind)
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
         self.filter_edit.returnPressed.connect(self._into_grid)
@@ -445,13 +458,17 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        splitter = self.settings.value("splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+        width = self.width()  # first run: the catalog two fifths, the lookalikes and the list the rest, half each
+        defaults = ((self.splitter, [width * 2 // 5, width * 3 // 5]), (self.curation_splitter, [width * 3 // 10] * 2))
+        for key, (splitter, sizes) in zip(("splitter", "curation_splitter"), defaults):
+            state = self.settings.value(key)
+            if not (isinstance(state, QByteArray) and splitter.restoreState(state)):
+                splitter.setSizes(sizes)
 
     def _save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("curation_splitter", self.curation_splitter.saveState())
         self.settings.setValue("k", self.k_spin.value())
         self.settings.setValue("colour_weight", self.colour_slider.value())
         self.settings.setValue("thumb_size", self.catalog_delegate.thumb_size)
@@ -559,6 +576,11 @@ class MainWindow(QMainWindow):
         return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
 
     def _on_opened(self, ws: Workspace) -> None:
+        if ws.catalog != self._filtered_catalog:  # another catalog: a filter typed for the last one would hide its products
+            self._filtered_catalog = ws.catalog
+            self.filter_timer.stop()
+            self.filter_edit.clear()
+            self._on_filter("")
         self.banner.hide()
         self.undo.clear()
         self.curation_panel.show_item(None)
@@ -646,11 +668,11 @@ class MainWindow(QMainWindow):
             why = f" ({first[0]}: {first[1]})" if first else ""
             self.show_problem(Problem(
                 f"{report.removed:,} photos are no longer in the catalog folder{why}. They are kept, with their lists, "
-                "and come back when found again, anywhere in the catalog.", ("forget-missing",), tone="notice"))
+                "and come back when found again, anywhere in the catalog.", ("forget-missing",), tone="notice", about="indexing"))
         elif report.skipped:
             path, reason = report.skipped[0]
             more = f" (and {len(report.skipped) - 1} more)" if len(report.skipped) > 1 else ""
-            self.show_error(f"Not included: {path}: {reason}{more}")
+            self.show_error(f"Not included: {path}: {reason}{more}", about="indexing")
 
     # jobs --------------------------------------------------------------------------------
     def _on_job_started(self, job: Job) -> None:
@@ -662,7 +684,20 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(job.name != "demo")
         job.progress.connect(self._on_progress)
         job.done.connect(lambda: self._on_job_done(job))
+        job.failed.connect(lambda message: self._on_job_failed(job, message))
+        showing = self.banner.shown
+        job.finished.connect(lambda _: self._on_job_succeeded(job, showing))
         job.cancelled.connect(lambda: self.statusBar().showMessage(f"{job.name.capitalize()} cancelled", 8000))
+
+    def _on_job_failed(self, job: Job, message: str) -> None:
+        """The banner already says `message` (the session's error): mark it as about this job."""
+        if self.banner.isVisibleTo(self) and self.banner.label.text() == message:
+            self.banner.about = job.name
+
+    def _on_job_succeeded(self, job: Job, showing: int) -> None:
+        """A banner about an earlier run of this job is out of date; one its own outcome showed (`shown` moved on) stays."""
+        if self.banner.about == job.name and self.banner.shown == showing:
+            self.banner.hide()
 
     def _on_progress(self, p: Progress) -> None:
         now = time.monotonic()
@@ -839,9 +874,17 @@ class MainWindow(QMainWindow):
             return
         from gui.lists_dialog import ListsDialog
 
-        dialog = ListsDialog(self.curation_panel.current_kind, self.session.colour_weight, self)
-        if dialog.exec():
+        dialog = ListsDialog(self.curation_panel.current_kind, self.session.colour_weight, self, self.session.last_rules(), self.list_presets())
+        made = dialog.exec()
+        self.settings.setValue("list_presets", {name: rules.to_json() for name, rules in dialog.presets.items()})
+        if made:
             self.make_lists(dialog.rules())
+
+    def list_presets(self) -> dict[str, Rules]:
+        """The user's named rules for making lists (QSettings: they are the user's, for any catalog)."""
+        stored = self.settings.value("list_presets", {})
+        found = {str(name): Rules.from_json(str(text)) for name, text in stored.items()} if isinstance(stored, dict) else {}
+        return {name: rules for name, rules in found.items() if rules is not None}
 
     def make_lists(self, rules: Rules) -> bool:
         kind_index = self.curation_panel.kind.findData(rules.kind)
@@ -851,7 +894,6 @@ class MainWindow(QMainWindow):
 
     def _on_generated(self, count: int) -> None:
         self.curation_panel.refresh()  # the undo history stays: each step applies to the lists as they are now
-        self.tabs.setCurrentWidget(self.curation_panel)
         self.statusBar().showMessage(f"Made {count:,} lists; manual edits kept", 10000)
 
     def choose_export(self) -> None:
@@ -866,12 +908,27 @@ class MainWindow(QMainWindow):
         return self.session.export(out, fmt, kinds)
 
     def _on_exported(self, outcome: tuple) -> None:
+        """Said on the status bar; what was left out, and what the file holds that the user should know, in the banner."""
         out, summary = outcome
+        wrote = f"Wrote {summary.products:,} products' lists to {out}"
+        said = []
         if summary.skipped:
-            more = f" (and {len(summary.skipped) - 1} more)" if len(summary.skipped) > 1 else ""
-            self.show_error(f"Left out of {out.name}: {summary.skipped[0]}{more}")
-        notes = "".join(f" Note: {note}." for note in summary.notes)
-        self.statusBar().showMessage(f"Wrote {summary.products:,} products' lists to {out}.{notes}", 20000 if notes else 10000)
+            more = f" (and {len(summary.skipped) - 1:,} more)" if len(summary.skipped) > 1 else ""
+            said.append(f"Left out of {out.name}: {summary.skipped[0]}{more}.")
+        said += [f"{note[0].upper()}{note[1:]}." for note in summary.notes]
+        if said:
+            lines = [f"Left out: {reason}" for reason in summary.skipped] + summary.notes
+            actions = [("Show All…", lambda: self._show_export_details(out, wrote, lines))] if len(lines) > 1 else []
+            if summary.skipped:
+                self.last_error = said[0]
+            self.banner.show_message(f"{wrote}. " + " ".join(said), actions, "error" if summary.skipped else "notice", "exporting")
+        self.statusBar().showMessage(wrote, 10000)
+
+    def _show_export_details(self, out: Path, wrote: str, lines: list[str]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, f"Exported {out.name}", f"{wrote}.", QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(lines[0] if len(lines) == 1 else f"{len(lines):,} things to know: see the details.")
+        box.setDetailedText("\n".join(lines))
+        box.exec()
 
     def step_product(self, step: int) -> None:
         """Walk the (filtered) catalog: the review flow's previous and next."""
@@ -884,10 +941,11 @@ class MainWindow(QMainWindow):
             self._select_in_grid(self.catalog_filter.index(row, 0))
 
     # small things ------------------------------------------------------------------------
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, about: str = "") -> None:
+        """`message` in the banner; `about` names the job whose later success takes it away."""
         self.last_error = message
         self.statusBar().clearMessage()  # an earlier success ("Wrote ...") must not stand beside it
-        self.banner.show_message(message)
+        self.banner.show_message(message, about=about)
 
     def show_problem(self, problem: Problem) -> None:
         """A problem with the catalog, with a button for each thing the session says can be done."""
@@ -899,7 +957,7 @@ class MainWindow(QMainWindow):
         }
         self.last_error = problem.message
         self.statusBar().clearMessage()
-        self.banner.show_message(problem.message, [offers[name] for name in problem.actions if name in offers], problem.tone)
+        self.banner.show_message(problem.message, [offers[name] for name in problem.actions if name in offers], problem.tone, problem.about)
 
     def show_notice(self, message: str) -> None:
         """Something went wrong but was put right (a database restored from its backup): said, not alarming."""

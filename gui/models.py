@@ -126,7 +126,8 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
     if role == Roles.MissingRole:
         return item.missing
     if role == Qt.ItemDataRole.ToolTipRole:
-        lines = [item.path] + [f"{k}: {v}" for k, v in (("SKU", item.sku), ("Category", item.category)) if v]
+        # The name first: the card cuts a long one short.
+        lines = ([item.name] if item.name else []) + [item.path] + [f"{k}: {v}" for k, v in (("SKU", item.sku), ("Category", item.category)) if v]
         if item.missing is not None:
             lines.append(f"Missing since {item.missing_since}: {item.missing}; kept with its lists (Catalog › Forget Missing Photos)")
         elif item.status == "error":

@@ -61,13 +61,14 @@ class Problem:
     """Something wrong with the open catalog, in one line, and what the user can do about it.
 
     `actions` names what the window may offer: "open-another", "rebuild-index", "make-lists",
-    "forget-missing".
+    "forget-missing". `about` names the job (as `Job.name`) whose later success puts it right.
     """
 
-    def __init__(self, message: str, actions: Sequence[str] = (), tone: str = "error") -> None:
+    def __init__(self, message: str, actions: Sequence[str] = (), tone: str = "error", about: str = "") -> None:
         self.message = message
         self.actions = tuple(actions)
         self.tone = tone  # "error", or "notice" for what is not wrong with anything the user did
+        self.about = about
 
     def __repr__(self) -> str:
         return f"Problem({self.message!r}, {self.actions})"
@@ -249,7 +250,7 @@ class CatalogSession(QObject):
                 done, total = stopped
                 self.problem.emit(Problem(
                     f"Making {kind} lists was stopped after {done:,} of {total:,} products; the others keep their "
-                    "earlier suggestions. Make the lists again to finish.", ("make-lists",), tone="notice"))
+                    "earlier suggestions. Make the lists again to finish.", ("make-lists",), tone="notice", about="making lists"))
                 return
 
     def _reload(self) -> None:
@@ -298,7 +299,7 @@ class CatalogSession(QObject):
         self._searcher_loading = False
         self.searcher = opened if isinstance(opened, CatalogSearcher) else None
         if isinstance(opened, DamagedIndexError) and (self.job is None or not self.job.running):  # an index run rebuilds it anyway
-            self.problem.emit(Problem(str(opened).split(";")[0], ("rebuild-index",)))
+            self.problem.emit(Problem(str(opened).split(";")[0], ("rebuild-index",), about="rebuilding the index"))
         info: EncoderInfo | None
         try:
             info = self.searcher.encoder.info if self.searcher else OnnxEncoder(ws.encoder_in_use()).info
@@ -317,8 +318,8 @@ class CatalogSession(QObject):
             return False
         self.job = job
         job.failed.connect(self.error)
+        self.job_started.emit(job)  # before it starts: the outcome of a job that ends at once still reaches every listener
         job.start()
-        self.job_started.emit(job)
         return True
 
     def import_shop(self, export: ShopExport, folder: Path, media_url: str | None = None, media_dir: Path | None = None) -> bool:
@@ -548,6 +549,17 @@ class CatalogSession(QObject):
         job = Job("making lists", work)
         job.finished.connect(self.generated)
         return self._start(job)
+
+    def last_rules(self) -> dict[str, Rules]:
+        """The rules each kind of this catalog's lists was last made with (kinds never made are left out)."""
+        curation = self.curation
+        if curation is None:
+            return {}
+        try:
+            found = {kind: curation.last_rules(kind) for kind in LIST_KINDS}
+        except LookalikeError:
+            return {}  # a database that cannot be read now is said by whatever reads it next; the dialog starts from defaults
+        return {kind: rules for kind, rules in found.items() if rules is not None}
 
     def export(self, out: Path, fmt: str, kinds: Sequence[str]) -> bool:
         """Write the curated lists of `kinds` to `out` in format `fmt`, in the background."""

@@ -92,6 +92,18 @@ class Rules:
         if self.variants not in ("apart", "include"):
             raise InputError(f"variants rule must be apart or include, not {self.variants!r}")
 
+    def to_json(self) -> str:
+        """The rules as one line of JSON: the workspace keeps a list kind's so, and the app its named presets."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Rules | None:
+        """Rules written by `to_json`; None for text that holds no valid rules (damaged, or of another version)."""
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError, InputError):
+            return None
+
 
 _SEPARATORS = re.compile(r"[-_.\s/]+")
 
@@ -356,15 +368,15 @@ class Curation:
                     # half-way (lists of two rule sets side by side) is reported, not taken for a whole one.
                     meta = {marker: json.dumps({"done": done, "total": len(todo), "rules": asdict(rules)})} if whole_run else None
                     if whole_run and done == len(todo):
-                        meta = {**(meta or {}), f"rules:{rules.kind}": json.dumps(asdict(rules))}
+                        meta = {**(meta or {}), f"rules:{rules.kind}": rules.to_json()}
                     self.restore_many(states, meta)
             progress(Progress("recommend", done, len(todo)))
         if whole_run:
             self.store.delete_meta(marker)
             if not todo:
-                self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+                self.store.set_meta({f"rules:{rules.kind}": rules.to_json()})
         elif self.store.get_meta(f"rules:{rules.kind}") is None:
-            self.store.set_meta({f"rules:{rules.kind}": json.dumps(asdict(rules))})
+            self.store.set_meta({f"rules:{rules.kind}": rules.to_json()})
         return done
 
     def _curated(self, item_ids: Sequence[int], kind: str) -> dict[int, ListState]:
@@ -392,12 +404,7 @@ class Curation:
     def last_rules(self, kind: str) -> Rules | None:
         """The rules this kind of list was last made with (None if it never was)."""
         text = self.store.get_meta(f"rules:{kind}")
-        if text is None:
-            return None
-        try:
-            return Rules(**json.loads(text))
-        except (ValueError, TypeError, InputError):
-            return None
+        return Rules.from_json(text) if text is not None else None
 
     def block_and_refill(self, searcher: CatalogSearcher | None, item_id: int, kind: str, target_id: int) -> ListState:
         """Block an entry, then fill its place by the rules the list was made with (when known)."""

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import ctypes
 import os
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from PySide6.QtCore import QLibraryInfo
@@ -229,40 +227,6 @@ def test_the_app_names_libxcb_cursor_when_the_system_cannot_load_it(tmp_path):
         "lookalike: the window needs system libraries that are missing: libxcb-cursor.so.0 "
         "(Debian/Ubuntu: sudo apt-get install libxcb-cursor0); the command line works without them: see --help"
     ]
-
-
-@pytest.fixture(scope="module")
-def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real X server, Xvfb, on a display number it picks itself (-displayfd); yields its DISPLAY."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (packaging/install-system-libs.sh installs it)")
-    if shutil.which("xdotool") is None:
-        pytest.skip("xdotool is not installed (packaging/install-system-libs.sh installs it)")
-    log = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
-    read_end, write_end = os.pipe()
-    with open(log, "wb") as log_file:
-        server = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "1280x1024x24"],
-            pass_fds=(write_end,),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30)  # Xvfb writes the number once it accepts clients
-        number = os.read(read_end, 32).decode().strip() if ready else ""
-        if not number.isdigit():
-            pytest.fail(f"Xvfb did not start within 30 s: {log.read_text(errors='replace')[-2000:]}")
-        assert Path(f"/tmp/.X11-unix/X{number}").exists()
-        yield f":{number}"
-    finally:
-        os.close(read_end)
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def wait_for_window(title_regex: str, display: str, app: subprocess.Popen, timeout_s: float) -> str:

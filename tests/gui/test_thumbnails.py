@@ -281,3 +281,25 @@ def test_failed_item_tooltip_gives_the_reason(qtbot: QtBot, tmp_path: Path) -> N
     finally:
         QToolTip.hideText()
         loader.shutdown()
+
+
+def test_a_long_name_wraps_once_before_it_is_cut_and_the_tooltip_holds_it_whole(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from core.storage import Item
+    from gui.delegate import NAME_LINES, _wrapped
+    from gui.models import CatalogModel
+
+    metrics, width = QFontMetrics(QFont()), 128
+    name = "Women's Brown Heeled Leather Sandal With Ankle Strap"
+    lines = _wrapped(metrics, name, width, NAME_LINES)
+    assert len(lines) == 2 and all(metrics.horizontalAdvance(line) <= width for line in lines)
+    assert name.startswith(lines[0] + " ") and lines[1].endswith("…")  # broken between words, then cut
+    assert _wrapped(metrics, "Red box", width, NAME_LINES) == ["Red box"]
+    long_word = "X" * 60
+    assert "".join(_wrapped(metrics, long_word, width, NAME_LINES)).startswith("X" * 10)
+
+    model = CatalogModel()
+    model.reset(tmp_path, [Item(id=1, path="shoes/1.jpg", size=1, mtime_ns=0, hash="h", status="ok", name=name, sku="SH-1")])
+    assert model.index(0).data(Qt.ItemDataRole.ToolTipRole).splitlines()[:2] == [name, "shoes/1.jpg"]

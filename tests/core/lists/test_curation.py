@@ -329,3 +329,11 @@ def test_export_lists_holds_each_lists_shown_entries_in_order_with_pins_notes_an
     assert [e.item.id for e in edited.entries][:1] == [shown[4]] and shown[0] not in [e.item.id for e in edited.entries]
     assert [e.pinned for e in edited.entries].count(True) == 2 and edited.note == "summer edit"
     assert by_key[(second, "related")].reviewed and by_key[(third, "cross-sell")].entries == []
+
+
+def test_rules_round_trip_through_json_and_bad_text_reads_as_none():
+    rules = Rules(k=4, min_score=0.25, category="same", group="sku-prefix", sku_prefix=3, kind="upsell",
+                  colour_weight=0.5, photos="all", variants="include")
+    assert Rules.from_json(rules.to_json()) == rules
+    for bad in ("", "not json", "[1, 2]", '{"k": 0}', '{"k": 3, "colour": "red"}', '{"category": "nearby"}'):
+        assert Rules.from_json(bad) is None

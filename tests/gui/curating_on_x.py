@@ -1,0 +1,196 @@
+"""Curating by hand in the real window on a real X server: products dragged into the list being edited.
+
+Qt's offscreen platform cannot drag (its QDrag.exec gives up at once), so test_curating_by_drag.py
+runs each test here in a pytest of its own, on Xvfb with the xcb platform. The events are QTest's
+real mouse and key events on the shown widgets; the drag is Qt's own, with its own event loop.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QDrag
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QListView
+
+from core.demo import write_demo_catalog
+from core.lists import Curation, Rules
+from core.storage import CatalogStore
+from gui.main_window import MainWindow
+from gui.roles import Roles
+
+pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_curating_by_drag.py")
+
+WAIT = 60_000
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.KeyboardModifier.NoModifier
+SIZES = [(1280, 800), (1024, 700)]
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-src") / "demo"
+    write_demo_catalog(folder, count=30)
+    return folder
+
+
+@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def window(request, qtbot, tmp_path, demo_source, default_encoder):
+    """The window at a size, on a demo catalog with lists made, the first product chosen by a click."""
+    catalog = tmp_path / "catalog"
+    shutil.copytree(demo_source, catalog)
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(*request.param)
+    win.move(0, 0)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.session.indexed, timeout=WAIT):
+        win.open_catalog(catalog)
+    with qtbot.waitSignal(win.session.generated, timeout=WAIT):
+        assert win.make_lists(Rules(k=5))
+    with qtbot.waitSignal(win.query_shown, timeout=WAIT):
+        click(win.catalog_view, win.catalog_filter.index(0, 0))
+    yield win
+    win.session.shutdown()
+
+
+def click(view: QListView, index: QModelIndex, button: Qt.MouseButton = LEFT) -> None:
+    """A click through the window, as the X server delivers it (a right click also asks for the context menu)."""
+    view.scrollTo(index)
+    QTest.qWait(20)
+    window, at = view.window(), view.visualRect(index).center()
+    QTest.mouseClick(window.windowHandle(), button, NONE, view.viewport().mapTo(window, at))
+
+
+def drag(qtbot, source: QListView, index: QModelIndex, target: QListView, at: QPoint) -> None:
+    """Press on a card, move past the drag distance, then on over `target` to `at` and release there.
+
+    The move that starts the drag runs Qt's drag loop until the release; the rest of the moves and
+    the release are sent from a timer inside that loop, once the drag is under way.
+    """
+    viewport, start = source.viewport(), source.visualRect(index).center()
+    drags_before = len(source.findChildren(QDrag))
+    waited = []
+
+    def over_the_target() -> None:
+        if len(source.findChildren(QDrag)) == drags_before:  # not started yet
+            if len(waited) < 200:
+                waited.append(1)
+                QTimer.singleShot(10, over_the_target)
+            return
+        end = target.viewport()
+        here = end.mapFromGlobal(viewport.mapToGlobal(start))
+        for step in range(1, 9):
+            QTest.mouseMove(end, here + (at - here) * step / 8)
+            QTest.qWait(20)
+        QTest.mouseRelease(end, LEFT, NONE, at)
+
+    QTest.mouseMove(viewport, start)
+    QTest.mousePress(viewport, LEFT, NONE, start)
+    QTimer.singleShot(10, over_the_target)
+    step = max(2, QApplication.startDragDistance() // 2)
+    for n in range(1, 5):  # past startDragDistance in steps
+        QTest.mouseMove(viewport, start + QPoint(n * step, n))
+    qtbot.waitUntil(lambda: len(waited) >= 200 or len(source.findChildren(QDrag)) > drags_before, timeout=5000)
+    assert len(source.findChildren(QDrag)) > drags_before, "the drag did not start"
+
+
+def stored(window: MainWindow, item_id: int) -> list[int]:
+    """The stored list of `item_id`, read through a connection of its own."""
+    with CatalogStore(window.session.ws.database) as store:
+        return [e.target_id for e in Curation(store).state(item_id, "related").shown]
+
+
+def item_at(view: QListView, row: int) -> int:
+    return int(view.model().index(row, 0).data(Roles.ItemIdRole))
+
+
+def shot(window: MainWindow, name: str) -> Path:
+    folder = Path(os.environ.get("LOOKALIKE_SCREENSHOTS") or ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{window.width()}x{window.height()}.png"
+    assert window.grab().save(str(path))
+    return path
+
+
+def visible_outsider(view: QListView, keep_out: set[int]) -> QModelIndex:
+    """The first card in `view` whose product is none of `keep_out`, scrolled into view (the wheel would do as well)."""
+    for row in range(view.model().rowCount()):
+        if item_at(view, row) not in keep_out:
+            index = view.model().index(row, 0)
+            view.scrollTo(index)
+            QTest.qWait(50)
+            assert view.viewport().rect().contains(view.visualRect(index).center())
+            return index
+    pytest.fail("every card is of a product kept out")
+
+
+def free_spot(view: QListView) -> QPoint:
+    """A point of `view` after its last card, where no card is (scrolled to the end first)."""
+    view.scrollToBottom()
+    QTest.qWait(50)
+    last = view.visualRect(view.model().index(view.model().rowCount() - 1, 0))
+    for spot in (QPoint(last.right() + 30, last.center().y()), QPoint(last.left() + 10, last.bottom() + 20)):
+        if view.viewport().rect().contains(spot) and not view.indexAt(spot).isValid():
+            return spot
+    pytest.fail("no room after the last card")
+
+
+def test_a_product_dragged_from_the_catalog_joins_the_list_being_edited(qtbot, window):
+    panel, grid = window.curation_panel, window.catalog_view
+    edited = panel.item_id
+    assert edited == item_at(grid, 0)
+    listed = stored(window, edited)
+    card = visible_outsider(grid, {edited, *listed})
+    product = item_at(grid, card.row())
+    # dropped on the second entry: it goes in at that place
+    drag(qtbot, grid, card, panel.view, panel.view.visualRect(panel.model.index(1, 0)).center())
+    qtbot.waitUntil(lambda: product in stored(window, edited), timeout=10_000)
+
+    assert stored(window, edited).index(product) == 1
+    assert panel.item_id == edited and window._selected_item() == edited
+    assert [e.target_id for e in map(panel.model.entry, range(panel.model.rowCount()))][1] == product
+    assert window.banner.isHidden() and window.last_error == ""
+    assert grid.currentIndex().row() == 0  # the keyboard's place stays on the edited product
+    shot(window, "drag-from-catalog")
+
+    # Keyboard users: the arrow keys still choose the product whose list is edited.
+    grid.setFocus()
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        QTest.keyClick(grid, Qt.Key.Key_Right)
+    assert panel.item_id == item_at(grid, 1) and window._selected_item() == item_at(grid, 1)
+
+
+def test_a_lookalike_dragged_beside_joins_the_list(qtbot, window):
+    panel, results = window.curation_panel, window.results_view
+    assert panel.isVisible() and results.isVisible()  # side by side: both in view at once
+    edited = panel.item_id
+    card = visible_outsider(results, {edited, *stored(window, edited)})
+    product = item_at(results, card.row())
+    drag(qtbot, results, card, panel.view, free_spot(panel.view))
+    qtbot.waitUntil(lambda: product in stored(window, edited), timeout=10_000)
+
+    assert stored(window, edited)[-1] == product  # dropped beside the entries: added last
+    assert panel.item_id == edited and window._selected_item() == edited
+    assert window.banner.isHidden() and window.last_error == ""
+    shot(window, "drag-from-lookalikes")
+
+
+def test_a_click_chooses_the_product_and_a_right_click_does_not(qtbot, window):
+    panel, grid = window.curation_panel, window.catalog_view
+    edited = panel.item_id
+    with qtbot.waitSignal(window.query_shown, timeout=WAIT):
+        click(grid, grid.model().index(2, 0))
+    assert panel.item_id == item_at(grid, 2) and window._selected_item() == item_at(grid, 2)
+    assert edited != panel.item_id
+
+    grid.customContextMenuRequested.connect(lambda _: QTimer.singleShot(0, lambda: window._menu.close()))
+    click(grid, grid.model().index(3, 0), Qt.MouseButton.RightButton)
+    qtbot.waitUntil(lambda: getattr(window, "_menu", None) is not None, timeout=5000)
+    names = [a.text() for a in window._menu.actions()]
+    assert any(n.startswith("Add to the List of ") for n in names)  # the list edited is still the one chosen by the click
+    assert panel.item_id == item_at(grid, 2) and window._selected_item() == item_at(grid, 2)
