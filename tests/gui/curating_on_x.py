@@ -1,6 +1,6 @@
 """Curating by hand in the real window on a real X server: products dragged into the list being edited.
 
-Qt's offscreen platform cannot drag (its QDrag.exec gives up at once), so test_curating_by_drag.py
+Qt's offscreen platform cannot drag (its QDrag.exec gives up at once), so test_on_x_server.py
 runs each test here in a pytest of its own, on Xvfb with the xcb platform. The events are QTest's
 real mouse and key events on the shown widgets; the drag is Qt's own, with its own event loop.
 """
@@ -22,7 +22,7 @@ from core.storage import CatalogStore
 from gui.main_window import MainWindow
 from gui.roles import Roles
 
-pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_curating_by_drag.py")
+pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_on_x_server.py")
 
 WAIT = 60_000
 LEFT = Qt.MouseButton.LeftButton
