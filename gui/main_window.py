@@ -863,6 +863,7 @@ class MainWindow(QMainWindow):
 
         self.duplicates_dialog = DuplicatesDialog(self.session, self.loader, self)
         self.duplicates_dialog.show()
+        self.duplicates_dialog.activateWindow()  # the keys go to it: Escape closes it, not a job
         memory = self.session.duplicates()
         if memory is not None and not memory.found():
             self.duplicates_dialog.find_again()

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QDrag
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QListView
+from PySide6.QtWidgets import QListView
 
 from core.demo import write_demo_catalog
 from core.lists import Curation, Rules
 from core.storage import CatalogStore
 from gui.main_window import MainWindow
 from gui.roles import Roles
+from tests.gui.hands import click, drag
 
 pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_on_x_server.py")
 
@@ -56,47 +56,6 @@ def window(request, qtbot, tmp_path, demo_source, default_encoder):
         click(win.catalog_view, win.catalog_filter.index(0, 0))
     yield win
     win.session.shutdown()
-
-
-def click(view: QListView, index: QModelIndex, button: Qt.MouseButton = LEFT) -> None:
-    """A click through the window, as the X server delivers it (a right click also asks for the context menu)."""
-    view.scrollTo(index)
-    QTest.qWait(20)
-    window, at = view.window(), view.visualRect(index).center()
-    QTest.mouseClick(window.windowHandle(), button, NONE, view.viewport().mapTo(window, at))
-
-
-def drag(qtbot, source: QListView, index: QModelIndex, target: QListView, at: QPoint) -> None:
-    """Press on a card, move past the drag distance, then on over `target` to `at` and release there.
-
-    The move that starts the drag runs Qt's drag loop until the release; the rest of the moves and
-    the release are sent from a timer inside that loop, once the drag is under way.
-    """
-    viewport, start = source.viewport(), source.visualRect(index).center()
-    drags_before = len(source.findChildren(QDrag))
-    waited = []
-
-    def over_the_target() -> None:
-        if len(source.findChildren(QDrag)) == drags_before:  # not started yet
-            if len(waited) < 200:
-                waited.append(1)
-                QTimer.singleShot(10, over_the_target)
-            return
-        end = target.viewport()
-        here = end.mapFromGlobal(viewport.mapToGlobal(start))
-        for step in range(1, 9):
-            QTest.mouseMove(end, here + (at - here) * step / 8)
-            QTest.qWait(20)
-        QTest.mouseRelease(end, LEFT, NONE, at)
-
-    QTest.mouseMove(viewport, start)
-    QTest.mousePress(viewport, LEFT, NONE, start)
-    QTimer.singleShot(10, over_the_target)
-    step = max(2, QApplication.startDragDistance() // 2)
-    for n in range(1, 5):  # past startDragDistance in steps
-        QTest.mouseMove(viewport, start + QPoint(n * step, n))
-    qtbot.waitUntil(lambda: len(waited) >= 200 or len(source.findChildren(QDrag)) > drags_before, timeout=5000)
-    assert len(source.findChildren(QDrag)) > drags_before, "the drag did not start"
 
 
 def stored(window: MainWindow, item_id: int) -> list[int]:

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton, QWidget
 
 from core.demo import write_demo_catalog
 from gui.main_window import MainWindow
+from tests.gui.hands import ctrl, drawn_message, fill_file_dialog, press_return, with_modal
 
 WAIT = 60_000
 
@@ -62,100 +62,6 @@ def shot(widget: QWidget, name: str) -> Path:
     QApplication.processEvents()
     assert widget.grab().save(str(path))
     return path
-
-
-def wait_active(window: QWidget) -> None:
-    for _ in range(500):
-        if window.isActiveWindow():
-            return
-        QTest.qWait(10)
-    raise AssertionError("the window never became active")
-
-
-def with_modal(window: QWidget, open_it: Callable[[], None], drive: Callable[[QDialog], None]) -> None:
-    """Open a modal dialog by `open_it` (real input) and drive it with `drive` once it is up."""
-    seen: list[QWidget] = []
-    failures: list[BaseException] = []
-    stopped: list[bool] = []
-    wait_active(window)  # shortcuts reach the active window only
-
-    def poll() -> None:
-        if stopped:
-            return
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or not dialog.isVisible():
-            QTimer.singleShot(20, poll)
-            return
-        seen.append(dialog)
-        try:
-            drive(dialog)
-        except BaseException as exc:  # said after the dialog is closed, not left open for ever
-            failures.append(exc)
-        if dialog.isVisible() and failures:
-            dialog.reject()
-
-    QTimer.singleShot(0, poll)
-    open_it()  # returns when the dialog has closed
-    stopped.append(True)
-    window.activateWindow()  # no window manager offscreen to give it back
-    wait_active(window)
-    if failures:
-        raise failures[0]
-    assert seen, "no dialog opened"
-
-
-def ctrl(window: MainWindow, key: Qt.Key, shift: bool = False) -> Callable[[], None]:
-    modifiers = Qt.KeyboardModifier.ControlModifier | (Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier)
-    return lambda: QTest.keyClick(window, key, modifiers)
-
-
-def fill_file_dialog(path: Path, file_type: str = "") -> Callable[[QDialog], None]:
-    """Drive a Qt file dialog: pick the file type by arrow keys, paste the path, click Save (or Choose)."""
-
-    def drive(dialog: QDialog) -> None:
-        assert isinstance(dialog, QFileDialog)
-        if file_type:
-            combo = dialog.findChild(QComboBox, "fileTypeCombo")
-            for _ in range(combo.count()):
-                if combo.currentText().startswith(file_type):
-                    break
-                QTest.keyClick(combo, Qt.Key.Key_Down)
-            assert combo.currentText().startswith(file_type)
-        edit = dialog.findChild(QLineEdit, "fileNameEdit")
-        # Pasted, as a path copied from elsewhere is: typed a key at a time, the dialog selects each
-        # folder on the way in its list, and those stay selected beside the file.
-        QGuiApplication.clipboard().setText(str(path))
-        QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        QTest.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-        assert dialog.selectedFiles() == [str(path)]
-        box = dialog.findChild(QDialogButtonBox, "buttonBox")
-        accept = next(b for b in box.buttons() if box.buttonRole(b) == QDialogButtonBox.ButtonRole.AcceptRole)
-        QTest.mouseClick(accept, Qt.MouseButton.LeftButton)  # Save, Choose
-        assert not dialog.isVisible()
-
-    return drive
-
-
-def press_return(dialog: QDialog) -> None:
-    QTest.keyClick(dialog, Qt.Key.Key_Return)
-
-
-def drawn_message(window: MainWindow) -> str:
-    """The status bar's message, checked to be drawn: nothing covers where it is painted, and ink is there."""
-    bar = window.statusBar()
-    text = bar.currentMessage()
-    assert text
-    width = bar.fontMetrics().horizontalAdvance(text)
-    area = QRect(6, 0, width, bar.height())  # where QStatusBar paints its message
-    assert area.right() < bar.width() - 12
-    covering = [w for w in bar.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
-                if w.isVisible() and w.geometry().intersects(area)]
-    assert not covering, f"{text!r} is under {covering}"
-    image = bar.grab().toImage()
-    ink = sum(1 for x in range(area.left(), area.right()) for y in range(image.height())
-              if QColor(image.pixel(x, y)).lightness() < 110)
-    assert ink > width // 2, f"{text!r} is not drawn"
-    return text
 
 
 def test_confirmations_are_drawn_and_the_shopify_warning_is_shown(window, qtbot, tmp_path):
