@@ -256,13 +256,15 @@ def cmd_import_shop(args: argparse.Namespace, reporter: _Reporter, cancel: Cance
         f"{report.platform} export: {report.products} products, {report.photos} photos: {d.fetched} fetched, "
         f"{d.kept} already here, {len(d.failed)} failed" + (f", {d.removed} no longer listed removed" if d.removed else "")
     )
+    print(report.summary())
     for line in report.problems:
         print(f"not read: {line}", file=sys.stderr)
     for line in d.failed:
         print(f"photo skipped: {line}", file=sys.stderr)
     if report.without_photo:
         shown = ", ".join(report.without_photo[:5]) + (f" and {len(report.without_photo) - 5} more" if len(report.without_photo) > 5 else "")
-        print(f"note: {len(report.without_photo)} products have no photo and stay out of lists: {shown}", file=sys.stderr)
+        have = "product has no photo and stays" if len(report.without_photo) == 1 else "products have no photo and stay"
+        print(f"note: {len(report.without_photo)} {have} out of lists: {shown}", file=sys.stderr)
     if args.no_index:
         return 0
     index_report = _index(ws, reporter, cancel)
@@ -467,6 +469,8 @@ def _check_bench_outputs(args: argparse.Namespace) -> None:
         return
     out = Path(args.out)
     sheets = {"duplicates": [f"{out.stem}-groups.png"], "quality": [f"{out.stem}-shipped.png", f"{out.stem}-trained.png"]}
+    if args.what == "quality" and args.slider:
+        sheets["quality"] = [f"{out.stem}-slider.png"]
     outs = [out] + [out.with_name(name) for name in sheets.get(args.what, []) if args.photos]
     folders = [Path(folder) for folder in (args.photos, args.data) if folder] or [None]
     for path in outs:
@@ -503,6 +507,25 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
         print(format_import(result))
         if args.out:
             write_import_json(result, Path(args.out))
+        return 0
+    if args.what == "quality" and args.slider:
+        from core.bench import LabelColumns, format_slider_table, run_slider_bench, write_slider_json, write_slider_sheet
+
+        if not (args.photos and args.labels):
+            raise InputError("--slider needs --photos DIR and --labels FILE.csv, the photos and the file that names each one's type and colour")
+        columns = LabelColumns(args.id_column, args.type_column, args.group_column, args.colour_column)
+        rows, notes, sheets = run_slider_bench(Path(args.photos), Path(args.labels), columns, args.min_per_type,
+                                               sheet_queries=tuple(args.slider_queries or ()), progress=reporter, cancel=cancel)
+        reporter.finish()
+        print(format_slider_table(rows, columns))
+        for note in notes:
+            print(note)
+        if args.out:
+            out = Path(args.out)
+            write_slider_json(rows, notes, out)
+            print(f"wrote {out}")
+            if sheets:
+                print(f"wrote {write_slider_sheet(sheets, out.with_name(f'{out.stem}-slider.png'))}")
         return 0
     if args.what == "quality" and args.photos:
         _require_training()
@@ -654,7 +677,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("image", metavar="IMAGE", help="the photo to match (JPEG, PNG, WebP, ...)")
     p.add_argument("-k", type=_positive, default=10, metavar="K", help="how many matches (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, sku} (default: a table)")
-    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
+    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape; higher weighs colour in, among the closest shapes (1: colour ranks them) (default: %(default)s)")
     p.set_defaults(run=cmd_query)
 
     p = catalog_command("recommend", "make every product's recommendation list (keeping manual edits) and export the lists")
@@ -668,7 +691,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=LIST_KINDS, default="related", help="which list to fill (default: %(default)s)")
     p.add_argument("--match-photos", choices=("main", "all"), default="main",
                    help="a shop product with several photos is matched by its main photo or by all of them (default: %(default)s)")
-    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape, 1 by colour, between blends (default: %(default)s)")
+    p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape; higher weighs colour in, among the closest shapes (1: colour ranks them) (default: %(default)s)")
     p.add_argument("--variants", choices=("apart", "include"), default="apart",
                    help="colourways of one design, as duplicates found them: apart keeps the product's own out and one of any other design (default: %(default)s)")
     p.set_defaults(run=cmd_recommend)
@@ -704,6 +727,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--group-column", default="subCategory", metavar="C", help="quality --photos: the coarse label scored (default: %(default)s)")
     p.add_argument("--colour-column", default="baseColour", metavar="C", help="quality --photos: the colour label (default: %(default)s)")
     p.add_argument("--min-per-type", type=_positive, default=20, metavar="N", help="quality --photos: score only types with this many photos (default: %(default)s)")
+    p.add_argument("--slider", action="store_true", help="quality --photos: only what the shape-colour slider does: p@10 by type and same colour in the top 10 at 0, 0.25, 0.5, 0.75 and 1, for even and odd ids (no training) (default: off)")
+    p.add_argument("--slider-queries", nargs="+", metavar="ID", help="quality --slider --out: photo ids whose top 10 at each slider value go on a contact sheet beside the JSON (default: none)")
     p.add_argument("--out", metavar="FILE.json", help="also write the results as JSON here, and contact sheets beside it (default: print only)")
     p.set_defaults(run=cmd_bench)
 

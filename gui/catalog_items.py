@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 from numpy.dtypes import StringDType
 
-from core.lists import Products, product_of
+from core.lists import Products, review
 from core.storage import Item
 
 
@@ -37,22 +37,36 @@ class SearchTexts:
         return cls(np.array(list(texts), dtype=StringDType()), joined, np.cumsum(lengths) - lengths)
 
 
-def search_texts(items: Sequence[Item]) -> SearchTexts:
-    """The catalog filter's texts of these items, in their order."""
-    return SearchTexts.of([search_text(item) for item in items])
+def search_texts(items: Sequence[Item], products: Products | None = None) -> SearchTexts:
+    """The catalog filter's texts of these items, in their order; with `products`, each holds its product's photos' texts."""
+    if products is None:
+        return SearchTexts.of([search_text(item) for item in items])
+    return SearchTexts.of([_product_text(item, products) for item in items])
+
+
+def _product_text(item: Item, products: Products) -> str:
+    photos = products.photos_of(item.id) if item.id in products.by_id else [item.id]
+    if len(photos) == 1:
+        return search_text(item)
+    return " ".join(search_text(products.by_id[photo]) for photo in photos)
 
 
 @dataclass(frozen=True)
 class CatalogItems:
-    """Items in path order (all of them, or a first page while the rest loads) and what the window counts of them."""
+    """Items in path order (all of them, or a first page while the rest loads), the grid's tiles and what the window counts of them."""
 
     items: list[Item]
     total: int  # items in the catalog
-    products: Products  # of the searchable items: the list of a product is its main photo's
-    product_count: int  # products among all the items (a shop product's photos are one)
+    products: Products  # of all the items: the list of a product is its main photo's (a searchable one when it has any)
+    tiles: list[Item]  # a tile per product: its main photo, in the order of the products' first photos
     unreadable: int
     missing: int
-    search: SearchTexts | None  # made for a whole catalog loaded off the GUI thread; else when first searched
+    search: SearchTexts | None  # of the tiles; made for a whole catalog loaded off the GUI thread, else when first searched
+
+    @property
+    def product_count(self) -> int:
+        """Products among the items (a product's photos are one)."""
+        return len(self.tiles)
 
     @property
     def complete(self) -> bool:
@@ -61,12 +75,48 @@ class CatalogItems:
 
 def catalog_items(items: list[Item], total: int | None = None, with_search: bool = False) -> CatalogItems:
     """What the window shows of `items` (the first of `total`, if given); with_search, the filter's texts too."""
+    products = Products(items)
+    tiles = [products.by_id[main] for main in products.mains()]
     return CatalogItems(
         items,
         len(items) if total is None else total,
-        Products(item for item in items if item.searchable),
-        len({product_of(item) for item in items}),
+        products,
+        tiles,
         sum(1 for item in items if item.status == "error" and item.missing is None),
         sum(1 for item in items if item.missing is not None),
-        search_texts(items) if with_search else None,
+        search_texts(tiles, products) if with_search else None,
     )
+
+
+def list_owner(item: Item, products: Products) -> int | None:
+    """The photo whose list the card of `item` shows (its product's main photo); None when its product has
+    no searchable photo, so no list to review."""
+    main = products.by_id[products.main(item.id)] if item.id in products.by_id else item
+    return main.id if main.searchable else None
+
+
+def list_owners(items: Sequence[Item], products: Products) -> np.ndarray:
+    """`list_owner` of each item, -1 for None."""
+    return np.fromiter((-1 if (owner := list_owner(item, products)) is None else owner for item in items), np.int64, len(items))
+
+
+def categories(items: Sequence[Item]) -> list[str]:
+    """The catalog's categories, sorted, for the category filter."""
+    return sorted({item.category for item in items if item.category}, key=str.lower)
+
+
+def kept_by_review(
+    items: Sequence[Item], products: Products, lists: review.ListSummaries | None, which: str, category: str | None
+) -> np.ndarray | None:
+    """The ids of the items that the review filter `which` (see core.lists.review) and `category` keep;
+    None when they keep every item."""
+    if which == "all" and category is None:
+        return None
+    keep = np.ones(len(items), bool)
+    if category is not None:
+        keep &= np.fromiter((item.category == category for item in items), bool, len(items))
+    if which != "all":
+        empty = review.ListSummaries(np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0))
+        keep &= review.wanting(lists if lists is not None else empty, which, list_owners(items, products))
+    ids = np.fromiter((item.id for item in items), np.int64, len(items))
+    return ids[keep]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
@@ -25,7 +25,7 @@ from core.lists import LIST_KINDS, Curation, ListChange, ListState, edits
 from gui.delegate import ThumbnailDelegate
 from gui.models import CuratedListModel
 from gui.session import CatalogSession
-from gui.undo import ListEdit
+from gui.undo import BulkEdit, ListEdit
 
 KIND_LABELS = {"related": "Related", "cross-sell": "Cross-sell", "upsell": "Upsell"}
 
@@ -35,6 +35,7 @@ class CurationPanel(QWidget):
 
     step_requested = Signal(int)  # +1 next product, -1 previous
     list_changed = Signal(object)  # ListState, after every edit, undo and redo
+    confirmed = Signal(str)  # what an edit of several entries did, for the status bar
 
     def __init__(self, session: CatalogSession, undo: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -245,6 +246,13 @@ class CurationPanel(QWidget):
             self.refresh()
         self.list_changed.emit(state)
 
+    def _on_states(self, states: Sequence[ListState]) -> None:
+        """After a step of several entries: shown as the store has it now."""
+        self.session.note_edit()
+        self.refresh()
+        for state in states:
+            self.list_changed.emit(state)
+
     def toggle_pin(self) -> None:
         target = self._selected_target()
         if target is None:
@@ -268,15 +276,38 @@ class CurationPanel(QWidget):
         row = max(0, self.view.currentIndex().row() + step)
         self._apply("Move", edits.move(target, row))
 
-    def add(self, target_ids: list[int], row: int) -> None:
-        """Put dragged-in products at `row`, pinned (one undo step each)."""
-        searcher = self.session.searcher
-        for offset, target in enumerate(target_ids):
-            if target == self.item_id:
+    def add(self, target_ids: list[int], row: int) -> int:
+        """Put dragged-in or chosen products at `row` on, pinned, as one undo step; returns how many it added.
+
+        Among several, the product itself is left out (said on the status bar); alone, it is refused.
+        """
+        if self.item_id is None or self.session.curation is None:
+            return 0
+        wanted = list(dict.fromkeys(target_ids))
+        others = [t for t in wanted if t != self.item_id]
+        if not others:
+            if wanted:
                 self.session.error.emit("a product cannot recommend itself")
-                continue
-            score = searcher.similarity(self.item_id, target) if searcher is not None and self.item_id is not None else None
-            self._apply("Add", edits.move(target, row + offset, score))
+            return 0
+        searcher, item_id = self.session.searcher, self.item_id
+        scored = [(t, searcher.similarity(item_id, t) if searcher is not None else None) for t in others]
+        if len(scored) == 1:
+            return 1 if self._apply("Add", edits.move(scored[0][0], row, scored[0][1])) else 0
+        kind = self.current_kind
+        curation = self.session.curation
+        try:
+            change = curation.change(item_id, kind, edits.add_many(scored, row))
+        except LookalikeError as exc:
+            self.session.error.emit(str(exc))
+            self.refresh()
+            return 0
+        added = len(others)
+        if change.changed:
+            self.undo.push(BulkEdit(f"Add {added} products", curation, [change], self._on_states, self.session.error.emit))
+        left_out = " (not the product itself)" if len(others) < len(wanted) else ""
+        source = self.session.store.item(item_id) if self.session.store is not None else None
+        self.confirmed.emit(f"Added {added} products to the list of {source.title if source else item_id}{left_out}")
+        return added
 
     def _on_drop(self, ids: list[int], row: int) -> None:
         self.add(ids, row)

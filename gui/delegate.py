@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from gui.roles import MissingRole, NameRole, PinnedRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
+from gui.colours import FOCUS_CONTRAST, contrast
+from gui.roles import MissingRole, NameRole, PhotoCountRole, PinnedRole, ScoreRole, SkuRole, SourcePathRole, ThumbKeyRole
 from gui.thumbnails import ThumbnailLoader
 
 MIN_THUMB = 48
@@ -24,6 +25,7 @@ _GAP = 6  # between the thumbnail and the first caption line
 _RADIUS = 6.0
 _SMALL_FONT_SCALE = 0.85
 _BADGE = 18
+_FOCUS_WIDTH = 3.0
 NAME_LINES = 2  # a product name wraps once before it is cut ("Women's Brown H…" said little)
 _AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -49,11 +51,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._loader = loader
         self._thumb_size = DEFAULT_THUMB
+        self._fitted: int | None = None  # the side a grid sized the cards to, near the chosen one (see gui.grid_fit)
         self._pinned_tag = pinned_tag
 
     @property
     def thumb_size(self) -> int:
-        """Side of the thumbnail square in pixels."""
+        """Side of the thumbnail square in pixels, as chosen; the cards show it at `shown_size`."""
         return self._thumb_size
 
     @thumb_size.setter
@@ -65,6 +68,26 @@ class ThumbnailDelegate(QStyledItemDelegate):
             # relay out on their next pass through the event loop.
             self.sizeHintChanged.emit(QModelIndex())
 
+    @property
+    def shown_size(self) -> int:
+        """Side of the thumbnail square as painted: the chosen size, or the one the grid fitted to its room."""
+        return self._fitted if self._fitted is not None else self._thumb_size
+
+    def fit(self, size: int | None) -> None:
+        """Paint thumbnails `size` pixels square (None: at the chosen `thumb_size`)."""
+        fitted = None if size is None else max(MIN_THUMB, min(MAX_THUMB, int(size)))
+        if fitted != self._fitted:
+            shown = self.shown_size
+            self._fitted = fitted
+            if self.shown_size != shown:
+                self.sizeHintChanged.emit(QModelIndex())
+
+    def card_size(self, font: QFont, thumb: int | None = None) -> QSize:
+        """The size of a card in `font` whose thumbnail is `thumb` pixels square (by default as shown)."""
+        side = self.shown_size if thumb is None else thumb
+        lines = NAME_LINES * QFontMetrics(font).height() + QFontMetrics(_small_font(font)).height()
+        return QSize(side + 2 * (_PAD + _INSET), side + _GAP + lines + 2 * (_PAD + _INSET))
+
     def attach(self, view: QAbstractItemView) -> None:
         """Become `view`'s delegate and repaint it whenever a thumbnail is ready or fails."""
         view.setItemDelegate(self)
@@ -75,10 +98,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _AnyIndex) -> QSize:
         """The thumbnail square plus the caption (a name of up to two lines, then sku and score), padded; the same for every item."""
-        lines = NAME_LINES * QFontMetrics(option.font).height() + QFontMetrics(_small_font(option.font)).height()
-        width = self._thumb_size + 2 * (_PAD + _INSET)
-        height = self._thumb_size + _GAP + lines + 2 * (_PAD + _INSET)
-        return QSize(width, height)
+        return self.card_size(option.font)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
         """Draw the card: highlight, thumbnail (or placeholder and failure badge), captions."""
@@ -88,7 +108,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             card = QRectF(option.rect).adjusted(_INSET, _INSET, -_INSET, -_INSET)
             self._paint_highlight(painter, option, card)
-            square = QRect(int(card.x()) + _PAD, int(card.y()) + _PAD, self._thumb_size, self._thumb_size)
+            side = self.shown_size
+            square = QRect(int(card.x()) + _PAD, int(card.y()) + _PAD, side, side)
             key, source = _key_and_source(index)
             pixmap = self._loader.pixmap(key, source) if key and source else None
             if pixmap is not None and not pixmap.isNull():
@@ -104,8 +125,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 _paint_tag(painter, square, self._pinned_tag, QColor(30, 100, 200))
             if missing is not None:
                 _paint_tag(painter, square, "MISSING", QColor(150, 60, 20), bottom=True)
+            photos = index.data(PhotoCountRole)
+            if photos is not None and int(photos) > 1:
+                _paint_tag(painter, square, f"{int(photos)} photos", QColor(60, 60, 60, 210), bottom=True, right=True)
             top = square.bottom() + 1 + _GAP
             self._paint_captions(painter, option, index, QRect(square.x(), top, square.width(), 0))
+            if option.state & QStyle.StateFlag.State_HasFocus:
+                _paint_focus(painter, option, card)
         finally:
             painter.restore()
 
@@ -193,6 +219,22 @@ def _wrapped(metrics: QFontMetrics, text: str, width: int, most: int) -> list[st
     return lines
 
 
+def _paint_focus(painter: QPainter, option: QStyleOptionViewItem, card: QRectF) -> None:
+    """A ring round the card the keyboard is on, selected or not: the highlight colour, or the text colour
+    where the highlight is too faint on the view's background."""
+    group = _colour_group(option)
+    base = option.palette.color(group, QPalette.ColorRole.Base)
+    colour = option.palette.color(group, QPalette.ColorRole.Highlight)
+    if contrast(colour, base) < FOCUS_CONTRAST:
+        colour = option.palette.color(group, QPalette.ColorRole.Text)
+    pen = QPen(colour, _FOCUS_WIDTH)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    half = _FOCUS_WIDTH / 2 - 1  # the ring straddles the card's edge, into the gap between cards
+    painter.drawRoundedRect(card.adjusted(half, half, -half, -half), _RADIUS, _RADIUS)
+
+
 def _key_and_source(index: _AnyIndex) -> tuple[str | None, Path | None]:
     """The thumbnail key (the source path when the model gives none) and the source photo."""
     source = index.data(SourcePathRole)
@@ -237,15 +279,16 @@ def _paint_badge(painter: QPainter, square: QRect) -> None:
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "!")
 
 
-def _paint_tag(painter: QPainter, square: QRect, text: str, colour: QColor, bottom: bool = False) -> None:
-    """A small tag in a corner of the thumbnail: 'PINNED' (a person placed this entry), 'MISSING' (the photo is gone)."""
+def _paint_tag(painter: QPainter, square: QRect, text: str, colour: QColor, bottom: bool = False, right: bool = False) -> None:
+    """A small tag in a corner of the thumbnail: 'PINNED' (a person placed this entry), 'MISSING' (the photo is gone), '2 photos'."""
     font = QFont(painter.font())
     font.setBold(True)
     font.setPixelSize(9)
     metrics = QFontMetrics(font)
     height = metrics.height() + 2
+    width = metrics.horizontalAdvance(text) + 8
     top = square.bottom() - height - 3 if bottom else square.top() + 4
-    tag = QRectF(square.left() + 3, top, metrics.horizontalAdvance(text) + 8, height)
+    tag = QRectF(square.right() - width - 3 if right else square.left() + 3, top, width, height)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
     painter.drawRoundedRect(tag, 3, 3)

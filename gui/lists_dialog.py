@@ -55,7 +55,7 @@ class ListsDialog(QDialog):
             self.variants.addItem(label, value)
         self.variants.setToolTip("Colourways of one design, as Catalog › Find Duplicates found them")
         self.colour_weight = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.1, decimals=2, value=colour_weight)
-        self.colour_weight.setToolTip("0 matches by shape alone, 1 by colour alone")
+        self.colour_weight.setToolTip("0 matches by shape alone; higher weighs colour in, among products of a like shape")
         self.kind = QComboBox()
         for value in LIST_KINDS:
             self.kind.addItem(value.capitalize(), value)

@@ -1,4 +1,4 @@
-"""A small live plot of training loss per step, drawn with QPainter."""
+"""A small live plot of the reconstruction error (the training loss) per step, drawn with QPainter."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
 class LossCurve(QWidget):
-    """Training loss (one point per step) and validation loss (one point per epoch)."""
+    """Reconstruction error on the training photos (one point per step) and on photos held back (one per pass)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -16,6 +16,9 @@ class LossCurve(QWidget):
         self.total_steps = 1
         self.setMinimumSize(320, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Reconstruction error (loss): how far the encoder's redrawing of a photo is from the photo; "
+                        "lower is better. Blue: the photos it learns from (training loss); orange dots: photos held "
+                        "back to check it (validation loss), once per pass over the photos.")
 
     def clear(self, total_steps: int = 1) -> None:
         self.train.clear()
@@ -42,7 +45,8 @@ class LossCurve(QWidget):
         values = [v for _, v in self.train + self.validation]
         if not values:
             painter.setPen(palette.text().color())
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "Loss appears here as training runs")
+            painter.drawText(plot.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             "The reconstruction error appears here as training runs: lower is better")
             return
         low, high = min(values), max(values)
         if high - low < 1e-9:
@@ -56,7 +60,7 @@ class LossCurve(QWidget):
         painter.setPen(palette.text().color())
         painter.drawText(QRectF(0, plot.top() - 6, 44, 14), Qt.AlignmentFlag.AlignRight, f"{high:.3f}")
         painter.drawText(QRectF(0, plot.bottom() - 8, 44, 14), Qt.AlignmentFlag.AlignRight, f"{low:.3f}")
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 4, plot.width(), 16), Qt.AlignmentFlag.AlignCenter, "step")
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 4, plot.width(), 16), Qt.AlignmentFlag.AlignCenter, "reconstruction error by step")
         for series, colour, dots in ((self.train, QColor(40, 110, 220), False), (self.validation, QColor(230, 120, 20), True)):
             if not series:
                 continue
@@ -70,6 +74,6 @@ class LossCurve(QWidget):
                 for step, value in series:
                     painter.drawEllipse(point(step, value), 3.5, 3.5)
         painter.setPen(QColor(40, 110, 220))
-        painter.drawText(QRectF(plot.right() - 190, plot.top() + 4, 90, 14), Qt.AlignmentFlag.AlignRight, "training")
+        painter.drawText(QRectF(plot.right() - 316, plot.top() + 4, 150, 14), Qt.AlignmentFlag.AlignRight, "photos learnt from")
         painter.setPen(QColor(230, 120, 20))
-        painter.drawText(QRectF(plot.right() - 96, plot.top() + 4, 90, 14), Qt.AlignmentFlag.AlignRight, "validation")
+        painter.drawText(QRectF(plot.right() - 160, plot.top() + 4, 154, 14), Qt.AlignmentFlag.AlignRight, "photos held back")

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -30,7 +31,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
+    QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -49,6 +51,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -56,19 +59,28 @@ from PySide6.QtWidgets import (
 
 from core.catalog import APP_THUMB_SIZE, ThumbnailCache
 from core.common import IMAGE_SUFFIXES, LookalikeError, Progress, training_problem
-from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules
+from core.lists import LIST_KINDS, PLATFORM_FORMATS, Rules, review
 from core.shop import ImportReport, ShopExport, read_shop_export
 from core.similarity import EncoderInfo
 from core.storage import HistoryEntry, Workspace
-from gui.catalog_items import CatalogItems, catalog_items
+from gui.bulk_edits import BulkEditor
+from gui.catalog_items import CatalogItems, catalog_items, categories, kept_by_review, list_owner
+from gui.colours import is_dark
 from gui.curation_panel import CurationPanel
 from gui.delegate import ThumbnailDelegate
+from gui.encoder_words import encoder_line, encoder_tooltip, verdict
+from gui.file_dialogs import choose_folder, choose_open_file, choose_save_file
+from gui.first_run import FirstRunHint
+from gui.grid_fit import GridFit
 from gui.models import CatalogFilter, CatalogModel, ResultsModel
+from gui.pasted import pasted_source
 from gui.product_grid import ProductGrid
 from gui.roles import Roles
 from gui.session import CatalogSession, Problem, Query
+from gui.shop_links import open_shop_page, shop_page
+from gui.splitter_shares import SplitterShares
 from gui.thumbnails import ThumbnailLoader
-from gui.workers import Job
+from gui.workers import Job, while_alive
 
 MAX_RECENT = 8
 EXPORT_CHOICES = {
@@ -120,10 +132,23 @@ def _grid(delegate: ThumbnailDelegate) -> QListView:
 class Banner(QFrame):
     """A dismissible one-line message above the grids, with buttons for what can be done: errors never block the window."""
 
+    # (background, border, text, button, button under the pointer) for a light and a dark window; the text
+    # has a contrast of 5.7 or more on each background (WCAG asks 4.5 of text).
     _TONES = {
-        "error": "#banner { background: #fde2e1; border: 1px solid #e0a19d; border-radius: 4px; } QLabel { color: #7a1a14; }",
-        "notice": "#banner { background: #fff4d6; border: 1px solid #e2c46e; border-radius: 4px; } QLabel { color: #5c4400; }",
+        ("error", False): ("#fde2e1", "#d98a85", "#6e1610", "#f8cdca", "#f2b7b3"),
+        ("error", True): ("#4a1f1d", "#a0524c", "#ffdcd8", "#66302c", "#7a3a35"),
+        ("notice", False): ("#fff4d6", "#d9b75a", "#4f3a00", "#f8e4a6", "#f1d587"),
+        ("notice", True): ("#3f3412", "#9a8238", "#ffebb0", "#584a1c", "#6b5a22"),
     }
+    _STYLE = (
+        "#banner {{ background: {0}; border: 1px solid {1}; border-radius: 4px; }}"
+        " #banner QLabel {{ color: {2}; background: transparent; }}"
+        " #banner QPushButton {{ color: {2}; background: {3}; border: 1px solid {1}; border-radius: 3px; padding: 3px 10px; }}"
+        " #banner QPushButton:flat {{ background: transparent; border-color: transparent; }}"
+        " #banner QPushButton:hover {{ background: {4}; }}"
+        " #banner QPushButton:pressed {{ background: {1}; }}"
+        " #banner QPushButton:focus {{ border: 2px solid {2}; padding: 2px 9px; }}"
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +159,7 @@ class Banner(QFrame):
         self.buttons: list[QPushButton] = []
         self.about = ""  # the job (its name) whose outcome the message tells of: a later success of it takes the message away
         self.shown = 0  # messages shown so far, to tell whether the one showing is still the one a job saw
+        self._tone = "error"
         close = QPushButton("Dismiss")
         close.setFlat(True)
         close.clicked.connect(self.hide)
@@ -150,7 +176,8 @@ class Banner(QFrame):
         """
         self.about = about
         self.shown += 1
-        self.setStyleSheet(self._TONES[tone])
+        self._tone = tone
+        self._colour()
         for button in self.buttons:
             self._layout.removeWidget(button)
             button.deleteLater()
@@ -163,6 +190,18 @@ class Banner(QFrame):
             self.buttons.append(button)
         self.label.setText(text)
         self.show()
+
+    def _colour(self) -> None:
+        """The tone's colours for the window's palette, light or dark (the banner's own is its style sheet's)."""
+        around = self.parentWidget().palette() if self.parentWidget() is not None else QApplication.palette()
+        style = self._STYLE.format(*self._TONES[(self._tone, is_dark(around))])
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.ParentChange):
+            self._colour()
+        super().changeEvent(event)
 
 
 class MainWindow(QMainWindow):
@@ -180,6 +219,7 @@ class MainWindow(QMainWindow):
         self._keeping_place = False  # set while a re-read catalog re-selects the product that was selected
         self._stage_started: dict[str, tuple[float, int]] = {}
         self._filtered_catalog: Path | None = None  # the catalog the filter text was typed for
+        self.compare_dialog: Any = None  # the CompareDialog open, if any
         self.setWindowTitle("Lookalike")
         self.setAcceptDrops(True)
 
@@ -203,17 +243,17 @@ class MainWindow(QMainWindow):
         self.filter_edit.textChanged.connect(self.filter_timer.start)
         self.count_label = QLabel("No catalog open")
 
-        self.empty_hint = QLabel(
-            "<h2>Open a catalog to begin</h2><p>Drop a folder of product photos here, use "
-            "<b>File › Open Catalog</b>, or try <b>File › Open Demo Catalog</b>.</p>"
-        )
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
+        self.empty_hint = FirstRunHint(self.choose_catalog, self.choose_shop_export, self.open_demo)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 3, 6)
         left_layout.addWidget(self.filter_edit)
+        left_layout.addLayout(self._build_review_filter())
+        # On a small screen the filters narrow, to their first choices' width, rather than widen the pane past it.
+        for combo in (self.review_filter, self.category_filter):
+            metrics = combo.fontMetrics()
+            combo.setMinimumWidth(metrics.horizontalAdvance(combo.itemText(0)) + 5 * metrics.averageCharWidth())
         self.catalog_stack = QStackedWidget()
         left_layout.addWidget(self.catalog_stack, 1)
         left_layout.addWidget(self.count_label)
@@ -229,7 +269,8 @@ class MainWindow(QMainWindow):
         self.k_spin.valueChanged.connect(self._on_k)
         self.colour_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, singleStep=5, pageStep=25)
         self.colour_slider.setMinimumWidth(80)
-        self.colour_slider.setToolTip("Slide right to weigh colour in: left matches by shape alone, right by colour alone")
+        self.colour_slider.setToolTip("Slide right to weigh colour in: left matches by shape alone; the middle finds the same kind "
+                                      "of product in like colours first; right, the closest colours among products of a like shape")
         self.colour_slider.setValue(int(self.settings.value("colour_weight", 0)))
         self.colour_timer = QTimer(self, singleShot=True, interval=200)
         self.colour_timer.timeout.connect(lambda: self.session.set_colour_weight(self.colour_slider.value() / 100))
@@ -251,7 +292,7 @@ class MainWindow(QMainWindow):
 
         lookalikes = QWidget()
         look_layout = QVBoxLayout(lookalikes)
-        look_layout.setContentsMargins(0, 6, 0, 0)
+        look_layout.setContentsMargins(0, 0, 0, 0)
         look_layout.addLayout(header)
         look_layout.addLayout(controls)
         self.results_holder = QVBoxLayout()
@@ -262,6 +303,11 @@ class MainWindow(QMainWindow):
         self.undo = QUndoStack(self)
         self.curation_panel = CurationPanel(self.session, self.undo)
         self.curation_panel.step_requested.connect(self.step_product)
+        self.curation_panel.kind.currentIndexChanged.connect(lambda _: self.apply_review_filter())
+        self.bulk = BulkEditor(self.session, self.undo, self)
+        for said in (self.bulk.confirmed, self.curation_panel.confirmed):
+            said.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.bulk.lists_changed.connect(self._on_bulk_edit)
         # The candidates beside the list they are dragged into: curating means seeing both.
         self.curation_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.curation_splitter.setChildrenCollapsible(False)
@@ -270,7 +316,7 @@ class MainWindow(QMainWindow):
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(3, 0, 6, 6)
+        right_layout.setContentsMargins(3, 6, 6, 6)  # the list's title, two lines in a narrow pane, clear of the toolbar
         right_layout.addWidget(self.curation_splitter)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -303,6 +349,93 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
 
+    def _build_review_filter(self) -> QHBoxLayout:
+        """The review filters under the filter box: which lists of the kind shown, which category."""
+        self.review_filter = QComboBox()
+        for label, which in (("All lists", "all"), ("Unreviewed lists", "unreviewed"), ("Empty or weak lists", "weak")):
+            self.review_filter.addItem(label, which)
+        self.review_filter.setToolTip(
+            "Show the products whose list (of the kind shown) wants a look; Reviewed, next walks them.\n"
+            "Unreviewed: not marked reviewed yet.\n"
+            f"Empty or weak: fewer than {review.WEAK_ENTRIES} entries, or a mean similarity in the lowest "
+            f"{review.WEAK_SHARE:.0%} of the lists.\n"
+            "The lists are looked at when a filter is chosen and after Make Lists or a bulk edit; "
+            "a list reviewed since is skipped by Reviewed, next."
+        )
+        self.category_filter = QComboBox()
+        self.category_filter.addItem("Any category", None)
+        self.category_filter.setToolTip("Show the products of one category only")
+        self.review_filter.currentIndexChanged.connect(lambda _: self.apply_review_filter())
+        self.category_filter.currentIndexChanged.connect(lambda _: self.apply_review_filter())
+        self.mark_shown_button = QPushButton("Mark Reviewed")
+        self.mark_shown_button.setToolTip("Mark the lists of every product shown reviewed, as one step Ctrl+Z takes back (Ctrl+Shift+R)")
+        self.mark_shown_button.clicked.connect(self.mark_shown_reviewed)
+        row = QHBoxLayout()
+        row.addWidget(self.review_filter)
+        row.addWidget(self.category_filter, 1)
+        row.addWidget(self.mark_shown_button)
+        return row
+
+    def apply_review_filter(self) -> None:
+        """Keep the catalog rows whose lists the review filter and the category keep (read from the store now)."""
+        which = str(self.review_filter.currentData())
+        category = self.category_filter.currentData()
+        store = self.session.store
+        try:
+            lists = review.summarise(store, self.curation_panel.current_kind) if which != "all" and store is not None else None
+        except LookalikeError as exc:
+            self.show_error(f"cannot filter by the lists: {exc}")
+            return
+        loaded = self._catalog_items
+        kept = kept_by_review(self.catalog_model.items(), loaded.products, lists, which, category)
+        if kept is None and not self.catalog_filter.restricted():
+            return
+        self.loader.clear_pending()
+        self.catalog_filter.set_allowed(kept)
+        self._update_count()
+
+    def _show_categories(self) -> None:
+        """The category filter's choices for the catalog shown, keeping the one chosen while it is there."""
+        chosen = self.category_filter.currentData()
+        found = categories(self.catalog_model.items())
+        if [self.category_filter.itemData(i) for i in range(1, self.category_filter.count())] == found:
+            return
+        self.category_filter.blockSignals(True)
+        try:
+            self.category_filter.clear()
+            self.category_filter.addItem("Any category", None)
+            for name in found:
+                self.category_filter.addItem(name, name)
+            self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(chosen)) if chosen in found else 0)
+        finally:
+            self.category_filter.blockSignals(False)
+
+    def mark_shown_reviewed(self) -> int:
+        """Mark the lists of the products the catalog grid shows reviewed (of the kind shown), as one undo step."""
+        if self.session.curation is None:
+            self.show_error("open a catalog first")
+            return 0
+        products = self._catalog_items.products
+        shown = (self.catalog_model.item(self.catalog_filter.mapToSource(self.catalog_filter.index(row, 0)).row())
+                 for row in range(self.catalog_filter.rowCount()))
+        owners = [owner for item in shown if (owner := list_owner(item, products)) is not None]  # unreadable: no list
+        if not owners:
+            self.show_error("no product shown has a list to mark reviewed")
+            return 0
+        return self.bulk.mark_reviewed(owners, self.curation_panel.current_kind)
+
+    def block_everywhere(self, item_id: int) -> int:
+        """Block a product (its product's main photo) from every list of every kind, as one undo step."""
+        products = self._catalog_items.products
+        target = products.main(item_id) if item_id in products.by_id else item_id
+        item = products.by_id.get(target)
+        return self.bulk.block_everywhere(target, _short(item.title if item else str(target)))
+
+    def _on_bulk_edit(self, states: list) -> None:
+        """After a bulk edit, its undo or redo: the list shown and the review filter as the lists are now."""
+        self.curation_panel.refresh()
+        self.apply_review_filter()
+
     def _build_views(self) -> None:
         """The grids, their delegates and the one thumbnail loader: made once, kept for the window's life."""
         self.loader = ThumbnailLoader(ThumbnailCache(Path(self._scratch_thumbs()), APP_THUMB_SIZE), memory_items=1500, parent=self)
@@ -321,6 +454,15 @@ class MainWindow(QMainWindow):
         self.results_view.doubleClicked.connect(self._on_result_activated)
         self.results_view.activated.connect(self._on_result_activated)
         self.results_view.customContextMenuRequested.connect(lambda pos: self._context_menu(self.results_view, pos))
+        # Open in Shop acts on the card chosen in the grid last used: it follows choices and focus.
+        self._grid_in_use: QListView = self.catalog_view
+        for view in (self.catalog_view, self.results_view):
+            view.selectionModel().selectionChanged.connect(self._update_product_actions)
+            view.model().modelReset.connect(self._update_product_actions)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+        self._update_product_actions()
         for view in (self.catalog_view, self.results_view):
             view.setDragEnabled(True)
             view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -328,12 +470,21 @@ class MainWindow(QMainWindow):
         self.catalog_stack.addWidget(self.catalog_view)
         self.results_holder.addWidget(self.results_view)
         self.curation_panel.set_delegate(self.list_delegate)
+        # Cards fill each grid's rows; the lookalikes and the list, a few cards each, grow to fill their panes.
+        self.grid_fits = (
+            GridFit(self.catalog_view, self.catalog_delegate),
+            GridFit(self.results_view, self.results_delegate, fill=True),
+            GridFit(self.curation_panel.view, self.list_delegate, fill=True),
+        )
         # Keyboard: the filter, then the grid it filters, then the panel on the right.
         chain = (self.filter_edit, self.catalog_view, self.k_spin, self.colour_slider, self.results_view, self.history_list, self.curation_panel.kind)
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
         self.filter_edit.returnPressed.connect(self._into_grid)
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter_edit, self._into_grid, context=Qt.ShortcutContext.WidgetShortcut)
+        # Made, then narrowed: PySide6 ignores `context` given with a callable, and Down anywhere in the window would leave for the grid.
+        into_grid = QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter_edit)
+        into_grid.setContext(Qt.ShortcutContext.WidgetShortcut)
+        into_grid.activated.connect(self._into_grid)
 
     def _into_grid(self) -> None:
         """From the filter box (Down or Return): to the grid, on its first product if none is chosen."""
@@ -383,9 +534,14 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
         self.make_lists_action = action("Make Lists…", self.open_lists_dialog, "Ctrl+L", "Fill every product's recommendation list")
         self.export_lists_action = action("Export Lists…", self.choose_export, "Ctrl+E", "Write the lists for a shop platform")
+        self.mark_shown_action = action("Mark Shown Lists Reviewed", self.mark_shown_reviewed, "Ctrl+Shift+R",
+                                        "Mark the lists of every product the catalog shows reviewed, as one step")
         self.filter_action = action("Filter Catalog", self._focus_filter, QKeySequence.StandardKey.Find)
         self.bigger_action = action("Larger Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size + 32), QKeySequence.StandardKey.ZoomIn)
         self.smaller_action = action("Smaller Thumbnails", lambda: self.set_thumb_size(self.catalog_delegate.thumb_size - 32), QKeySequence.StandardKey.ZoomOut)
+        self.shop_page_action = action("Open in Shop", self.open_in_shop, "Ctrl+Shift+B", "Open the chosen product's page in the shop")
+        self.compare_action = action("Compare…", self.compare_chosen, "Ctrl+Shift+C",
+                                     "Two products side by side: two cards chosen with Ctrl+click, or a lookalike with its product")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -401,14 +557,23 @@ class MainWindow(QMainWindow):
         catalog_menu.addActions([self.reindex_action, self.cancel_action, self.filter_action])
         catalog_menu.addSeparator()
         catalog_menu.addActions([self.duplicates_action, self.forget_action])
+        catalog_menu.addSeparator()
+        catalog_menu.addActions([self.shop_page_action, self.compare_action])
+        catalog_menu.setToolTipsVisible(True)  # why Open in Shop is off
         lists_menu = menu.addMenu("&Lists")
         lists_menu.addActions([self.make_lists_action, self.export_lists_action])
+        lists_menu.addSeparator()
+        lists_menu.addAction(self.mark_shown_action)
         model_menu = menu.addMenu("&Model")
         model_menu.addActions([self.train_action, self.load_model_action, self.export_model_action])
         model_menu.addSeparator()
         model_menu.addAction(self.previous_model_action)
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.bigger_action, self.smaller_action])
+        self.help_action = action("Lookalike Help", self.show_help, QKeySequence.StandardKey.HelpContents, "A short guide: from a folder of photos to lists for the shop")
+        self.about_action = action("About Lookalike", self.show_about)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addActions([self.help_action, self.about_action])
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -439,6 +604,7 @@ class MainWindow(QMainWindow):
         s.items_changed.connect(self._on_items)
         s.model_changed.connect(self._on_model)
         s.job_started.connect(self._on_job_started)
+        s.fetch_started.connect(self._on_job_started)
         s.results_ready.connect(self._on_results)
         s.history_changed.connect(self._on_history_changed)
         s.error.connect(self.show_error)
@@ -446,6 +612,7 @@ class MainWindow(QMainWindow):
         s.notice.connect(self.show_notice)
         s.forgotten.connect(lambda counts: self.statusBar().showMessage(f"Forgot {counts[0]:,} missing photos and {counts[1]:,} lists", 10000))
         s.indexed.connect(self._on_indexed)
+        s.trained.connect(self._on_trained)
         s.generated.connect(self._on_generated)
         s.changed_elsewhere.connect(self.curation_panel.refresh_if_changed)
         s.exported.connect(self._on_exported)
@@ -458,12 +625,37 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        self._fit_screen()
         width = self.width()  # first run: the catalog two fifths, the lookalikes and the list the rest, half each
         defaults = ((self.splitter, [width * 2 // 5, width * 3 // 5]), (self.curation_splitter, [width * 3 // 10] * 2))
+        self.pane_shares: list[SplitterShares] = []
         for key, (splitter, sizes) in zip(("splitter", "curation_splitter"), defaults):
+            # At about its size to come: sizes given to a splitter not yet laid out are squeezed into its first size.
+            splitter.resize(sum(sizes), splitter.height())
             state = self.settings.value(key)
-            if not (isinstance(state, QByteArray) and splitter.restoreState(state)):
+            if isinstance(state, QByteArray) and splitter.restoreState(state):
+                sizes = splitter.sizes()
+            else:
                 splitter.setSizes(sizes)
+            # Each pane keeps its share as the window grows and shrinks: one squeezed by a small window grows back.
+            self.pane_shares.append(SplitterShares(splitter, sizes))
+
+    def _fit_screen(self) -> None:
+        """Keep the window, title bar and all, within the free part of its screen: a size remembered on a larger
+        screen, or 1280 x 800 on a laptop at twice the scale, would put the status bar out of sight."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = QGuiApplication.screenAt(self.geometry().center()) or self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        title = self.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight, None, self)  # the frame is not known before it is shown
+        self.resize(min(self.width(), room.width()), min(self.height(), room.height() - title))
+        if self.testAttribute(Qt.WidgetAttribute.WA_Moved):  # a remembered place; a first one is the window manager's choice
+            x = max(room.left(), min(self.x(), room.right() + 1 - self.width()))
+            y = max(room.top() + title, min(self.y(), room.bottom() + 1 - self.height()))
+            if (x, y) != (self.x(), self.y()):
+                self.move(x, y)
 
     def _save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -501,17 +693,17 @@ class MainWindow(QMainWindow):
         return self.session.open(Path(folder))
 
     def choose_catalog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a catalog folder")
-        if folder:
-            self.open_catalog(Path(folder))
+        folder = choose_folder(self, self.settings, "catalog", "Open a catalog folder")
+        if folder is not None:
+            self.open_catalog(folder)
 
     def choose_shop_export(self) -> None:
         """Ask for a shop's product export (and, for Magento, where its images are) and a folder, then import."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a shop's product export", "", "Product exports (*.csv);;All files (*)")
-        if not path:
+        path = choose_open_file(self, self.settings, "shop_export", "Open a shop's product export", "Product exports (*.csv);;All files (*)")
+        if path is None:
             return
         try:
-            shop = read_shop_export(Path(path))
+            shop = read_shop_export(path)
         except LookalikeError as exc:
             self.show_error(str(exc))
             return
@@ -528,15 +720,14 @@ class MainWindow(QMainWindow):
             if text.strip():
                 media_url = text.strip()
             else:
-                chosen = QFileDialog.getExistingDirectory(self, "The shop's media folder (pub/media/catalog/product)")
-                if not chosen:
+                media_dir = choose_folder(self, self.settings, "shop_media", "The shop's media folder (pub/media/catalog/product)", path.parent)
+                if media_dir is None:
                     return
-                media_dir = Path(chosen)
-        folder = QFileDialog.getExistingDirectory(
-            self, "A folder for the shop's photos (new or empty, or an earlier import of this shop)", str(Path(path).parent)
-        )
-        if folder:
-            self.import_shop_export(shop, Path(folder), media_url, media_dir)
+        # A new folder may be typed: it is made, and the photos go into it.
+        folder = choose_folder(self, self.settings, "shop_catalog", "A folder for the shop's photos (new or empty, or an earlier import of this shop)",
+                               path.parent, may_create=True)
+        if folder is not None:
+            self.import_shop_export(shop, folder, media_url, media_dir)
 
     def import_shop_export(self, shop: ShopExport, folder: Path, media_url: str | None = None, media_dir: Path | None = None) -> bool:
         """Import `shop` into `folder` in the background; the catalog opens when its photos are in."""
@@ -546,15 +737,22 @@ class MainWindow(QMainWindow):
         return self.session.import_shop(shop, folder, media_url, media_dir)
 
     def _on_imported(self, ws: Workspace, report: ImportReport) -> None:
+        """Said on the status bar with the photos' tally; what did not come in, in the banner, every line of it one click away."""
         d = report.download
-        summary = (f"Imported {report.products:,} {report.platform} products: {d.fetched:,} photos fetched, "
-                   f"{d.kept:,} already here, {len(d.failed):,} failed")
+        summary = report.summary()
+        tally = f"{d.fetched:,} photos fetched, {d.kept:,} already here" + (f", {len(d.failed):,} failed" if d.failed else "")
         self.open_catalog(ws.catalog)
-        self.statusBar().showMessage(summary, 15000)
-        if d.failed or report.without_photo:
-            first = d.failed[0] if d.failed else f"{report.without_photo[0]} has no photo"
-            more = f" (and {len(d.failed) - 1:,} more; run import-shop on the command line for the whole list)" if len(d.failed) > 1 else ""
-            self.banner.show_message(f"{summary}. {first}{more}", tone="notice")
+        self.statusBar().showMessage(f"{summary} ({report.platform} export: {tally})", 15000)
+        details = report.details()
+        if details:
+            self.last_error = summary
+            self.banner.show_message(f"{summary}.", [("Details…", lambda: self._show_import_details(summary, details))], tone="notice")
+
+    def _show_import_details(self, summary: str, lines: list[str]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Shop export imported", f"{summary}.", QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(lines[0] if len(lines) == 1 else f"{len(lines):,} things to know: see the details.")
+        box.setDetailedText("\n".join(lines))
+        box.exec()
 
     def open_demo(self) -> None:
         """Write the demo catalog once (in the background), then open it."""
@@ -603,7 +801,9 @@ class MainWindow(QMainWindow):
             return
         kept = self._selected_item()
         self._catalog_items = loaded
-        self.catalog_model.reset(ws.catalog, loaded.items, loaded.search)
+        self.catalog_model.reset(ws.catalog, loaded.tiles, loaded.search, loaded.products)
+        self._show_categories()
+        self.apply_review_filter()
         self._update_count()
         proxy = self._grid_index(kept) if kept is not None else QModelIndex()
         if proxy.isValid():  # a re-read catalog (after indexing, say) keeps the user's place
@@ -631,14 +831,12 @@ class MainWindow(QMainWindow):
         if not loaded.complete:  # the first page shows while the rest loads
             self.count_label.setText(f"Loading {loaded.total:,} photos…")
             return
-        total = self.catalog_model.rowCount()
+        total = self.catalog_model.rowCount()  # a row per product
         shown = self.catalog_filter.rowCount()
         noun = "product" if total == 1 else "products"
         text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
-        products = loaded.product_count
-        if products and products != total:  # a shop's products, several photos each
-            photos = f"{total:,} photos" if shown == total else f"{shown:,} of {total:,} photos"
-            text = f"{products:,} {'product' if products == 1 else 'products'} · {photos}"
+        if len(loaded.items) != total:  # products of several photos
+            text += f" · {len(loaded.items):,} photos"
         if loaded.unreadable:
             text += f" · {loaded.unreadable} unreadable"
         if loaded.missing:
@@ -650,9 +848,19 @@ class MainWindow(QMainWindow):
         if info is None:
             self.model_label.setText("No usable model")
             return
-        when = f"index built {built.replace('T', ' ').replace('+00:00', ' UTC')}" if built else "not indexed yet"
-        self.model_label.setText(f"Model {info.model_id[:8]} · trained on {info.trained_on} · {when}")
-        self.model_label.setToolTip(f"{info.path}\n{info.latent_dim}-number embeddings from {info.input_size}px input")
+        catalog = self.session.ws.catalog.name if self.session.ws is not None else ""
+        self.model_label.setText(encoder_line(info, built, catalog))
+        self.model_label.setToolTip(encoder_tooltip(info))
+
+    def _on_trained(self, result: Any) -> None:
+        """The training's verdict in the window too: in the banner unless the training dialog shows it."""
+        said = verdict(result)
+        self.statusBar().showMessage(f"Training done. {said}", 15000)
+        dialog = getattr(self, "train_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            return
+        actions = [("Use the New One Anyway", self.session.use_set_aside)] if self.session.set_aside() is not None else []
+        self.banner.show_message(f"Training done. {said}", actions, tone="notice")
 
     def _on_indexed(self, report: Any) -> None:
         message = f"Indexed {report.images:,} photos ({report.encoded:,} encoded) in {report.seconds:.1f} s"
@@ -683,11 +891,11 @@ class MainWindow(QMainWindow):
             widget.show()
         self.cancel_button.setEnabled(job.name != "demo")
         job.progress.connect(self._on_progress)
-        job.done.connect(lambda: self._on_job_done(job))
-        job.failed.connect(lambda message: self._on_job_failed(job, message))
+        job.done.connect(while_alive(self, lambda: self._on_job_done(job)))
+        job.failed.connect(while_alive(self, lambda message: self._on_job_failed(job, message)))
         showing = self.banner.shown
-        job.finished.connect(lambda _: self._on_job_succeeded(job, showing))
-        job.cancelled.connect(lambda: self.statusBar().showMessage(f"{job.name.capitalize()} cancelled", 8000))
+        job.finished.connect(while_alive(self, lambda _: self._on_job_succeeded(job, showing)))
+        job.cancelled.connect(while_alive(self, lambda: self.statusBar().showMessage(f"{job.name.capitalize()} cancelled", 8000)))
 
     def _on_job_failed(self, job: Job, message: str) -> None:
         """The banner already says `message` (the session's error): mark it as about this job."""
@@ -711,18 +919,19 @@ class MainWindow(QMainWindow):
             rate = (p.done - first) / elapsed if elapsed > 0.5 else 0.0
             if rate > 0 and p.stage != "train":
                 text += f" · {rate:,.0f}/s"
-            if rate > 0 and p.done < p.total:
-                left = (p.total - p.done) / rate
-                text += f" · {int(left // 60)}:{int(left % 60):02d} left"
         else:
             self.progress_bar.setRange(0, 0)
             text += f" {p.done:,}" if p.done else ""
-        if p.loss is not None:
-            text += f" · loss {p.loss:.4f}"
+        estimate = self.session.time_left
+        if estimate.last is p and estimate.words():  # the session's job: its one estimate, as its dialog shows it
+            text += f" · {estimate.words()}"
         self.progress_label.setText(text)
 
     def _on_job_done(self, job: Job) -> None:
-        if job is not self.session.job and job.name != "demo":
+        if job is self.session.fetching:
+            if self.session.job is not None and self.session.job.running:
+                return  # the bar is the running job's again at its next progress
+        elif job is not self.session.job and job.name != "demo":
             return  # an older job; the bar belongs to a newer one
         for widget in (self.progress_bar, self.progress_label, self.cancel_button):
             widget.hide()
@@ -755,9 +964,9 @@ class MainWindow(QMainWindow):
         self.results_view.scrollToTop()
         source = query.image
         if source is None and query.item_id is not None:
-            row = self.catalog_model.row_of(query.item_id)
-            if row is not None:
-                source = ws.catalog / self.catalog_model.item(row).path
+            photo = self.catalog_model.photo(query.item_id)
+            if photo is not None:
+                source = ws.catalog / photo.path
         pixmap = QPixmap(str(source)) if source is not None else QPixmap()
         if not pixmap.isNull():
             pixmap = pixmap.scaled(self.query_thumb.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
@@ -788,22 +997,31 @@ class MainWindow(QMainWindow):
 
     def choose_image(self) -> None:
         patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        name, _ = QFileDialog.getOpenFileName(self, "Find lookalikes of a photo", "", f"Images ({patterns});;All files (*)")
-        if name:
-            self.session.query_image(Path(name))
+        path = choose_open_file(self, self.settings, "photo", "Find lookalikes of a photo", f"Images ({patterns});;All files (*)")
+        if path is not None:
+            self.session.query_image(path)
 
     def paste_image(self) -> bool:
-        """Ctrl+V: a picture on the clipboard, or image files copied in a file manager."""
+        """Ctrl+V: a picture on the clipboard, image files copied in a file manager, or a photo's web address or file path."""
         mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and mime.hasUrls():
-            files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-            if files:
-                return self.query_files(files)
+        urls = mime.urls() if mime is not None and mime.hasUrls() else []
+        files = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        if files:
+            return self.query_files(files)
         image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            self.show_error("the clipboard holds no picture")
+        if not image.isNull():
+            return self.session.query_image(image)
+        texts = [u.toString() for u in urls] + [QGuiApplication.clipboard().text()]
+        source = next((found for found in map(pasted_source, texts) if found is not None), None)
+        if isinstance(source, str):
+            return self.session.query_address(source)
+        if source is None:
+            self.show_error("the clipboard holds no picture, nor a photo's web address or file path")
             return False
-        return self.session.query_image(image)
+        if not source.is_file():
+            self.show_error(f"{source}: {'a folder, not a photo' if source.is_dir() else 'no such file'}")
+            return False
+        return self.query_files([source])
 
     def query_files(self, files: list[Path]) -> bool:
         """Query each dropped or pasted file in turn; the last good one stays on screen."""
@@ -841,18 +1059,25 @@ class MainWindow(QMainWindow):
             return
         from gui.train_dialog import TrainDialog
 
+        previous = getattr(self, "train_dialog", None)
+        if previous is not None and previous.isVisible():
+            previous.raise_()
+            previous.activateWindow()
+            return
+        if previous is not None:  # closed: a new one shows the same, read from the session
+            previous.deleteLater()
         self.train_dialog = TrainDialog(self.session, self)
         self.train_dialog.show()
 
     def choose_model(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Load an ONNX encoder", "", "ONNX models (*.onnx);;All files (*)")
-        if name:
-            self.session.load_model(Path(name))
+        path = choose_open_file(self, self.settings, "model", "Load an ONNX encoder", "ONNX models (*.onnx);;All files (*)")
+        if path is not None:
+            self.session.load_model(path)
 
     def choose_model_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export the encoder", "encoder.onnx", "ONNX models (*.onnx)")
-        if name and self.session.export_model(Path(name)):
-            self.statusBar().showMessage(f"Encoder written to {name}", 8000)
+        path, _ = choose_save_file(self, self.settings, "model_export", "Export the encoder", "encoder.onnx", "ONNX models (*.onnx)")
+        if path is not None and self.session.export_model(path):
+            self.statusBar().showMessage(f"Encoder written to {path}", 8000)
 
     def open_duplicates(self) -> None:
         """Catalog › Find Duplicates: the stored groups; found first if they never were."""
@@ -895,13 +1120,14 @@ class MainWindow(QMainWindow):
 
     def _on_generated(self, count: int) -> None:
         self.curation_panel.refresh()  # the undo history stays: each step applies to the lists as they are now
+        self.apply_review_filter()  # lists made anew may be weak, or no longer
         self.statusBar().showMessage(f"Made {count:,} lists; manual edits kept", 10000)
 
     def choose_export(self) -> None:
         filters = {f"{label} (*{suffix})": fmt for fmt, (label, suffix) in EXPORT_CHOICES.items()}
-        name, chosen = QFileDialog.getSaveFileName(self, "Export recommendation lists", "recommendations.csv", ";;".join(filters))
-        if name:
-            self.export_lists(Path(name), filters.get(chosen, "csv"))
+        path, chosen = choose_save_file(self, self.settings, "export", "Export recommendation lists", "recommendations.csv", ";;".join(filters))
+        if path is not None:
+            self.export_lists(path, filters.get(chosen, "csv"))
 
     def export_lists(self, out: Path, fmt: str) -> bool:
         """csv, json and the review sheet hold the list kind on screen; shop formats hold every kind."""
@@ -932,16 +1158,53 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def step_product(self, step: int) -> None:
-        """Walk the (filtered) catalog: the review flow's previous and next."""
+        """Walk the (filtered) catalog: the review flow's previous and next.
+
+        Under the Unreviewed filter, next passes over the products whose list was marked reviewed
+        since the filter was applied (in this window or another).
+        """
         rows = self.catalog_filter.rowCount()
         if rows == 0:
             return
         current = self.catalog_view.currentIndex()
         row = current.row() + step if current.isValid() else 0
+        while step > 0 and row < rows and self._reviewed_since(row):
+            row += 1
         if 0 <= row < rows:
             self._select_in_grid(self.catalog_filter.index(row, 0))
+        elif step > 0:
+            self.statusBar().showMessage("That was the last product shown; no more lists under this filter", 8000)
+
+    def _reviewed_since(self, row: int) -> bool:
+        """Whether the list of the product on this row of the grid is reviewed now, under the Unreviewed filter."""
+        curation = self.session.curation
+        if curation is None or self.review_filter.currentData() != "unreviewed":
+            return False
+        item = self.catalog_model.item(self.catalog_filter.mapToSource(self.catalog_filter.index(row, 0)).row())
+        owner = list_owner(item, self._catalog_items.products)
+        return owner is not None and curation.state(owner, self.curation_panel.current_kind).reviewed
 
     # small things ------------------------------------------------------------------------
+    def show_help(self) -> None:
+        """Help › Lookalike Help (F1): the guide, in a window beside this one."""
+        from gui.help import HelpDialog
+
+        if getattr(self, "help_dialog", None) is None:
+            self.help_dialog = HelpDialog(self.shortcuts(), self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+        self.help_dialog.activateWindow()
+
+    def shortcuts(self) -> dict[str, str]:
+        """The window's actions that have a key, by attribute name: the key as this platform writes it."""
+        return {name: act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                for name, act in vars(self).items() if isinstance(act, QAction) and not act.shortcut().isEmpty()}
+
+    def show_about(self) -> None:
+        from gui.help import about_text
+
+        QMessageBox.about(self, "About Lookalike", about_text())
+
     def show_error(self, message: str, about: str = "") -> None:
         """`message` in the banner; `about` names the job whose later success takes it away."""
         self.last_error = message
@@ -1022,16 +1285,139 @@ class MainWindow(QMainWindow):
         item_id = int(index.data(Roles.ItemIdRole))
         menu.addAction("Find Lookalikes", lambda: self.session.query_item(item_id))
         owner = self.curation_panel.item_id
-        if owner is not None and item_id != owner and self.session.store is not None:
+        chosen = self._chosen_with(view, index)
+        adding = [i for i in chosen if i != owner]
+        if owner is not None and adding and self.session.store is not None:
             listed = self.session.store.item(owner)
             name = listed.title if listed else str(owner)
             # named, because the list shown need not be that of the lookalikes' query
-            menu.addAction(f"Add to the List of {_short(name)}", lambda: self.curation_panel.add([item_id], self.curation_panel.model.rowCount()))
+            what = "Add" if len(adding) == 1 else f"Add {len(adding)} Products"
+            menu.addAction(f"{what} to the List of {_short(name)}", lambda: self.curation_panel.add(adding, self.curation_panel.model.rowCount()))
+        if self.session.curation is not None:
+            block = menu.addAction("Block From Every List", lambda: self.block_everywhere(item_id))
+            block.setToolTip("Take this product out of every product's lists of every kind and never suggest it again; "
+                             "one step Ctrl+Z takes back. Make Lists fills the places it leaves.")
+        partner = self._compare_partner(view, item_id)
+        if partner is not None:
+            partner_id, partner_name = partner
+            menu.addAction(f"Compare With {_short(partner_name)}…", lambda: self.compare(partner_id, item_id))
         menu.addSeparator()
+        link, title = index.data(Roles.LinkRole), index.data(Roles.NameRole)
+        page = shop_page(link, title)
+        shop = menu.addAction("Open in Shop", lambda: self._open_shop_page(link, title))
+        shop.setEnabled(page.url is not None)
+        shop.setToolTip(page.url.toString() if page.url is not None else page.why)
+        menu.setToolTipsVisible(True)
         menu.addAction("Open Containing Folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
         menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText(str(path)))
         copy_sku = menu.addAction("Copy SKU", lambda: QGuiApplication.clipboard().setText(sku or ""))
         copy_sku.setEnabled(bool(sku))
         menu.popup(view.viewport().mapToGlobal(pos))
         self._menu = menu
+
+    @staticmethod
+    def _chosen_with(view: QListView, index: QModelIndex) -> list[int]:
+        """The products a context menu on `index` acts on: the cards chosen, when it is one of several; else its own."""
+        chosen = view.selectionModel().selectedIndexes()
+        if len(chosen) > 1 and view.selectionModel().isSelected(index):
+            return [int(i.data(Roles.ItemIdRole)) for i in sorted(chosen, key=lambda i: i.row())]
+        return [int(index.data(Roles.ItemIdRole))]
+
+    # one product, two products -------------------------------------------------------------
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if new is self.catalog_view or new is self.results_view:
+            self._grid_in_use = new
+            self._update_product_actions()
+
+    def _product_in_hand(self) -> QModelIndex:
+        """The one card chosen in the grid last used, else in the catalog (invalid if none, or several, are)."""
+        for view in dict.fromkeys((self._grid_in_use, self.catalog_view)):
+            chosen = view.selectionModel().selectedIndexes()
+            if len(chosen) == 1:
+                return chosen[0]
+        return QModelIndex()
+
+    def _update_product_actions(self) -> None:
+        """Open in Shop is on for a product with a web link, and says why it is off otherwise."""
+        index = self._product_in_hand()
+        if not index.isValid():
+            self.shop_page_action.setEnabled(False)
+            self.shop_page_action.setToolTip("Choose a product to open its page in the shop")
+            return
+        page = shop_page(index.data(Roles.LinkRole), index.data(Roles.NameRole))
+        self.shop_page_action.setEnabled(page.url is not None)
+        self.shop_page_action.setToolTip(f"Open {page.url.toString()}" if page.url is not None else page.why)
+
+    def open_in_shop(self) -> bool:
+        """Catalog › Open in Shop: the chosen product's page, from the link column of products.csv."""
+        index = self._product_in_hand()
+        if not index.isValid():
+            self.show_error("choose a product to open its page in the shop")
+            return False
+        return self._open_shop_page(index.data(Roles.LinkRole), index.data(Roles.NameRole))
+
+    def _open_shop_page(self, link: str | None, title: str | None) -> bool:
+        problem = open_shop_page(link, title or "this product")
+        if problem:
+            self.show_error(problem)
+            return False
+        self.statusBar().showMessage(f"Opened {link} in the browser", 8000)
+        return True
+
+    def _compare_partner(self, view: QListView, item_id: int) -> tuple[int, str] | None:
+        """The product a card would be compared with: the other of two chosen, else the catalog's product or the lookalikes' query."""
+        chosen = view.selectionModel().selectedIndexes()
+        ids = [int(i.data(Roles.ItemIdRole)) for i in chosen]
+        if len(chosen) == 2 and item_id in ids:
+            other = chosen[1 - ids.index(item_id)]
+            return int(other.data(Roles.ItemIdRole)), str(other.data(Roles.NameRole))
+        if view is self.catalog_view and len(chosen) == 1 and ids[0] != item_id:
+            return ids[0], str(chosen[0].data(Roles.NameRole))
+        query = self.session.last_query
+        if view is self.results_view and query is not None and query.item_id is not None and query.item_id != item_id:
+            return query.item_id, query.label
+        return None
+
+    def _pair_chosen(self) -> tuple[int, int] | None:
+        """Two cards chosen in one grid (the current one second), or the lookalikes' product and the lookalike chosen."""
+        for view in dict.fromkeys((self._grid_in_use, self.catalog_view, self.results_view)):
+            chosen = view.selectionModel().selectedIndexes()
+            if len(chosen) == 2:
+                first, second = sorted(chosen, key=lambda i: i == view.currentIndex())
+                return int(first.data(Roles.ItemIdRole)), int(second.data(Roles.ItemIdRole))
+            if len(chosen) == 1 and view is self.results_view:
+                partner = self._compare_partner(view, int(chosen[0].data(Roles.ItemIdRole)))
+                if partner is not None:
+                    return partner[0], int(chosen[0].data(Roles.ItemIdRole))
+        return None
+
+    def compare_chosen(self) -> bool:
+        """Catalog › Compare: two cards chosen with Ctrl+click, or a lookalike chosen with the product it is a lookalike of."""
+        pair = self._pair_chosen()
+        if pair is None:
+            self.show_error("choose two products to compare: Ctrl+click a second one, or choose one of the lookalikes")
+            return False
+        return self.compare(*pair)
+
+    def compare(self, first: int, second: int) -> bool:
+        """Show `second` beside `first`, with its score as a lookalike of `first` split into shape and colour."""
+        store = self.session.store
+        if self.session.searcher is None or store is None:
+            self.show_error("index the catalog before comparing products")
+            return False
+        items = store.items_by_id([first, second])
+        if first not in items or second not in items:
+            self.show_error("that product is no longer in the catalog")
+            return False
+        from gui.compare_dialog import CompareDialog
+
+        old = self.compare_dialog
+        if old is not None:
+            self.colour_timer.timeout.disconnect(old.refresh_score)
+            old.close()
+            old.deleteLater()
+        self.compare_dialog = CompareDialog(self.session, items[first], items[second], self)
+        self.colour_timer.timeout.connect(self.compare_dialog.refresh_score)  # after the session takes the new weight
+        self.compare_dialog.show()
+        return True
 

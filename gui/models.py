@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 
 from core.catalog import inside_catalog, item_key
-from core.lists import Entry
+from core.lists import Entry, Products
 from core.similarity import Match
 from core.storage import Item
 from gui.catalog_items import SearchTexts, search_texts
@@ -61,7 +61,7 @@ class _DraggableItems:
 
 
 class CatalogModel(_DraggableItems, QAbstractListModel):
-    """Every catalog item, in path order."""
+    """The catalog's products, a row each (its main photo), in path order."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -69,13 +69,21 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
         self._catalog = Path()
         self._row_of: dict[int, int] | None = None
         self._search: SearchTexts | None = None
+        self._products: Products | None = None
+        self._ids: np.ndarray | None = None
 
-    def reset(self, catalog: Path, items: Sequence[Item], search: SearchTexts | None = None) -> None:
-        """Show these items; `search`, if given, is their search texts made already (off the GUI thread)."""
+    def reset(self, catalog: Path, items: Sequence[Item], search: SearchTexts | None = None, products: Products | None = None) -> None:
+        """Show these items, a row each; `search`, if given, is their search texts made already (off the GUI thread).
+
+        With `products` (of which each item is the main photo), a row stands for its product's
+        photos: it is found by any of them, counts them, and is searched by their texts.
+        """
         self.beginResetModel()
         self._catalog = catalog
         self._items = list(items)
+        self._products = products
         self._row_of = None
+        self._ids = None
         self._search = search if search is not None and len(search.texts) == len(self._items) else None
         self.endResetModel()
 
@@ -86,16 +94,44 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
     def search_index(self) -> SearchTexts:
         """Every row's search text, in row order (made on first use unless given with the items)."""
         if self._search is None:
-            self._search = search_texts(self._items)
+            self._search = search_texts(self._items, self._products)
         return self._search
 
     def item(self, row: int) -> Item:
         return self._items[row]
 
+    def items(self) -> list[Item]:
+        """Every row's item, in row order."""
+        return self._items
+
+    def item_ids(self) -> np.ndarray:
+        """Every row's item id, in row order (int64)."""
+        if self._ids is None:
+            self._ids = np.fromiter((item.id for item in self._items), np.int64, len(self._items))
+        return self._ids
+
+    def photos(self, row: int) -> list[Item]:
+        """The photos of the product on `row`, its main photo first."""
+        item = self._items[row]
+        if self._products is None or item.id not in self._products.by_id:
+            return [item]
+        return [self._products.by_id[i] for i in self._products.photos_of(item.id)]
+
+    def photo(self, item_id: int) -> Item | None:
+        """The photo `item_id`, main or not, of a product shown (None if none has it)."""
+        if self._products is not None and item_id in self._products.by_id:
+            return self._products.by_id[item_id]
+        row = self.row_of(item_id)
+        return self._items[row] if row is not None else None
+
     def row_of(self, item_id: int) -> int | None:
+        """The row of the product `item_id` is a photo of (None if it has none)."""
         if self._row_of is None:
             self._row_of = {item.id: row for row, item in enumerate(self._items)}
-        return self._row_of.get(item_id)
+        row = self._row_of.get(item_id)
+        if row is None and self._products is not None and item_id in self._products.by_id:
+            row = self._row_of.get(self._products.main(item_id))
+        return row
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._items)
@@ -104,6 +140,14 @@ class CatalogModel(_DraggableItems, QAbstractListModel):
         if not index.isValid():
             return None
         item = self._items[index.row()]
+        if role == Roles.PhotoCountRole:
+            return len(self._products.photos_of(item.id)) if self._products is not None and item.id in self._products.by_id else 1
+        if role == Qt.ItemDataRole.ToolTipRole:
+            photos = self.photos(index.row())
+            tip = _item_data(item, self._catalog, role)
+            if len(photos) > 1:
+                tip += f"\n{len(photos)} photos: " + ", ".join(photo.path for photo in photos)
+            return tip
         return _item_data(item, self._catalog, role)
 
 
@@ -118,6 +162,8 @@ def _item_data(item: Item, catalog: Path, role: int) -> Any:
         return item.sku
     if role == Roles.CategoryRole:
         return item.category
+    if role == Roles.LinkRole:
+        return item.link
     if role == Roles.ThumbKeyRole:
         return item_key(item)
     if role == Roles.SourcePathRole:
@@ -140,7 +186,8 @@ PREPARE_AFTER_MS = 1000
 
 
 class CatalogFilter(QAbstractProxyModel):
-    """The catalog rows whose name, sku, category or path hold every word typed (all rows with none).
+    """The catalog rows whose name, sku, category or path hold every word typed (all rows with none),
+    among the items allowed (`set_allowed`: the review filters and the category chosen; all by default).
 
     Each word is looked for in all rows' texts at once: the texts joined into one byte array,
     where candidate positions for the word's first byte are narrowed byte by byte with NumPy.
@@ -159,6 +206,7 @@ class CatalogFilter(QAbstractProxyModel):
         self._rows = np.zeros(0, np.int64)  # the source row of each row shown
         self._shown_at: np.ndarray | None = None  # the row shown for each source row (-1: hidden), made when asked
         self._search: SearchTexts | None = None  # every row's search text, taken on the first search after a reset
+        self._allowed: np.ndarray | None = None  # sorted item ids the rows are kept among (None: every item)
 
     def setSourceModel(self, model: CatalogModel) -> None:  # type: ignore[override]
         self.beginResetModel()
@@ -182,7 +230,21 @@ class CatalogFilter(QAbstractProxyModel):
         self._shown_at = None
         self.endResetModel()
 
+    def set_allowed(self, item_ids: np.ndarray | None) -> None:
+        """Keep only the rows of these items (None: every item), the words typed still applying."""
+        self.beginResetModel()
+        self._allowed = None if item_ids is None else np.unique(np.asarray(item_ids, np.int64))
+        self._rows = self._matching(np.arange(self.sourceModel().rowCount(), dtype=np.int64))
+        self._shown_at = None
+        self.endResetModel()
+
+    def restricted(self) -> bool:
+        """Whether rows are kept among some items only (see `set_allowed`)."""
+        return self._allowed is not None
+
     def _matching(self, rows: np.ndarray) -> np.ndarray:
+        if self._allowed is not None and len(rows):
+            rows = rows[np.isin(self.sourceModel().item_ids()[rows], self._allowed)]
         if not self._words or not len(rows):
             return rows
         search = self.prepare()

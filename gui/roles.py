@@ -21,6 +21,8 @@ class Roles(IntEnum):
     SourcePathRole = _USER + 8  # str: absolute path of the photo to make the thumbnail from
     PinnedRole = _USER + 9  # bool: a curated entry a person placed
     MissingRole = _USER + 10  # str | None: why the item's photo is not in the catalog folder now
+    PhotoCountRole = _USER + 11  # int | None: the photos of the product a catalog tile shows (None outside the catalog)
+    LinkRole = _USER + 12  # str | None: the product's page in the shop, as products.csv gives it
 
 
 ItemIdRole = Roles.ItemIdRole
@@ -33,3 +35,5 @@ ThumbKeyRole = Roles.ThumbKeyRole
 SourcePathRole = Roles.SourcePathRole
 PinnedRole = Roles.PinnedRole
 MissingRole = Roles.MissingRole
+PhotoCountRole = Roles.PhotoCountRole
+LinkRole = Roles.LinkRole

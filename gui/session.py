@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
+from urllib.parse import unquote, urlsplit
 
 from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QTimer, Signal
@@ -17,8 +18,8 @@ from PySide6.QtGui import QImage
 from core.catalog import APP_THUMB_SIZE, QUERIES_DIRNAME, ThumbnailCache, save_query_image
 from core.common import ImageError, IndexSettings, InputError, LookalikeError, SearchIndexError, TrainSettings, check_destination
 from core.duplicates import DuplicateGroup, DuplicateMemory, find_duplicates
-from core.lists import LIST_KINDS, Curation, ExportSummary, Rules, export_lists, write_export
-from core.shop import ImportReport, ShopExport, import_into
+from core.lists import LIST_KINDS, Curation, ExportSummary, Products, Rules, export_lists, lookalike_products, write_export
+from core.shop import ImportReport, ShopExport, fetch_photo, import_into
 from core.similarity import (
     CatalogSearcher,
     EncoderInfo,
@@ -42,7 +43,19 @@ from core.storage import (
     recover_if_damaged,
 )
 from gui.catalog_items import CatalogItems, catalog_items
+from gui.time_left import TimeLeft
 from gui.workers import Job
+
+# A training's last part, after its steps: fitting the whitening, exporting the encoder and checking it
+# against the one in use (which embeds the catalog's photos, up to 3,000, with both).
+AFTER_TRAINING_S = 15.0
+CHECK_S_PER_PHOTO = 0.01
+CHECKED_PHOTOS = 3000
+
+
+def _shape(settings: TrainSettings) -> tuple[bool, int, int]:
+    """What a training step's time depends on: the encoder it starts from, or the shape of a fresh one."""
+    return (settings.start_from_in_use, settings.input_size, settings.latent_dim)
 
 
 class Query:
@@ -90,6 +103,12 @@ def qimage_to_pil(image: QImage) -> Image.Image:
     return Image.open(io.BytesIO(bytes(buffer.data().data())))
 
 
+def address_label(url: str) -> str:
+    """How a query by web address is named in the window: the photo's file name, else the host."""
+    parts = urlsplit(url)
+    return unquote(PurePosixPath(parts.path).name) or parts.netloc or url
+
+
 def _open_searcher(ws: Workspace) -> CatalogSearcher | LookalikeError:
     """The catalog's searcher, or why it cannot be opened (any thread)."""
     try:
@@ -110,8 +129,11 @@ class CatalogSession(QObject):
     items_changed = Signal(object)  # CatalogItems: a first page of a large catalog, then all of them
     model_changed = Signal(object, str)  # EncoderInfo | None, when the index was built ("" if never)
     job_started = Signal(object)  # Job
+    fetch_started = Signal(object)  # Job: a query photo being fetched from a web address (cancel() stops it first)
     indexed = Signal(object)  # IndexReport
-    trained = Signal(object)  # CatalogTrainResult
+    trained = Signal(object)  # CatalogTrainResult, kept as `training` until another catalog is opened
+    set_aside_changed = Signal()  # the encoder a training set aside became available, or was put to use
+    step_measured = Signal(object, object)  # TrainSettings, seconds a training step takes here (float) or why not (str)
     generated = Signal(object)  # number of lists written
     exported = Signal(object)  # (Path, ExportSummary)
     results_ready = Signal(object, object)  # Query, list[tuple[Match, Item]]
@@ -133,13 +155,23 @@ class CatalogSession(QObject):
         self.store: CatalogStore | None = None  # the GUI thread's own connection, for list edits
         self.curation: Curation | None = None
         self.job: Job | None = None
+        self.time_left = TimeLeft()  # of the running job: the one estimate the window and its dialogs show
+        self.training: Any = None  # the last finished training of this catalog (a core.training.CatalogTrainResult)
+        self.training_curve: list[Any] = []  # the running (or last) training's reports with a loss, in order
+        self.set_aside_used = False  # the encoder `training` set aside has since been put to use
+        self._step_seconds: dict[tuple[bool, int, int], float] = {}  # measured, by how the encoder is trained
+        self._measuring: Job | None = None
+        self._measured_settings = TrainSettings()  # what the last timing was asked for
+        self.train_defaults = TrainSettings()  # what the training dialog does not ask about
         self.k = 12
         self.colour_weight = 0.0
         self.last_query: Query | None = None
         self._query_serial = 0
         self._query_jobs: set[Job] = set()
+        self.fetching: Job | None = None  # the last query photo asked for by its web address
         self._load_jobs: set[Job] = set()
         self._items_serial = 0  # readings of the items, counted
+        self._products: Products | None = None  # of the items last shown: a product's lookalikes never list its own photos
         self._items_shown = 0  # the newest whole reading shown: one older than it, loaded late, is dropped
         self._page_shown = False  # something of the open catalog is shown: a re-read need not show a first page
         self._opened_at = 0  # the count of readings when the open catalog was opened
@@ -196,6 +228,9 @@ class CatalogSession(QObject):
         self._watch.stop()
         self.searcher = None
         self._searcher_loading, self._waiting_query, self._index_when_loaded = False, None, False
+        self._products = None
+        self.training, self.training_curve, self.set_aside_used = None, [], False
+        self._step_seconds.clear()  # timed for this catalog's batches
         if self.store is not None:
             self.store.close()
         self.store = self.curation = self.ws = None
@@ -312,11 +347,13 @@ class CatalogSession(QObject):
             waiting()
 
     # jobs --------------------------------------------------------------------------------
-    def _start(self, job: Job) -> bool:
+    def _start(self, job: Job, time_left: TimeLeft | None = None) -> bool:
         if self.job is not None and self.job.running:
             self.error.emit(f"{self.job.name} is still running; cancel it first")
             return False
         self.job = job
+        self.time_left = time_left or TimeLeft()
+        job.progress.connect(self.time_left.update)  # connected first: every view of the job reads it up to date
         job.failed.connect(self.error)
         self.job_started.emit(job)  # before it starts: the outcome of a job that ends at once still reaches every listener
         job.start()
@@ -333,7 +370,10 @@ class CatalogSession(QObject):
         return self._start(job)
 
     def cancel(self) -> None:
-        if self.job is not None:
+        """Esc, Cancel: a photo being fetched first (the newest thing asked for), else the running job."""
+        if self.fetching is not None and self.fetching.running:
+            self.fetching.cancel()
+        elif self.job is not None:
             self.job.cancel()
 
     def reindex(self, model: Path | None = None, settings: IndexSettings = IndexSettings()) -> bool:
@@ -432,6 +472,7 @@ class CatalogSession(QObject):
             self._items_shown = self._items_serial
         if items.complete or not self._page_shown:
             self._page_shown = True
+            self._products = items.products
             self.items_changed.emit(items)
         ws = self.ws
         if items.complete or ws is None:
@@ -445,6 +486,7 @@ class CatalogSession(QObject):
         def deliver(loaded: CatalogItems) -> None:
             if serial > self._items_shown and self.ws is ws:
                 self._items_shown = serial
+                self._products = loaded.products
                 self.items_changed.emit(loaded)
 
         def then_index() -> None:
@@ -486,8 +528,96 @@ class CatalogSession(QObject):
         from core.training import train_on_catalog  # PyTorch only when training
 
         job = Job("training", lambda progress, cancel: train_on_catalog(ws, settings=settings, keep=keep, progress=progress, cancel=cancel))
+        step = self._step_seconds.get(_shape(settings))
+        time_left = None
+        if step is not None:  # measured while the dialog was open: an estimate before the first step
+            time_left = TimeLeft({"train": step}, self._after_training(settings.steps or settings.fine_tune_steps, step))
+        job.progress.connect(self._on_training_progress)
+        job.finished.connect(self._on_trained)
         self._finish_with_reload(job, self.trained)
-        return self._start(job)
+        if self._measuring is not None:  # its steps would only slow the training down
+            self._measuring.cancel()
+        started = self._start(job, time_left)
+        if started:
+            self.training_curve = []
+        return started
+
+    def _after_training(self, steps: int, step: float) -> dict[str, float]:
+        """Seconds expected after each stage of a training, from the measured step: the rest of the training and the check."""
+        photos = self.store.count() if self.store is not None else 0
+        check = AFTER_TRAINING_S + min(photos, CHECKED_PHOTOS) * CHECK_S_PER_PHOTO
+        return {"load": steps * step + check, "train": check}
+
+    def _on_training_progress(self, p: Any) -> None:
+        if p.stage == "train" and p.loss is not None:
+            self.training_curve.append(p)
+
+    def _on_trained(self, result: Any) -> None:
+        """Keep what the training did until another catalog is opened: the window and the dialog show it."""
+        self.training, self.set_aside_used = result, False
+        self.set_aside_changed.emit()
+
+    def set_aside(self) -> Path | None:
+        """The encoder the last training set aside (the check found it no better), while it waits to be put to use."""
+        result = self.training
+        if result is None or result.set_aside is None or self.set_aside_used or not Path(result.set_aside).is_file():
+            return None
+        return Path(result.set_aside)
+
+    def use_set_aside(self) -> bool:
+        """Put the encoder the last training set aside to use after all: the catalog is indexed with it."""
+        path = self.set_aside()
+        if path is None:
+            self.error.emit("no newly trained encoder is waiting to be put to use")
+            return False
+        if not self.load_model(path):
+            return False
+        job = self.job
+        assert job is not None
+        self.set_aside_used = True
+        self.set_aside_changed.emit()
+        job.cancelled.connect(self._set_aside_not_used)
+        job.failed.connect(self._set_aside_not_used)
+        return True
+
+    def _set_aside_not_used(self) -> None:
+        self.set_aside_used = False
+        self.set_aside_changed.emit()
+
+    def measure_training(self, settings: TrainSettings) -> bool:
+        """Time a few training steps on this machine now, off the GUI thread: `step_measured` tells the result."""
+        ws, store = self.ws, self.store
+        if ws is None or store is None:
+            return False
+        from core.training import measure_training  # PyTorch only when training
+
+        photos = store.count()
+        if self._measuring is not None:
+            self._measuring.cancel()
+        job = Job("measuring", lambda progress, cancel: (settings, measure_training(ws, settings, photos, cancel)))
+        self._measuring = job
+        job.finished.connect(self._on_measured)  # methods, not closures: nothing reaches a session already gone
+        job.failed.connect(self._on_measure_failed)
+        self._measured_settings = settings
+        job.start()
+        return True
+
+    def _on_measured(self, measured: tuple[TrainSettings, float]) -> None:
+        settings, seconds = measured
+        self._step_seconds[_shape(settings)] = seconds
+        self.step_measured.emit(settings, seconds)
+
+    def _on_measure_failed(self, message: str) -> None:
+        self.step_measured.emit(self._measured_settings, message)
+
+    def expected_training_seconds(self, settings: TrainSettings) -> float | None:
+        """How long training like `settings` takes from its start, by the steps last timed for it (None: not timed)."""
+        step = self.step_seconds(settings)
+        return None if step is None else self._after_training(settings.steps or settings.fine_tune_steps, step)["load"]
+
+    def step_seconds(self, settings: TrainSettings) -> float | None:
+        """The seconds a training step took when last measured for training like `settings`, if it was."""
+        return self._step_seconds.get(_shape(settings))
 
     def previous_encoder(self) -> Path | None:
         """The encoder in use before the current one, if the workspace has one to go back to."""
@@ -633,9 +763,14 @@ class CatalogSession(QObject):
             why = f"could not be read: {item.error}" if item is not None and item.status == "error" else "is not indexed yet: re-index (F5)"
             self.error.emit(f"{item.path if item else label} {why}")
             return
-        weight = self.colour_weight
-        self._run_query(Query(label, item_id=item_id), lambda: searcher.similar_to_item(item_id, self.k, weight))
+        weight, own = self.colour_weight, self.own_photos(item_id)
+        self._run_query(Query(label, item_id=item_id), lambda n: searcher.similar_to_item(item_id, n, weight, own))
         self._remember("item", str(item_id), label)
+
+    def own_photos(self, item_id: int) -> list[int]:
+        """The photos of `item_id`'s product, which its lookalikes leave out (a photo alone: itself)."""
+        products = self._products
+        return list(products.photos_of(item_id)) if products is not None and item_id in products.by_id else [item_id]
 
     def query_image(self, image: Path | QImage, label: str | None = None) -> bool:
         """Find lookalikes of a photo from a file or the clipboard; it is kept for the history."""
@@ -654,29 +789,89 @@ class CatalogSession(QObject):
             self.error.emit(f"{name}: {exc}")
             return False
         label = label or (Path(image).name if not isinstance(image, QImage) else "pasted picture")
+        return self._query_kept(kept, label)
+
+    def query_address(self, url: str) -> bool:
+        """Fetch the photo at an http(s) address in the background (cancellable), then find its lookalikes.
+
+        Its copy is kept like a dropped photo's; what went wrong (not an image, too large, no answer) is said in a line.
+        """
+        ws = self.ws
+        if ws is None or (self.searcher is None and not self._searcher_loading):
+            self.error.emit("the catalog is not indexed yet")
+            return False
+        if self.fetching is not None and self.fetching.running:
+            self.fetching.cancel()  # an address pasted since is the one wanted
+        label = address_label(url)
+
+        def work(progress: Any, cancel: Any) -> Path:
+            data = fetch_photo(url, cancel=cancel)
+            try:
+                with Image.open(io.BytesIO(data)) as picture:
+                    picture.load()
+                    return save_query_image(ws.folder(QUERIES_DIRNAME), picture)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                raise ImageError(f"{url}: not an image Lookalike can read") from None
+
+        def fetched(kept: Path) -> None:
+            if self.ws is ws and self.fetching is job:  # the same catalog, and no newer address asked for
+                self._query_kept(kept, label)
+
+        job = Job("fetching the photo", work)
+        self.fetching = job
+        job.finished.connect(fetched)
+        job.failed.connect(self.error)
+        self.fetch_started.emit(job)
+        job.start()
+        return True
+
+    def _query_kept(self, kept: Path, label: str) -> bool:
+        """Find lookalikes of a photo kept in the workspace's queries folder, and remember the query."""
+        searcher = self.searcher
+        if searcher is None and self._searcher_loading:
+            self._waiting_query = lambda: self._query_kept(kept, label)  # asked again once the index is open
+            return True
+        if searcher is None:
+            self.error.emit("the catalog is not indexed yet")
+            return False
         weight = self.colour_weight
-        self._run_query(Query(label, image=kept), lambda: searcher.similar_to_image(kept, self.k, weight))
+        self._run_query(Query(label, image=kept), lambda n: searcher.similar_to_image(kept, n, weight))
         self._remember("image", str(kept), label)
         return True
 
     def rerun(self, entry: HistoryEntry) -> None:
+        """Ask a recent query again (after a restart too): a product still in the catalog, or a kept photo."""
         if entry.kind == "item":
+            if self.store is not None and self.store.item(int(entry.ref)) is None:
+                self.error.emit(f"{entry.label} is no longer in the catalog")
+                return
             self.query_item(int(entry.ref))
-        elif Path(entry.ref).exists():
-            self.query_image(Path(entry.ref), entry.label)
-        else:
+            return
+        kept = self._kept_photo(entry.ref)
+        if kept is None:
             self.error.emit(f"the photo of that query is gone: {entry.label}")
+        else:
+            self._query_kept(kept, entry.label)
+
+    def _kept_photo(self, ref: str) -> Path | None:
+        """The kept query photo `ref` names: where it was kept, or (the catalog moved with its workspace
+        since) by its name in this workspace's queries folder."""
+        candidates = [Path(ref)]
+        if self.ws is not None:
+            candidates.append(self.ws.root / QUERIES_DIRNAME / Path(ref).name)
+        return next((path for path in candidates if path.is_file()), None)
 
     def _run_query(self, query: Query, search: Any) -> None:
+        """Show the k lookalike products `search(n)` (the n best photos) finds: each product once, by its best photo."""
         self.last_query = query
         self._query_serial += 1
         serial = self._query_serial
-        searcher = self.searcher
+        searcher, k = self.searcher, self.k
 
         def work(progress: Any, cancel: Any) -> list[tuple[Match, Item]]:
-            matches = search()
-            items = searcher.store.items_by_id(m.item_id for m in matches) if searcher else {}
-            return [(m, items[m.item_id]) for m in matches if m.item_id in items]
+            if searcher is None:
+                return []
+            return lookalike_products(search, k, searcher.store.items_by_id)
 
         job = Job("query", work)
         self._query_jobs.add(job)
@@ -701,6 +896,12 @@ class CatalogSession(QObject):
         if self.job is not None and self.job.running:
             self.job.cancel()
             self.job.wait(timeout)
+        if self._measuring is not None and self._measuring.running:
+            self._measuring.cancel()
+            self._measuring.wait(timeout)
+        if self.fetching is not None and self.fetching.running:  # cancelled, it ends within a moment
+            self.fetching.cancel()
+            self.fetching.wait(timeout)
         for job in list(self._query_jobs):
             job.wait(timeout)
         for job in list(self._load_jobs):  # they only read: a large catalog's reading is not waited out
@@ -719,15 +920,15 @@ class CatalogSession(QObject):
         query = self.last_query
         if query is None or self.searcher is None:
             return
-        searcher, k, weight = self.searcher, self.k, self.colour_weight
+        searcher, weight = self.searcher, self.colour_weight
         if query.item_id is not None:
-            item_id = query.item_id
-            self._run_query(query, lambda: searcher.similar_to_item(item_id, k, weight))
+            item_id, own = query.item_id, self.own_photos(query.item_id)
+            self._run_query(query, lambda n: searcher.similar_to_item(item_id, n, weight, own))
         elif query.image is not None:
             image = query.image
-            self._run_query(query, lambda: searcher.similar_to_image(image, k, weight))
+            self._run_query(query, lambda n: searcher.similar_to_image(image, n, weight))
 
     def settings_for_training(self, steps: int, latent_dim: int, input_size: int, from_scratch: bool = False) -> TrainSettings:
         """Training for `steps` steps; from scratch with this shape, else from the encoder in use (its shape kept)."""
-        return replace(TrainSettings(), steps=steps, fine_tune_steps=steps, latent_dim=latent_dim, input_size=input_size,
+        return replace(self.train_defaults, steps=steps, fine_tune_steps=steps, latent_dim=latent_dim, input_size=input_size,
                        start_from_in_use=not from_scratch)

@@ -5,11 +5,26 @@ import threading
 import traceback
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from core.common import Cancelled, CancelToken, LookalikeError, Progress, ProgressFn
 
 JobFn = Callable[[ProgressFn, CancelToken], Any]
+
+
+def while_alive(owner: QObject, slot: Callable[..., Any]) -> Callable[..., None]:
+    """`slot`, called only while `owner` (a window, a dialog) still exists.
+
+    A job outlives the window that started it, and its last signals are delivered queued: a
+    lambda connected to them is not disconnected when the window goes, as a bound slot would be.
+    """
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            slot(*args)
+
+    return call
 
 
 class Job(QObject):

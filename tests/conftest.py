@@ -148,3 +148,26 @@ def huge_png(width: int, height: int) -> bytes:
     pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+RED = (200, 30, 30)
+
+
+def draw_discs_and_red_shapes(root: Path, other_discs: int) -> Path:
+    """A catalog of a red disc placed twice, `other_discs` discs in colours without red, and red bars, slabs and wedges.
+
+    The shapes differ and so do the colours: "disc-red-0.png" has one lookalike of its shape and
+    colour, many of its shape only and six of its colour only.
+    """
+    import colorsys
+
+    draw_product(root / "disc-red-0.png", "disc", RED)
+    draw_product(root / "disc-red-6.png", "disc", RED, offset=6)
+    for n in range(other_discs):
+        hue = (100 + 160 * n / max(other_discs - 1, 1)) / 360  # green through blue to violet
+        rgb = tuple(round(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.8, 0.75))
+        draw_product(root / f"disc-other-{n:02d}.png", "disc", rgb)  # type: ignore[arg-type]
+    for shape in ("bar", "slab", "wedge"):
+        for offset in (0, 6):
+            draw_product(root / f"{shape}-red-{offset}.png", shape, RED, offset=offset)
+    return root

@@ -1,4 +1,4 @@
-"""The benchmarks behind `bench speed`, `bench quality`, `bench import` and `bench duplicates`, and the catalogs, shops
+"""The benchmarks behind `bench speed`, `bench quality` (with `--slider`, the colour slider on real photos), `bench import` and `bench duplicates`, and the catalogs, shops
 and baselines they generate (with the photo server on 127.0.0.1 that the import is measured on): outside the product's path, so nothing else in core imports this package. It may
 import every product package. The quality benchmarks train models, so their names load PyTorch
 only when asked for; `bench speed` runs without it, as in the packaged app.
@@ -18,6 +18,7 @@ from core.bench.speed import write_json as write_speed_json
 
 _QUALITY = {"run_quality_bench", "format_table", "write_quality_json"}
 _PHOTOS = {"LabelColumns", "run_photo_bench", "format_photo_table", "write_photo_json"}
+_SLIDER = {"run_slider_bench", "format_slider_table", "write_slider_json", "write_slider_sheet"}
 
 
 def __getattr__(name: str) -> object:
@@ -29,6 +30,10 @@ def __getattr__(name: str) -> object:
         from core.bench import photos
 
         return getattr(photos, name)
+    if name in _SLIDER:
+        from core.bench import slider
+
+        return getattr(slider, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -46,13 +51,17 @@ __all__ = [
     "format_import",
     "format_report",
     "format_photo_table",
+    "format_slider_table",
     "format_table",
     "run_import_bench",
     "run_photo_bench",
     "run_quality_bench",
+    "run_slider_bench",
     "run_speed_bench",
     "write_import_json",
     "write_photo_json",
     "write_quality_json",
+    "write_slider_json",
+    "write_slider_sheet",
     "write_speed_json",
 ]

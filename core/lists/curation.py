@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field, replace
 from itertools import chain, groupby, islice
 from operator import itemgetter
 from pathlib import PurePosixPath
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
-from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.common import CancelToken, InputError, LookalikeError, Progress, ProgressFn, no_progress
 from core.duplicates import DuplicateMemory
 from core.lists import edits
 from core.lists.apart import keep_apart
@@ -32,6 +32,7 @@ LIST_KINDS = ("related", "cross-sell", "upsell")
 BULK_LISTS = 64  # from this many lists on, matches are found in bulk
 # Lists matched and written in one transaction: in bulk, and one search each (about ten times slower a list).
 _BLOCK, _BLOCK_ONE_BY_ONE = 2000, 200
+_BULK_LISTS = 200  # lists read, changed and written in one transaction of a bulk edit (tens of ms holding the write lock)
 _WRITE_ENTRIES = 4000  # list entries merged and written in one transaction (about 0.1 s holding the write lock)
 _MAKING = "making:"  # meta key prefix: a run making lists of that kind is under way (or was stopped)
 
@@ -287,6 +288,96 @@ class Curation:
     def set_reviewed(self, item_id: int, kind: str, reviewed: bool = True) -> ListState:
         return self.change(item_id, kind, edits.reviewed(reviewed)).after
 
+    # many lists at once ------------------------------------------------------------------
+    def change_many(self, edits_of: Sequence[tuple[int, str, Edit]]) -> list[ListChange]:
+        """Apply each (item, kind, edit) to its stored list, `_BULK_LISTS` lists a transaction, each list
+        read, changed and written under the write lock; a product forgotten meanwhile is left out."""
+        done: list[ListChange] = []
+        try:
+            self._each(
+                [(item_id, kind, edit.apply) for item_id, kind, edit in edits_of],
+                lambda index, before, after: done.append(ListChange(before, after, edits_of[index][2].targets)),
+            )
+        except LookalikeError as exc:
+            if any(change.changed for change in done):
+                raise BulkInterrupted(exc, [change for change in done if change.changed]) from exc
+            raise
+        return done
+
+    def step_many(self, changes: Sequence[ListChange], forward: bool) -> BulkStep:
+        """Take `changes` back (or make them again, `forward`) on the lists as they are now, a few hundred
+        lists a transaction; entries changed since by another edit stay as they are and are counted."""
+        carried: list[edits.CarriedOver] = []
+        work = [
+            (change.before.item_id, change.before.kind, lambda now, change=change: _carry(carried, now, change, forward))
+            for change in changes
+        ]
+        states: list[ListState] = []
+        self._each(work, lambda index, before, after: states.append(after))
+        gone = len(changes) - len(carried)  # lists whose product was forgotten meanwhile
+        return BulkStep(
+            tuple(c.part for c in carried if c.done), sum(c.refused for c in carried) + gone, tuple(states)
+        )
+
+    def block_everywhere(self, target_id: int, kinds: Sequence[str] = LIST_KINDS) -> list[ListChange]:
+        """Block `target_id` in every stored list of these kinds (but its own); returns the lists it changed."""
+        keys = self.store.query(
+            "SELECT item_id, kind FROM lists WHERE item_id != ? AND kind IN (SELECT value FROM json_each(?)) "
+            "ORDER BY kind, item_id",
+            (target_id, json.dumps(list(kinds))),
+        )
+        block = edits.block(target_id)
+        return [change for change in self.change_many([(item_id, kind, block) for item_id, kind in keys]) if change.changed]
+
+    def mark_reviewed(self, item_ids: Sequence[int], kind: str, reviewed: bool = True) -> list[ListChange]:
+        """Mark the lists of these products reviewed (or not); returns the lists it changed."""
+        mark = edits.reviewed(reviewed)
+        return [change for change in self.change_many([(i, kind, mark) for i in dict.fromkeys(item_ids)]) if change.changed]
+
+    def _each(
+        self,
+        work: Sequence[tuple[int, str, Callable[[ListState], ListState]]],
+        done: Callable[[int, ListState, ListState], None],
+    ) -> None:
+        """Run each (item, kind, change) on its stored list, `_BULK_LISTS` lists a transaction; `done` hears of
+        each (its place in `work`, the list before, after). Products no longer in the catalog are left out."""
+        for first in range(0, len(work), _BULK_LISTS):
+            part = work[first : first + _BULK_LISTS]
+            with self.store.transaction("lists") as db:
+                ids = json.dumps(sorted({item_id for item_id, _, _ in part}))
+                present = {row[0] for row in db.execute("SELECT id FROM items WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+                stored = self._states([(item_id, kind) for item_id, kind, _ in part if item_id in present])
+                changed, heard = [], []
+                for offset, (item_id, kind, step) in enumerate(part):
+                    if item_id not in present:
+                        continue
+                    before = stored.get((item_id, kind)) or ListState(item_id, kind)
+                    after = step(before)
+                    stored[(item_id, kind)] = after  # a list named twice takes both changes, in order
+                    heard.append((first + offset, before, after))
+                    if after != before:
+                        changed.append(after)
+                self._write(db, list({(s.item_id, s.kind): s for s in changed}.values()))
+            for index, before, after in heard:
+                done(index, before, after)
+
+    def _states(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], ListState]:
+        """The stored lists of these (item, kind) keys, read in one pass a kind (lists not stored are left out)."""
+        found: dict[tuple[int, str], ListState] = {}
+        for kind in sorted({kind for _, kind in keys}):
+            ids = json.dumps(sorted({item_id for item_id, k in keys if k == kind}))
+            rows = self.store.query(
+                "SELECT lists.item_id, note, reviewed, target_id, position, score, state FROM lists "
+                "LEFT JOIN list_entries USING (item_id, kind) WHERE kind = ? AND lists.item_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY lists.item_id, state = 'blocked', position, target_id",
+                (kind, ids),
+            )
+            for item_id, group in groupby(rows, key=itemgetter(0)):
+                first, *rest = group
+                entries = tuple(Entry(*row[3:]) for row in (first, *rest) if row[3] is not None)
+                found[(item_id, kind)] = ListState(item_id, kind, entries, first[1], bool(first[2]))
+        return found
+
     # generating --------------------------------------------------------------------------
     def generate(
         self,
@@ -420,6 +511,29 @@ class Curation:
             after = self.state(item_id, kind)
             refill = {e.target_id for e in after.entries} - {e.target_id for e in blocked.before.entries}
             return ListChange(blocked.before, after, blocked.targets | refill)  # undo takes the refill out too
+
+
+class BulkInterrupted(LookalikeError):
+    """A bulk edit stopped part-way by a write the disk refused: the lists written before it stay so (`done`)."""
+
+    def __init__(self, cause: LookalikeError, done: list[ListChange]) -> None:
+        super().__init__(f"{cause} ({len(done):,} lists were changed before it)")
+        self.done = done
+
+
+@dataclass(frozen=True)
+class BulkStep:
+    """An undo or redo of many lists' changes: what it carried over, what it left, the lists after it."""
+
+    done: tuple[ListChange, ...]  # each change narrowed to what was carried over (what the next step works on)
+    refused: int  # entries (notes, marks, lists of forgotten products) changed since, left as they are now
+    states: tuple[ListState, ...]
+
+
+def _carry(carried: list[edits.CarriedOver], now: ListState, change: ListChange, forward: bool) -> ListState:
+    step = edits.carry_over_where_unchanged(now, change, forward)
+    carried.append(step)
+    return step.state
 
 
 def _product_matches(

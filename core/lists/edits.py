@@ -13,7 +13,7 @@ list at all: suggestions come and go as lists are remade).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from core.common import InputError, LookalikeError
 from core.lists.state import BLOCKED, PINNED, SUGGESTED, Entry, ListState
@@ -87,6 +87,15 @@ def move(target_id: int, position: int, score: float | None = None) -> Edit:
     return Edit(apply, frozenset({target_id}))
 
 
+def add_many(targets: Sequence[tuple[int, float | None]], position: int) -> Edit:
+    """Put these (target, score) products at `position` on, in this order, each pinned; one edit for them all."""
+    def apply(state: ListState) -> ListState:
+        for offset, (target_id, score) in enumerate(targets):
+            state = move(target_id, position + offset, score)(state)
+        return state
+    return Edit(apply, frozenset(target_id for target_id, _ in targets))
+
+
 def note(text: str) -> Edit:
     return Edit(lambda state: settle(state, state.shown, state.blocked, note=text))
 
@@ -129,3 +138,35 @@ def carry_over(current: ListState, change: ListChange, forward: bool, what: str)
         note=target.note if source.note != target.note else current.note,
         reviewed=target.reviewed if source.reviewed != target.reviewed else current.reviewed,
     )
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """What a step on one list did where it could: the list after it, the part of the change it carried over, what it left."""
+
+    state: ListState
+    part: ListChange  # the change narrowed to what was carried over: what a later step takes back or makes again
+    refused: int  # entries (and a note or a mark) changed since by another edit, left as they are now
+
+    @property
+    def done(self) -> bool:
+        return bool(self.part.targets) or self.part.before.note != self.part.after.note or (
+            self.part.before.reviewed != self.part.after.reviewed
+        )
+
+
+def carry_over_where_unchanged(current: ListState, change: ListChange, forward: bool) -> CarriedOver:
+    """`carry_over` on those of the change's entries (and its note or mark) still as it left them (found
+    them, for redo); the others, changed since by another edit, stay as they are now and are counted."""
+    source, target = (change.before, change.after) if forward else (change.after, change.before)
+    kept = frozenset(t for t in change.targets if fact(current, t) == fact(source, t))
+    note_moved = source.note != target.note and current.note != source.note
+    mark_moved = source.reviewed != target.reviewed and current.reviewed != source.reviewed
+    after = change.after
+    if note_moved:
+        after = replace(after, note=change.before.note)
+    if mark_moved:
+        after = replace(after, reviewed=change.before.reviewed)
+    part = ListChange(change.before, after, kept)
+    refused = len(change.targets) - len(kept) + note_moved + mark_moved
+    return CarriedOver(carry_over(current, part, forward, "carry the change over"), part, refused)

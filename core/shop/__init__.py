@@ -4,9 +4,9 @@ a catalog of it (its photos fetched over HTTP, resumably, and its products.csv).
 core.common and core.storage.
 """
 
-from core.shop.download import LEDGER_NAME, Downloader, DownloadReport, DownloadSettings, PhotoJob
+from core.shop.download import LEDGER_NAME, Downloader, DownloadReport, DownloadSettings, PhotoFailure, PhotoJob, fetch_photo
 from core.shop.exports import PLATFORMS, ShopExport, ShopProduct, read_shop_export
-from core.shop.importing import ImportReport, check_catalog_folder, import_into, import_shop
+from core.shop.importing import ImportReport, MissedPhoto, check_catalog_folder, import_into, import_shop
 
 __all__ = [
     "DownloadReport",
@@ -14,8 +14,11 @@ __all__ = [
     "Downloader",
     "ImportReport",
     "check_catalog_folder",
+    "fetch_photo",
     "LEDGER_NAME",
+    "MissedPhoto",
     "PLATFORMS",
+    "PhotoFailure",
     "PhotoJob",
     "ShopExport",
     "ShopProduct",

@@ -35,7 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path, PurePosixPath
-from typing import Sequence
+from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 import requests
@@ -43,7 +43,7 @@ from PIL import Image, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from core.common import MAX_IMAGE_PIXELS, CancelToken, InputError, OutputError, Progress, ProgressFn, faults, no_progress
+from core.common import MAX_IMAGE_PIXELS, CancelToken, ImageError, InputError, OutputError, Progress, ProgressFn, faults, no_progress
 
 # The pixel limit is enforced here (MAX_IMAGE_PIXELS); Pillow's warning below it would only be noise.
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -78,11 +78,25 @@ class PhotoJob:
     source: str  # an http(s) address, or a path of a local media folder (with `media_dir`)
 
 
+@dataclass(frozen=True)
+class PhotoFailure:
+    """A photo this run could not have: its name in the catalog, its address, and why in a few words."""
+
+    name: str
+    source: str
+    reason: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.source}: {self.reason}"
+
+
 @dataclass
 class DownloadReport:
     fetched: int = 0  # downloaded (or copied) by this run
     kept: int = 0  # already here and unchanged
     failed: list[str] = field(default_factory=list)  # one line per photo skipped: its name, its address, why
+    failures: list[PhotoFailure] = field(default_factory=list)  # the same photos, in the same order, as data
     files: dict[str, str] = field(default_factory=dict)  # job name -> file relative to the catalog, for each photo here
     removed: int = 0  # photos fetched by earlier runs that the shop no longer lists, deleted
 
@@ -261,7 +275,7 @@ class Downloader:
             self.staging.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot write into {self.catalog}: {exc.strerror}") from None
-        failed: dict[str, str] = {}  # by photo name, listed in the jobs' order at the end, not the threads'
+        failed: dict[str, PhotoFailure] = {}  # by photo name, listed in the jobs' order at the end, not the threads'
         try:
             with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="photo") as pool:
                 pending: dict[Future, tuple[PhotoJob, _Record | None]] = {}
@@ -290,7 +304,8 @@ class Downloader:
                         future.cancel()
                     raise
             report.removed = self._prune(ledger, set(names))
-            report.failed = [failed[name] for name in names if name in failed]
+            report.failures = [failed[name] for name in names if name in failed]
+            report.failed = [failure.line for failure in report.failures]
         finally:
             client.close()
             ledger.close()
@@ -322,7 +337,8 @@ class Downloader:
 
     # ---- on the main thread: a photo's outcome lands ---------------------------------------
     def _settle(
-        self, job: PhotoJob, old: _Record | None, future: Future, ledger: Ledger, report: DownloadReport, failed: dict[str, str]
+        self, job: PhotoJob, old: _Record | None, future: Future, ledger: Ledger, report: DownloadReport,
+        failed: dict[str, PhotoFailure],
     ) -> None:
         """Land one photo's outcome; `old` is what the ledger held for it when it was fetched."""
         try:
@@ -330,9 +346,9 @@ class Downloader:
         except PhotoFailed as exc:
             if old is not None and old.source == job.source and _size(self.catalog / old.file) == old.size:
                 report.files[job.name] = old.file
-                failed[job.name] = f"{job.name}: {job.source}: {exc}; the copy fetched before is kept"
+                failed[job.name] = PhotoFailure(job.name, job.source, f"{exc}; the copy fetched before is kept")
             else:
-                failed[job.name] = f"{job.name}: {job.source}: {exc}"
+                failed[job.name] = PhotoFailure(job.name, job.source, str(exc))
             return
         if outcome.record is None:
             report.kept += 1
@@ -342,12 +358,12 @@ class Downloader:
         elsewhere = self._elsewhere(outcome.record.file)
         if elsewhere is not None:
             outcome.temp.unlink(missing_ok=True)  # type: ignore[union-attr]
-            failed[job.name] = f"{job.name}: {job.source}: {outcome.record.file} {elsewhere}; not written"
+            failed[job.name] = PhotoFailure(job.name, job.source, f"{outcome.record.file} {elsewhere}; not written")
             return
         if (old is None or old.file != outcome.record.file) and target.exists():
             outcome.temp.unlink(missing_ok=True)  # type: ignore[union-attr]
-            failed[job.name] = (f"{job.name}: {job.source}: {outcome.record.file} is already in the folder and not "
-                                "one Lookalike fetched; not replaced")
+            failed[job.name] = PhotoFailure(job.name, job.source, f"{outcome.record.file} is already in the folder and not "
+                                            "one Lookalike fetched; not replaced")
             return
         ledger.put(job.name, outcome.record)
         try:
@@ -373,7 +389,6 @@ class Downloader:
         return self._copy_local(job, known if have else None)
 
     def _fetch_web(self, job: PhotoJob, known: _Record | None, client: _Client, cancel: CancelToken) -> _Outcome:
-        s = self.settings
         if known is not None and not (known.etag or known.last_modified):
             return _Outcome(job, None)  # no way to ask whether it changed: what is here stays
         headers = {}
@@ -382,47 +397,15 @@ class Downloader:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        for attempt in (1, 2):  # a body cut short is tried once more: urllib3 retries only up to the headers
-            deadline = _Deadline(s.photo_timeout)
-            try:
-                with deadline, client.session().get(
-                    job.source, headers=headers, timeout=(s.connect_timeout, s.read_timeout), stream=True
-                ) as response:
-                    deadline.watch(response)
-                    _check_scheme(response.url)
-                    if response.status_code == 304 and known is not None:
-                        return _Outcome(job, None)
-                    if response.status_code != 200:
-                        raise PhotoFailed(f"the server answered {response.status_code} {response.reason or ''}".rstrip())
-                    length = response.headers.get("Content-Length", "")
-                    if length.isdigit() and int(length) > s.max_bytes:
-                        raise PhotoFailed(f"{_mb(int(length))}, over the {_mb(s.max_bytes)} cap")
-                    data = self._read_capped(response, cancel)
-                    record_headers = response.headers
-                    break
-            except requests.exceptions.RequestException as exc:
-                if deadline.passed:
-                    raise PhotoFailed(f"took longer than {s.photo_timeout:g} s") from None
-                if isinstance(exc, requests.exceptions.ChunkedEncodingError) and attempt == 1:
-                    continue
-                raise PhotoFailed(_request_problem(exc, s)) from None
+        fetched = _get(client, job.source, self.settings, cancel, headers)
+        if fetched is None:
+            return _Outcome(job, None)
+        data, record_headers = fetched
         suffix = _image_suffix(data)
         record = _Record(
             job.source, job.name + suffix, len(data), record_headers.get("ETag", ""), record_headers.get("Last-Modified", "")
         )
         return _Outcome(job, record, self._stage(data))
-
-    def _read_capped(self, response: requests.Response, cancel: CancelToken) -> bytes:
-        s = self.settings
-        chunks, size = [], 0
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > s.max_bytes:
-                raise PhotoFailed(f"over the {_mb(s.max_bytes)} cap")
-            if cancel.cancelled:
-                raise PhotoFailed("cancelled")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _copy_local(self, job: PhotoJob, known: _Record | None) -> _Outcome:
         if self.media_dir is None:
@@ -460,6 +443,88 @@ class Downloader:
             raise OutputError(f"cannot write into {self.catalog}: {exc.strerror}") from None
         os.chmod(name, self._mode)
         return Path(name)
+
+
+def _get(
+    client: _Client, url: str, s: DownloadSettings, cancel: CancelToken, headers: dict[str, str] | None = None
+) -> tuple[bytes, Mapping[str, str]] | None:
+    """GET `url` within the size cap and time limits: its body and headers, or None when a conditional
+    request (`headers` with validators) is answered 304. PhotoFailed says why it could not be had."""
+    for attempt in (1, 2):  # a body cut short is tried once more: urllib3 retries only up to the headers
+        deadline = _Deadline(s.photo_timeout)
+        try:
+            with deadline, client.session().get(
+                url, headers=headers or {}, timeout=(s.connect_timeout, s.read_timeout), stream=True
+            ) as response:
+                deadline.watch(response)
+                _check_scheme(response.url)
+                if response.status_code == 304 and headers:
+                    return None
+                if response.status_code != 200:
+                    raise PhotoFailed(f"the server answered {response.status_code} {response.reason or ''}".rstrip())
+                length = response.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) > s.max_bytes:
+                    raise PhotoFailed(f"{_mb(int(length))}, over the {_mb(s.max_bytes)} cap")
+                return _read_capped(response, s.max_bytes, cancel), response.headers
+        except requests.exceptions.RequestException as exc:
+            if deadline.passed:
+                raise PhotoFailed(f"took longer than {s.photo_timeout:g} s") from None
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError) and attempt == 1:
+                continue
+            raise PhotoFailed(_request_problem(exc, s)) from None
+    raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _read_capped(response: requests.Response, max_bytes: int, cancel: CancelToken) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise PhotoFailed(f"over the {_mb(max_bytes)} cap")
+        if cancel.cancelled:
+            raise PhotoFailed("cancelled")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# One photo a person asked for and waits on: short waits, one retry, the import's size cap.
+ONE_PHOTO = DownloadSettings(workers=1, read_timeout=10.0, photo_timeout=30.0, retries=1, backoff=0.2)
+
+
+def fetch_photo(url: str, settings: DownloadSettings = ONE_PHOTO, cancel: CancelToken | None = None) -> bytes:
+    """The bytes of the image at an http(s) address, checked to be an image Lookalike reads.
+
+    ImageError says in a line why it could not be had. Cancelled comes within a moment of
+    `cancel`, even while the server is silent: the request is left to end by its own timeouts.
+    """
+    cancel = cancel or CancelToken()
+    if not is_web_address(url):
+        raise InputError(f"{url}: not an http or https address")
+    client = _Client(settings)
+    outcome: list[bytes | BaseException] = []
+
+    def get() -> None:
+        try:
+            fetched = _get(client, url, settings, cancel)
+            assert fetched is not None  # no validators were sent
+            _image_suffix(fetched[0])
+            outcome.append(fetched[0])
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=get, name="photo", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.05)
+        cancel.raise_if_cancelled()
+    result = outcome[0]
+    if isinstance(result, PhotoFailed):
+        raise ImageError(f"{url}: {result}") from None
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _size(path: Path) -> int | None:

@@ -15,8 +15,8 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urljoin
+from pathlib import Path, PurePosixPath
+from urllib.parse import urljoin, urlsplit
 
 from core.common import METADATA_NAME, CancelToken, InputError, ProgressFn, no_progress
 from core.shop.download import LEDGER_NAME, Downloader, DownloadReport, DownloadSettings, PhotoJob, is_web_address
@@ -27,6 +27,23 @@ COLUMNS = ("path", "sku", "name", "category", "product", "photo", "platform", "h
 _MARK = ("product", "photo", "platform")  # a products.csv with these columns is one an import wrote
 
 
+@dataclass(frozen=True)
+class MissedPhoto:
+    """A photo of the export that this import could not fetch, with the product it shows."""
+
+    product: str  # the product's name, else its identifier
+    place: int  # among the product's photos (1 = main)
+    source: str  # where it was to come from
+    reason: str
+
+    @property
+    def said(self) -> str:
+        """The product, which photo of it when not its first, then the photo's file name and why: 'Classic Tee (gone.jpg: ...)'."""
+        which = f", photo {self.place}" if self.place > 1 else ""
+        name = PurePosixPath(urlsplit(self.source).path).name or self.source
+        return f"{self.product}{which} ({name}: {self.reason})"
+
+
 @dataclass
 class ImportReport:
     platform: str
@@ -35,6 +52,34 @@ class ImportReport:
     download: DownloadReport
     without_photo: list[str] = field(default_factory=list)  # products none of whose photos could be had
     problems: list[str] = field(default_factory=list)  # rows of the export that could not be read
+    missed: list[MissedPhoto] = field(default_factory=list)  # the photos that could not be fetched, in the export's order
+
+    @property
+    def imported(self) -> int:
+        """Products of the export that have a photo in the catalog (the others stay out of it)."""
+        return self.products - len(self.without_photo)
+
+    def summary(self) -> str:
+        """One line: how many of the export's products are in the catalog, and the first photo that could not be fetched."""
+        noun = "product" if self.products == 1 else "products"
+        text = f"Imported {self.products:,} {noun}"
+        if self.imported != self.products:
+            text = f"Imported {self.imported:,} of {self.products:,} {noun}"
+        if self.missed:
+            count = len(self.missed)
+            more = f" and {count - 1:,} more" if count > 1 else ""
+            text += f"; {count:,} {'photo' if count == 1 else 'photos'} could not be fetched: {self.missed[0].said}{more}"
+        elif self.without_photo:
+            count = len(self.without_photo)
+            more = f" and {count - 1:,} more" if count > 1 else ""
+            text += f"; {count:,} without a photo in the export: {self.without_photo[0]}{more}"
+        return text
+
+    def details(self) -> list[str]:
+        """A line for each photo not fetched, each product left without a photo and each row of the export not read."""
+        return ([f"Not fetched: {photo.said}; from {photo.source}" for photo in self.missed]
+                + [f"Not in the catalog (no photo): {key}" for key in self.without_photo]
+                + [f"Not read: {line}" for line in self.problems])
 
 
 def folder_name(text: str) -> str:
@@ -145,7 +190,11 @@ def import_shop(
         rows.append(_row(shop.platform, shop.products[index], file, place))
     _write_products(catalog / METADATA_NAME, rows)
     without = [p.key for i, p in enumerate(shop.products) if i not in have]
-    return ImportReport(shop.platform, len(shop.products), len(jobs), report, without, shop.problems)
+    missed = []
+    for failure in report.failures:
+        index, place = places[failure.name]
+        missed.append(MissedPhoto(shop.products[index].name or shop.products[index].key, place, failure.source, failure.reason))
+    return ImportReport(shop.platform, len(shop.products), len(jobs), report, without, shop.problems, missed)
 
 
 def _row(platform: str, product: ShopProduct, file: str, place: int) -> dict[str, str]:

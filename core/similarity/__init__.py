@@ -1,12 +1,14 @@
 """From photos to lookalikes: embedding with an ONNX encoder (ONNX Runtime), colour descriptors,
-the Annoy index, the indexing run that brings a workspace up to date with its catalog, and the
-search that ranks a catalog's products for a photo or an item. It imports core.common,
+the Annoy index, the indexing run that brings a workspace up to date with its catalog, the
+search that ranks a catalog's products for a photo or an item, and one pair's score split into
+its shape and its colour. It imports core.common,
 core.storage and core.catalog.
 """
 
+from core.similarity.blend import ScoreParts, blend, score_parts
 from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
 from core.similarity.colour import HUE_BINS as COLOUR_HUE_BINS
-from core.similarity.colour import colour_descriptors, dominant_hue_bin
+from core.similarity.colour import Swatch, colour_descriptors, dominant_hue_bin, main_colours
 from core.similarity.encoder import (
     CONTRACT_KEYS,
     CONTRACT_VERSION,
@@ -39,7 +41,10 @@ __all__ = [
     "IndexReport",
     "Match",
     "OnnxEncoder",
+    "ScoreParts",
     "SearchIndex",
+    "Swatch",
+    "blend",
     "build_index",
     "check_encoder",
     "colour_descriptors",
@@ -47,6 +52,8 @@ __all__ = [
     "embed_decoded",
     "dominant_hue_bin",
     "index_catalog",
+    "main_colours",
     "normalise",
     "rebuild_index",
+    "score_parts",
 ]

@@ -7,6 +7,7 @@ the background (taken from the square's border) is left out.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -85,6 +86,28 @@ def colour_descriptors(squares: np.ndarray) -> np.ndarray:
 def colour_descriptor(square: np.ndarray) -> np.ndarray:
     """The descriptor of one (S,S,3) square."""
     return colour_descriptors(square[None])[0]
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One of a product's main colours: the average of its foreground pixels in one descriptor bin."""
+
+    rgb: tuple[int, int, int]
+    share: float  # of the foreground, 0-1: the bin's descriptor value squared
+    bin: int  # the descriptor's dimension: a hue bin, then the grey bins
+
+
+def main_colours(square: np.ndarray, most: int = 5) -> list[Swatch]:
+    """The `most` largest bins of one (S,S,3) square's descriptor, largest first, each with its pixels' average colour."""
+    pixels = square[::2, ::2]  # sampled as `colour_descriptors` samples it, so shares are its values squared
+    mask = foreground_masks(pixels[None])[0]
+    bins = _bins(pixels)[mask]
+    chosen = pixels[mask].astype(np.float64)
+    counts = np.bincount(bins, minlength=DIMENSIONS)
+    sums = np.stack([np.bincount(bins, weights=chosen[:, c], minlength=DIMENSIONS) for c in range(3)], axis=1)
+    order = sorted(np.flatnonzero(counts).tolist(), key=lambda b: (-counts[b], b))[:most]
+    total = float(counts.sum())
+    return [Swatch(tuple(int(round(v)) for v in sums[b] / counts[b]), float(counts[b] / total), b) for b in order]  # type: ignore[arg-type]
 
 
 def dominant_hue_bin(square: np.ndarray, bins: int = 8) -> int:

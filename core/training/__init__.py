@@ -8,7 +8,7 @@ imports it except to train.
 
 from core.training import fashion_mnist
 from core.training.default_encoder import build_default_encoder, demo_images
-from core.training.job import CatalogTrainResult, train_on_catalog
+from core.training.job import CatalogTrainResult, measure_training, train_on_catalog
 from core.training.onnx_export import export_encoder
 from core.training.train import train_autoencoder
 
@@ -18,6 +18,7 @@ __all__ = [
     "demo_images",
     "export_encoder",
     "fashion_mnist",
+    "measure_training",
     "train_autoencoder",
     "train_on_catalog",
 ]

@@ -21,9 +21,10 @@ from core.common import (
 from core.similarity import IndexReport, OnnxEncoder, index_catalog
 from core.storage import Workspace, atomic
 from core.training.compare import Comparison, compare_encoders
+from core.training.model import Autoencoder
 from core.training.onnx_export import export_encoder
 from core.training.onnx_import import load_autoencoder
-from core.training.train import EpochStats, train_autoencoder
+from core.training.train import EpochStats, measure_step, train_autoencoder
 
 LAST_TRAINED_NAME = "last-trained.onnx"  # a trained encoder the check found worse, kept for the user to choose
 
@@ -59,6 +60,22 @@ class CatalogTrainResult:
         if self.set_aside is not None:
             return f"{self.outcome}. The new one is at {self.set_aside}; to use it anyway: index --model {self.set_aside}"
         return self.outcome
+
+
+def _starting_point(in_use: Path, settings: TrainSettings) -> tuple[Autoencoder | None, TrainSettings]:
+    """The encoder training starts from (None: scratch) and the settings it implies (its shape, the fine-tuning length)."""
+    start = load_autoencoder(in_use) if settings.start_from_in_use else None
+    if start is None:
+        return None, settings
+    arch = start.arch
+    return start, replace(settings, input_size=arch.input_size, latent_dim=arch.latent_dim, widths=arch.widths,
+                          steps=settings.fine_tune_steps)
+
+
+def measure_training(ws: Workspace, settings: TrainSettings, photos: int, cancel: CancelToken | None = None) -> float:
+    """Seconds a step of training on this catalog (of about `photos` photos) takes here and now, before any is read."""
+    start, settings = _starting_point(ws.encoder_in_use(), settings)
+    return measure_step(settings, min(photos, settings.max_images), start, cancel=cancel)
 
 
 def load_training_images(
@@ -107,11 +124,7 @@ def train_on_catalog(
         check_destination(out, ws.catalog, ws.root)
         atomic.check_writable(out)
     in_use = ws.encoder_in_use()
-    start = load_autoencoder(in_use) if settings.start_from_in_use else None
-    if start is not None:
-        arch = start.arch
-        settings = replace(settings, input_size=arch.input_size, latent_dim=arch.latent_dim, widths=arch.widths,
-                           steps=settings.fine_tune_steps)
+    start, settings = _starting_point(in_use, settings)
     if epochs is not None:
         settings = replace(settings, epochs=epochs, steps=None)
     if steps is not None:

@@ -165,6 +165,10 @@ def test_photos_that_fail_are_each_reported_and_the_rest_imported(shop, tmp_path
     assert "1 failed" in result.stdout
     failed = [line for line in result.stderr.splitlines() if line.startswith("photo skipped:")]
     assert len(failed) == 1 and "gone.jpg" in failed[0] and "404" in failed[0]
+    assert len(some[0].photos) == 1  # so that product is not in the catalog, and the count says so
+    assert (f"Imported 5 of 6 products; 1 photo could not be fetched: {some[0].title} "
+            "(gone.jpg: the server answered 404 Not Found)") in result.stdout.splitlines()
+    assert f"1 product has no photo and stays out of lists: {some[0].handle}" in result.stderr
 
 
 @pytest.mark.parametrize("step", ["file:write:products.csv", "file:replace:products.csv"])

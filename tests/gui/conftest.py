@@ -7,13 +7,14 @@ import select
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from core.demo import write_demo_catalog
 from gui.main_window import MainWindow
 
 
@@ -44,6 +45,43 @@ def no_key_left_held(qapp) -> Iterator[None]:
         probe = QWidget()
         QTest.keyRelease(probe, Qt.Key.Key_Control)  # a release that carries no modifier: the state is read from it
         probe.deleteLater()
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 30-product demo catalog, drawn once; tests open copies of it (`catalog`), never it."""
+    folder = tmp_path_factory.mktemp("demo-src") / "demo"
+    write_demo_catalog(folder, count=30)
+    return folder
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, demo_source: Path) -> Path:
+    """A fresh copy of the demo catalog (of a module's own `demo_source` where it has one)."""
+    folder = tmp_path / "catalog"
+    shutil.copytree(demo_source, folder)
+    return folder
+
+
+@pytest.fixture
+def shown_window(qtbot, tmp_path, default_encoder) -> Iterator[Callable[..., MainWindow]]:
+    """Makes main windows at a size, at the screen's top left, shown, with a settings file of their own
+    (`settings` names another, to open a window again as after a restart); their jobs are stopped at the end."""
+    made: list[MainWindow] = []
+
+    def make(size: tuple[int, int] = (1280, 800), settings: Path | None = None) -> MainWindow:
+        win = MainWindow(settings=QSettings(str(settings or tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.move(0, 0)
+        win.show()
+        qtbot.waitExposed(win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.session.shutdown()
 
 
 @pytest.fixture

@@ -7,20 +7,18 @@ real mouse and key events on the shown widgets; the drag is Qt's own, with its o
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListView
 
-from core.demo import write_demo_catalog
-from core.lists import Curation, Rules
+from core.lists import Curation
 from core.storage import CatalogStore
 from gui.main_window import MainWindow
 from gui.roles import Roles
-from tests.gui.hands import click, drag
+from tests.gui.hands import click, curating, drag, screenshot_folder
 
 pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_on_x_server.py")
 
@@ -30,32 +28,12 @@ NONE = Qt.KeyboardModifier.NoModifier
 SIZES = [(1280, 800), (1024, 700)]
 
 
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-src") / "demo"
-    write_demo_catalog(folder, count=30)
-    return folder
-
-
 @pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def window(request, qtbot, tmp_path, demo_source, default_encoder):
+def window(request, qtbot, shown_window, catalog):
     """The window at a size, on a demo catalog with lists made, the first product chosen by a click."""
-    catalog = tmp_path / "catalog"
-    shutil.copytree(demo_source, catalog)
-    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(*request.param)
-    win.move(0, 0)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.session.indexed, timeout=WAIT):
-        win.open_catalog(catalog)
-    with qtbot.waitSignal(win.session.generated, timeout=WAIT):
-        assert win.make_lists(Rules(k=5))
-    with qtbot.waitSignal(win.query_shown, timeout=WAIT):
-        click(win.catalog_view, win.catalog_filter.index(0, 0))
-    yield win
-    win.session.shutdown()
+    win = shown_window(request.param)
+    curating(qtbot, win, catalog)
+    return win
 
 
 def stored(window: MainWindow, item_id: int) -> list[int]:
@@ -69,8 +47,7 @@ def item_at(view: QListView, row: int) -> int:
 
 
 def shot(window: MainWindow, name: str) -> Path:
-    folder = Path(os.environ.get("LOOKALIKE_SCREENSHOTS") or ".")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshot_folder()
     path = folder / f"{name}-{window.width()}x{window.height()}.png"
     assert window.grab().save(str(path))
     return path

@@ -5,6 +5,9 @@ each helper presses, moves, types or clicks on the shown widgets, as a person wo
 """
 from __future__ import annotations
 
+import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +15,8 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QDrag, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QLineEdit, QListView, QWidget
+
+from core.lists import Rules
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
@@ -25,36 +30,45 @@ def wait_active(window: QWidget) -> None:
     raise AssertionError("the window never became active")
 
 
-def with_modal(window: QWidget, open_it: Callable[[], None], drive: Callable[[QDialog], None]) -> None:
-    """Open a modal dialog by `open_it` (real input) and drive it with `drive` once it is up."""
+def activate(window: QWidget) -> None:
+    """Make `window` the active one, as a window manager would on a click: shortcuts reach the active window only."""
+    window.activateWindow()
+    wait_active(window)
+
+
+def with_modal(window: QWidget, open_it: Callable[[], None], *drives: Callable[[QDialog], None]) -> None:
+    """Open a modal dialog by `open_it` (real input) and drive it with the first of `drives` once it is up;
+    a dialog its answer opens, with the next. `open_it` returns when the last one closed."""
     seen: list[QWidget] = []
     failures: list[BaseException] = []
     stopped: list[bool] = []
-    wait_active(window)  # shortcuts reach the active window only
+    activate(window)
 
     def poll() -> None:
-        if stopped:
+        if stopped or len(seen) == len(drives):
             return
         dialog = QApplication.activeModalWidget()
-        if dialog is None or not dialog.isVisible():
+        if dialog is None or not dialog.isVisible() or dialog in seen:
             QTimer.singleShot(20, poll)
             return
         seen.append(dialog)
         try:
-            drive(dialog)
-        except BaseException as exc:  # said after the dialog is closed, not left open for ever
+            activate(dialog)  # as a window manager gives a new modal dialog the keys
+            drives[len(seen) - 1](dialog)
+        except BaseException as exc:  # raised after the dialog is closed, not left open for ever
             failures.append(exc)
         if dialog.isVisible() and failures:
             dialog.reject()
+        if not failures:
+            QTimer.singleShot(20, poll)
 
     QTimer.singleShot(0, poll)
-    open_it()  # returns when the dialog has closed
+    open_it()
     stopped.append(True)
-    window.activateWindow()  # no window manager offscreen to give it back
-    wait_active(window)
+    activate(window)
     if failures:
         raise failures[0]
-    assert seen, "no dialog opened"
+    assert len(seen) == len(drives), f"{len(seen)} of {len(drives)} dialogs opened"
 
 
 def ctrl(window: QWidget, key: Qt.Key, shift: bool = False) -> Callable[[], None]:
@@ -150,3 +164,115 @@ def drag(qtbot, source: QListView, index: QModelIndex, target: QListView, at: QP
         QTest.mouseMove(viewport, start + QPoint(n * step, n))
     qtbot.waitUntil(lambda: len(waited) >= 200 or len(source.findChildren(QDrag)) > drags_before, timeout=5000)
     assert len(source.findChildren(QDrag)) > drags_before, "the drag did not start"
+
+
+def key(window: QWidget, code: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> Callable[[], None]:
+    return lambda: QTest.keyClick(window, code, modifiers)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """Where a file dialog opened, and what it offered."""
+
+    folder: Path
+    selected: tuple[Path, ...]
+    title: str
+
+
+def note(dialog: QDialog, seen: list[Opened] | None) -> None:
+    assert isinstance(dialog, QFileDialog), type(dialog)
+    if seen is not None:
+        seen.append(Opened(Path(dialog.directory().absolutePath()), tuple(Path(f) for f in dialog.selectedFiles()), dialog.windowTitle()))
+
+
+def type_name(text: str, seen: list[Opened] | None = None) -> Callable[[QDialog], None]:
+    """Drive a Qt file dialog: note where it opened (into `seen`), type `text` into its name field, press Enter."""
+
+    def drive(dialog: QDialog) -> None:
+        note(dialog, seen)
+        edit = dialog.findChild(QLineEdit, "fileNameEdit")
+        # Typed with the field focused, as a hand does: the dialog picks the folders met on the way in its
+        # list as the name grows, and drops each again only while the field has the focus.
+        activate(dialog)  # a window manager would
+        QTest.mouseClick(edit, Qt.MouseButton.LeftButton)
+        assert edit.hasFocus()
+        QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClick(edit, Qt.Key.Key_Delete)
+        QTest.keyClicks(edit, text)
+        assert [Path(f) for f in dialog.selectedFiles()] == [Path(dialog.directory().absolutePath(), text)], dialog.selectedFiles()
+        QTest.keyClick(edit, Qt.Key.Key_Return)
+        if edit.completer() is not None and edit.completer().popup().isVisible():
+            QTest.keyClick(edit, Qt.Key.Key_Return)  # the first Enter closed the completions offered
+        assert not dialog.isVisible(), f"the dialog stayed open on {dialog.selectedFiles()}"
+
+    return drive
+
+
+def press_enter(seen: list[Opened] | None = None) -> Callable[[QDialog], None]:
+    """Accept a file dialog with what it offers as it opened, noting it into `seen`."""
+
+    def drive(dialog: QDialog) -> None:
+        note(dialog, seen)
+        activate(dialog)
+        QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+        assert not dialog.isVisible()
+
+    return drive
+
+
+def press_escape(seen: list[Opened] | None = None) -> Callable[[QDialog], None]:
+    """Close a file dialog without choosing, noting where it opened into `seen`."""
+
+    def drive(dialog: QDialog) -> None:
+        note(dialog, seen)
+        QTest.keyClick(dialog, Qt.Key.Key_Escape)
+        assert not dialog.isVisible()
+
+    return drive
+
+
+def screenshot_folder() -> Path:
+    """Where tests save what they show: LOOKALIKE_SCREENSHOTS when set (to be looked at), else a temporary folder."""
+    folder = Path(os.environ.get("LOOKALIKE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lookalike-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shot(widget: QWidget, name: str) -> Path:
+    """Save what `widget` shows as NAME.png in the screenshot folder, after pending layout and paints."""
+    path = screenshot_folder() / f"{name}.png"
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+    assert widget.grab().save(str(path))
+    return path
+
+
+def menu_entry(window: QWidget, title: str, action: object) -> Callable[[], None]:
+    """Open the menu bar's menu `title` by its Alt key, walk down to `action` and press Enter."""
+
+    def choose() -> None:
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == title)  # type: ignore[attr-defined]
+        mnemonic = next(a.text() for a in window.menuBar().actions() if a.text().replace("&", "") == title).split("&")[1][0]  # type: ignore[attr-defined]
+        QTest.keyClick(window, Qt.Key(ord(mnemonic.upper())), Qt.KeyboardModifier.AltModifier)
+        for _ in range(100):
+            if menu.isVisible():
+                break
+            QTest.qWait(10)
+        for _ in range(len(menu.actions())):
+            if menu.activeAction() is action:
+                break
+            QTest.keyClick(menu, Qt.Key.Key_Down)
+        assert menu.activeAction() is action, f"{title} › {action.text()} not reached"  # type: ignore[attr-defined]
+        QTest.keyClick(menu, Qt.Key.Key_Return)
+
+    return choose
+
+
+def curating(qtbot, window: QWidget, catalog: Path, k: int = 5, wait: int = 60_000) -> None:
+    """The catalog opened and indexed, lists of `k` made, the first product chosen by a click."""
+    with qtbot.waitSignal(window.session.indexed, timeout=wait):
+        window.open_catalog(catalog)
+    with qtbot.waitSignal(window.session.generated, timeout=wait):
+        assert window.make_lists(Rules(k=k))
+    with qtbot.waitSignal(window.query_shown, timeout=wait):
+        click(window.catalog_view, window.catalog_filter.index(0, 0))

@@ -9,23 +9,21 @@ journey saves screenshots to LOOKALIKE_SCREENSHOTS, to be looked at.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QListView, QListWidget, QListWidgetItem
 
-from core.demo import write_demo_catalog
 from core.lists import Curation
 from core.storage import CatalogStore
 from gui.main_window import MainWindow
 from gui.roles import Roles
 from tests.core.duplicates.conftest import plant
-from tests.gui.hands import click, ctrl, drag, fill_file_dialog, press_return, wait_active, with_modal
+from tests.gui.hands import click, ctrl, drag, fill_file_dialog, press_return, screenshot_folder, wait_active, with_modal
 
 pytestmark = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on an X server by test_on_x_server.py")
 
@@ -33,38 +31,17 @@ WAIT = 60_000
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-src") / "demo"
-    write_demo_catalog(folder, count=30)
-    return folder
-
-
 @pytest.fixture
-def catalog(tmp_path, demo_source) -> Path:
-    folder = tmp_path / "catalog"
-    shutil.copytree(demo_source, folder)
-    return folder
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, default_encoder):
+def window(shown_window):
     """A fresh window at 1280 x 800, shown and active, with settings of its own; no catalog yet."""
-    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.move(0, 0)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window()
     win.activateWindow()
     wait_active(win)
-    yield win
-    win.session.shutdown()
+    return win
 
 
 def shot(window, name: str) -> Path:
-    folder = Path(os.environ.get("LOOKALIKE_SCREENSHOTS") or ".")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshot_folder()
     path = folder / f"journey-{name}.png"
     QTest.qWait(100)  # thumbnails loaded in the background are drawn
     assert window.grab().save(str(path))
@@ -222,7 +199,7 @@ def test_curate_a_list_pin_block_reorder_note_undo_and_review_next(qtbot, window
     shot(window, "reviewed-next")
 
 
-def test_make_lists_by_rules_and_find_them_remembered_after_a_restart(qtbot, window, catalog, tmp_path):
+def test_make_lists_by_rules_and_find_them_remembered_after_a_restart(qtbot, window, catalog, shown_window):
     open_by_menu(qtbot, window, catalog)
 
     def same_category_four(dialog: QDialog) -> None:
@@ -249,11 +226,7 @@ def test_make_lists_by_rules_and_find_them_remembered_after_a_restart(qtbot, win
     settings = window.settings.fileName()
     window.close()
 
-    again = MainWindow(settings=QSettings(settings, QSettings.Format.IniFormat))
-    qtbot.addWidget(again)
-    again.resize(1280, 800)
-    again.show()
-    qtbot.waitExposed(again)
+    again = shown_window(settings=Path(settings))
     again.activateWindow()
     with qtbot.waitSignal(again.session.indexed, timeout=WAIT):
         again.open_catalog(catalog)
@@ -265,7 +238,6 @@ def test_make_lists_by_rules_and_find_them_remembered_after_a_restart(qtbot, win
         QTest.keyClick(dialog, Qt.Key.Key_Escape)
 
     with_modal(again, ctrl(again, Qt.Key.Key_L), read_and_close)
-    again.session.shutdown()
     assert seen["k"] == 4 and seen["category"].startswith("Same category")
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from core.demo import write_demo_catalog
 from core.lists.curation import Curation, Rules
 from core.storage.store import CatalogStore
 from gui.main_window import MainWindow
@@ -17,13 +15,6 @@ from gui.models import encode_item_ids
 from gui.roles import Roles
 
 WAIT = 60_000
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-src") / "demo"
-    write_demo_catalog(folder, count=30)
-    return folder
 
 
 @pytest.fixture

@@ -63,8 +63,8 @@ def test_the_finding_is_shown_and_a_keeper_chosen_and_undone(qtbot, window, plan
         assert DuplicateMemory(store).keeper_of(group) == group.members[row].item_id
     from gui.roles import PinnedRole
     assert dialog.members_model.index(row, 0).data(PinnedRole) is True
-    if os.environ.get("LOOKALIKE_SHOTS"):
-        dialog.grab().save(str(Path(os.environ["LOOKALIKE_SHOTS"]) / "duplicates.png"))
+    if os.environ.get("LOOKALIKE_SCREENSHOTS"):
+        dialog.grab().save(str(Path(os.environ["LOOKALIKE_SCREENSHOTS"]) / "duplicates.png"))
     dialog.undo.undo()
     with CatalogStore(window.session.ws.database) as store:
         assert DuplicateMemory(store).keeper_of(group) is None

@@ -6,29 +6,19 @@ hiding another's products, and a banner about a failed job gone once that job su
 """
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QPushButton
 
-from core.demo import write_demo_catalog
 from gui.main_window import MainWindow
-from tests.gui.hands import ctrl, drawn_message, fill_file_dialog, press_return, with_modal
+from tests.gui.hands import ctrl, drawn_message, fill_file_dialog, press_return, shot, with_modal
 
 WAIT = 60_000
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-src") / "demo"
-    write_demo_catalog(folder, count=30)
-    return folder
 
 
 def new_window(qtbot, settings: Path) -> MainWindow:
@@ -51,17 +41,6 @@ def window(qtbot, tmp_path, demo_source, default_encoder):
         win.open_catalog(catalog)
     yield win
     win.session.shutdown()
-
-
-def shot(widget: QWidget, name: str) -> Path:
-    """Save what `widget` shows, to LOOKALIKE_SHOTS when set (to look at), else to a temporary folder."""
-    folder = Path(os.environ.get("LOOKALIKE_SHOTS") or tempfile.gettempdir())
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    QApplication.sendPostedEvents()  # the layout after a banner came or went
-    QApplication.processEvents()
-    assert widget.grab().save(str(path))
-    return path
 
 
 def test_confirmations_are_drawn_and_the_shopify_warning_is_shown(window, qtbot, tmp_path):

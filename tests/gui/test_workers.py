@@ -43,3 +43,30 @@ def test_a_failed_or_cancelled_job_is_over_when_it_says_so(qtbot):
         with qtbot.waitSignal(job.done, timeout=WAIT):
             job.start()
         assert states == [False]
+
+
+def test_a_window_closed_before_its_job_ends_is_not_called_by_the_job(qtbot):
+    """The job outlives the window that started it: its last signals reach a deleted window's slot only if guarded."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
+
+    from gui.workers import while_alive
+
+    hold = threading.Event()
+    called: list[str] = []
+    for keep_window in (False, True):
+        hold.clear()
+        job = Job("slow", lambda progress, cancel: hold.wait(WAIT / 1000))
+        window = QWidget()
+        job.done.connect(while_alive(window, lambda: called.append(window.objectName() or "alive")))
+        job.start()
+        if not keep_window:
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        with qtbot.waitSignal(job.done, timeout=WAIT):
+            hold.set()
+        assert job.wait(WAIT / 1000)
+        qtbot.wait(50)
+        assert called == ([] if not keep_window else ["alive"])
+        if keep_window:
+            window.deleteLater()

@@ -1,7 +1,4 @@
-import csv
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,33 +7,6 @@ from PIL import Image
 from core.bench.hog import hog_descriptors
 from core.bench.photos import LabelColumns, format_photo_table, load_photos, run_photo_bench, write_photo_json
 from core.common.errors import InputError
-from core.demo import write_demo_catalog
-
-GROUPS = {"sneakers": "Shoes", "boots": "Shoes", "t-shirts": "Topwear", "dresses": "Topwear", "trousers": "Bottomwear"}
-
-
-@pytest.fixture
-def labelled(tmp_path: Path) -> tuple[Path, Path]:
-    """Demo renders in one flat folder named by id, with a label file in the columns of Fashion Product Images."""
-    demo = tmp_path / "demo"
-    products = write_demo_catalog(demo, count=120, seed=5)
-    folder = tmp_path / "photos" / "images"
-    folder.mkdir(parents=True)
-    rows = []
-    for n, product in enumerate(products, start=1000):
-        shutil.copy(demo / product.path, folder / f"{n}.jpg")
-        rows.append({"id": str(n), "articleType": product.category, "subCategory": GROUPS.get(product.category, "Accessories"),
-                     "baseColour": product.name.split()[0]})
-    for n in range(3):  # a type too rare to fill a top 10
-        Image.new("RGB", (80, 80), (30, 30, 200)).save(folder / f"{9000 + n}.jpg")
-        rows.append({"id": str(9000 + n), "articleType": "Rare", "subCategory": "Accessories", "baseColour": "Blue"})
-    labels = tmp_path / "photos" / "styles.csv"
-    with open(labels, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["id", "gender", "articleType", "subCategory", "baseColour"])
-        writer.writeheader()
-        writer.writerows({"gender": "Unisex", **r} for r in rows)
-    return folder, labels
-
 
 def test_only_types_with_enough_photos_are_scored(labelled):
     folder, labels = labelled

@@ -359,3 +359,27 @@ def test_a_photo_is_never_written_or_removed_through_a_link_that_leads_out_of_th
     assert "mb01/mb01-1.jpg leads through a link to" in report.failed[0] and report.failed[0].endswith("; not written")
     assert d.run([]).removed == 0  # the shop no longer lists it: still not removed through the link
     assert (drive / "mb01-1.jpg").read_bytes() == theirs
+
+
+def test_one_photo_is_fetched_by_its_address_and_what_is_no_photo_is_said_in_a_line(server):
+    from core.common import ImageError
+    from core.shop import fetch_photo
+
+    assert fetch_photo(f"{server.url}/photos/a.jpg", FAST) == jpeg()
+    for path, reason in (("/page", "not an image"), ("/oversized", "cap"), ("/gone.jpg", "404"), ("/slow", "did not answer in time")):
+        with pytest.raises(ImageError, match=reason) as raised:
+            fetch_photo(f"{server.url}{path}", FAST)
+        assert str(raised.value).startswith(f"{server.url}{path}: ") and "\n" not in str(raised.value)
+    with pytest.raises(InputError):
+        fetch_photo("ftp://127.0.0.1/a.jpg", FAST)
+
+
+def test_fetching_one_photo_is_cancelled_at_once_while_the_server_is_still_silent(server):
+    from core.shop import fetch_photo
+
+    cancel = CancelToken()
+    threading.Timer(0.3, cancel.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        fetch_photo(f"{server.url}/slow", DownloadSettings(read_timeout=10, photo_timeout=10, retries=0), cancel)
+    assert time.monotonic() - started < 1.0

@@ -58,6 +58,19 @@ def test_an_item_never_matches_itself(indexed):
             searcher.similar_to_item(item.id, 0)
 
 
+def test_the_items_left_out_never_come_and_the_list_stays_as_long(indexed):
+    """A product's other photos left out of its lookalikes: the next best take their places."""
+    with CatalogSearcher(indexed) as searcher:
+        item = next(i for i in searcher.store.items() if i.path == "round/disc-0-0.png")
+        plain = searcher.similar_to_item(item.id, 6)
+        left_out = {m.item_id for m in plain[:3]}
+        without = searcher.similar_to_item(item.id, 6, exclude=left_out | {item.id})
+        blended = searcher.similar_to_item(item.id, 6, 0.5, exclude=left_out)
+    assert [m.item_id for m in without[:3]] == [m.item_id for m in plain[3:]]  # the next best moved up
+    assert len(without) == 6 and not (left_out | {item.id}) & {m.item_id for m in without}
+    assert len(blended) == 6 and not left_out & {m.item_id for m in blended}
+
+
 def test_recommend_all_covers_every_item_without_itself(indexed):
     with CatalogSearcher(indexed) as searcher:
         recs = recommend_all(searcher, 4)
@@ -114,3 +127,37 @@ def test_tied_scores_come_in_item_id_order_whatever_the_index_or_the_weight(inde
         tied = searcher.similar_to_image(indexed.catalog / "angular/wedge-3-6.png", 8)
         assert all(round(m.score, 6) == 1.0 for m in tied)
         assert [m.item_id for m in tied] == sorted(m.item_id for m in tied)
+
+
+def test_score_parts_split_the_scores_search_gives(indexed):
+    """The shape and colour parts of a pair add up to the score the pair has among the lookalikes, at any weight."""
+    with CatalogSearcher(indexed) as searcher:
+        items = searcher.items()
+        for weight in (0.0, 0.3, 0.5, 1.0):
+            for item in items[::5]:
+                for match in searcher.similar_to_item(item.id, 8, colour_weight=weight):
+                    parts = searcher.score_parts(item.id, match.item_id, weight)
+                    if weight > 0:  # blended, both from the stored vectors: the very same number
+                        assert parts.shape + parts.colour == match.score
+                    else:  # from Annoy's distance
+                        assert parts.score == pytest.approx(match.score, abs=1e-5) and parts.colour == 0.0
+                    assert parts.shape == pytest.approx((1 - weight) * parts.shape_similarity)
+                    assert parts.colour == pytest.approx(weight * parts.colour_similarity)
+                    assert searcher.similarity(item.id, match.item_id, weight) == parts.score
+        assert searcher.score_parts(items[0].id, 10_000) is None
+
+
+def test_main_colours_are_read_from_the_photo_as_indexing_reads_it(indexed):
+    from core.catalog import load_square
+    from core.similarity.colour import colour_descriptor
+
+    with CatalogSearcher(indexed) as searcher:
+        green = next(i for i in searcher.items() if i.path == "angular/slab-1-0.png")
+        swatches = searcher.main_colours(green.id)
+        square = load_square(indexed.catalog / green.path, searcher.encoder.input_size)
+        with pytest.raises(InputError):
+            searcher.main_colours(10_000)
+    descriptor = colour_descriptor(square)
+    assert swatches[0].bin == int(descriptor.argmax())
+    assert all(abs(a - b) <= 12 for a, b in zip(swatches[0].rgb, (30, 160, 40)))
+    assert [s.share for s in swatches] == pytest.approx([float(descriptor[s.bin]) ** 2 for s in swatches], abs=1e-5)

@@ -116,3 +116,12 @@ def test_on_a_catalog_too_small_to_check_the_encoder_in_use_stays(shapes_catalog
     assert result.check is not None and not result.check.conclusive and not result.put_to_use
     assert "could not tell which is better" in result.verdict and "32 photos are too few" in result.verdict
     assert ws.encoder_in_use().read_bytes() == before
+
+
+def test_a_training_step_is_timed_on_the_encoder_in_use_before_any_photo_is_read(shapes_catalog, small_encoder):
+    from core.training.job import measure_training
+
+    ws = Workspace.locate(shapes_catalog)
+    index_catalog(ws, model=small_encoder)
+    assert measure_training(ws, TINY, photos=32) > 0
+    assert measure_training(ws, SCRATCH, photos=32) > 0

@@ -87,3 +87,19 @@ def test_canonical_target_trains_and_differs_from_the_plain_recipe():
     with torch.no_grad():
         assert not torch.allclose(plain.model.encoder(x), canon.model.encoder(x))
     assert len(canon.history) == 1
+
+
+def test_a_step_is_timed_before_training_without_changing_the_start():
+    from core.training.model import Architecture, Autoencoder
+    from core.training.train import measure_step
+
+    start = Autoencoder(Architecture(16, 8, (8, 16)))
+    before = {k: v.clone() for k, v in start.state_dict().items()}
+    seconds = measure_step(SETTINGS, photos=64, start=start)
+    assert 0 < seconds < 60
+    assert all(torch.equal(before[k], v) for k, v in start.state_dict().items())
+    assert measure_step(SETTINGS, photos=3) > 0, "a catalog of three photos trains in batches of two"
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        measure_step(SETTINGS, photos=64, cancel=token)
