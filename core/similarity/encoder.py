@@ -124,9 +124,9 @@ class OnnxEncoder:
         self._shift = (-self._mean / self._std).astype(np.float32)
         before, started = _resident_bytes(), time.perf_counter()
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
-        seconds = (time.perf_counter() - started) / (self._fixed or 1)
+        self.photo_seconds = (time.perf_counter() - started) / (self._fixed or 1)  # what one photo took when loaded
         took = (_resident_bytes() - before) / (self._fixed or 1) if before is not None else 0
-        self.photos_per_run = self._fixed or _photos_per_run(max(took, 12 * size * size), seconds, memory)
+        self.photos_per_run = self._fixed or _photos_per_run(max(took, 12 * size * size), self.photo_seconds, memory)
         latent = self._int_meta(meta, "latent_dim")
         if latent is not None and latent != probe.shape[1]:
             raise ModelError(f"{path.name}: metadata says {latent} dimensions but the model gives {probe.shape[1]}")

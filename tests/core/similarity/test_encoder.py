@@ -8,7 +8,7 @@ from onnx import TensorProto, helper
 
 from core.common.errors import Cancelled, ModelError
 from core.common.jobs import CancelToken
-from core.similarity.encoder import CONTRACT_KEYS, OnnxEncoder, _photos_per_run, _resident_bytes, normalise
+from core.similarity.encoder import CONTRACT_KEYS, RUN_SECONDS, OnnxEncoder, _photos_per_run, _resident_bytes, normalise
 from tests import encoder_graphs
 from tests.conftest import SMALL_INPUT, rgb_array
 
@@ -109,7 +109,9 @@ def test_a_model_that_does_not_give_a_row_per_photo_is_refused_in_words(tmp_path
 def test_photos_go_through_a_memory_hungry_model_as_many_as_fit_the_budget(tmp_path):
     budget = 256 * 2**20
     enc = OnnxEncoder(encoder_graphs.wide(tmp_path / "wide.onnx", 60), threads=1, memory=budget)
-    assert 2 <= enc.photos_per_run <= 3  # 60 MB a photo and some, beside the first photo's, kept by ONNX Runtime
+    assert enc.photos_per_run <= 3  # 60 MB a photo and some, beside the first photo's, kept by ONNX Runtime
+    if enc.photo_seconds <= RUN_SECONDS / 3:  # on a machine too busy for 2 photos in RUN_SECONDS, time sets it at 1
+        assert enc.photos_per_run >= 2  # the memory it has left for a second photo is used
     photos = rgb_array(12, SMALL_INPUT)
     before = _resident_bytes()
     vectors = enc.embed(photos)
