@@ -76,9 +76,11 @@ def read_labels(labels: Path, columns: LabelColumns) -> dict[str, dict[str, str]
         raise InputError(f"cannot read {labels}: {exc.strerror or exc}") from None
 
 
-def load_photos(folder: Path, labels: Path, size: int, columns: LabelColumns = LabelColumns(), min_per_type: int = 20,
-                progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> PhotoSet:
-    """The labelled photos of `folder` (matched to the label file by file name without suffix)."""
+def labelled_paths(folder: Path, labels: Path, columns: LabelColumns, min_per_type: int, least: int,
+                   cancel: CancelToken | None = None) -> tuple[dict[str, dict[str, str]], list[str], int]:
+    """The label rows, the photos of `folder` (relative paths, sorted) whose type has `min_per_type`
+    photos or more, and how many labelled photos of rarer types were left out; refused in one line
+    when fewer than `least` are left."""
     rows = read_labels(labels, columns)
     scan = scan_catalog(folder, cancel=cancel)
     found = sorted((f.path for f in scan.images if Path(f.path).stem in rows), key=str)
@@ -86,8 +88,15 @@ def load_photos(folder: Path, labels: Path, size: int, columns: LabelColumns = L
         raise InputError(f"no photo in {folder} is named by the {columns.id!r} column of {labels}")
     counts = Counter(rows[Path(p).stem][columns.fine] for p in found)
     kept = [p for p in found if counts[rows[Path(p).stem][columns.fine]] >= min_per_type]
-    if len(kept) < 2:
-        raise InputError(f"fewer than 2 photos belong to a type with at least {min_per_type} photos")
+    if len(kept) < least:
+        raise InputError(f"fewer than {least} photos belong to a type with at least {min_per_type} photos")
+    return rows, kept, len(found) - len(kept)
+
+
+def load_photos(folder: Path, labels: Path, size: int, columns: LabelColumns = LabelColumns(), min_per_type: int = 20,
+                progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> PhotoSet:
+    """The labelled photos of `folder` (matched to the label file by file name without suffix)."""
+    rows, kept, rare = labelled_paths(folder, labels, columns, min_per_type, 2, cancel)
     paths = [folder / p for p in kept]
     squares = np.empty((len(paths), size, size, 3), np.uint8)
     ok = np.ones(len(paths), bool)
@@ -105,7 +114,7 @@ def load_photos(folder: Path, labels: Path, size: int, columns: LabelColumns = L
         return np.array([m[name] for m in meta])[ok]
 
     return PhotoSet([p for p, good in zip(paths, ok) if good], squares[ok], column(columns.fine), column(columns.coarse),
-                    column(columns.colour), len(found) - len(kept))
+                    column(columns.colour), rare)
 
 
 def _row(method: str, vectors: np.ndarray, photos: PhotoSet, seconds: float | None = None) -> PhotoRow:

@@ -12,16 +12,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.bench.photos import LabelColumns, read_labels
-from core.catalog import load_square, scan_catalog
-from core.common import CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.bench.photos import LabelColumns, labelled_paths
+from core.catalog import load_square
+from core.common import CancelToken, Progress, ProgressFn, no_progress
 from core.similarity import CatalogSearcher, index_catalog
 from core.storage import Workspace, atomic
 
@@ -66,15 +65,7 @@ def run_slider_bench(
     cancel: CancelToken | None = None,
 ) -> tuple[list[SliderRow], list[str], list[SliderSheet]]:
     """Every (half, slider value) row, notes, and the top 10s of `sheet_queries` (photo ids) at each value."""
-    rows = read_labels(labels, columns)
-    scan = scan_catalog(folder, cancel=cancel)
-    found = sorted((f.path for f in scan.images if Path(f.path).stem in rows), key=str)
-    if not found:
-        raise InputError(f"no photo in {folder} is named by the {columns.id!r} column of {labels}")
-    counts = Counter(rows[Path(p).stem][columns.fine] for p in found)
-    kept = [p for p in found if counts[rows[Path(p).stem][columns.fine]] >= min_per_type]
-    if len(kept) < TOP + 1:
-        raise InputError(f"fewer than {TOP + 1} photos belong to a type with at least {min_per_type} photos")
+    rows, kept, rare = labelled_paths(folder, labels, columns, min_per_type, TOP + 1, cancel)
     with tempfile.TemporaryDirectory(prefix="lookalike-bench-") as tmp:
         catalog = Path(tmp) / "catalog"
         catalog.mkdir()
@@ -112,7 +103,7 @@ def run_slider_bench(
         for name in ("even ids", "odd ids") for weight in values if (name, weight) in hits
     ]
     notes = [f"{len(kept)} photos of {len(set(fine.values()))} {columns.fine} values, each a query against the others; "
-             f"{len(found) - len(kept)} photos of rarer ones left out"]
+             f"{rare} photos of rarer ones left out"]
     return table, notes, sheets
 
 
