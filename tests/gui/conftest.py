@@ -99,9 +99,9 @@ def window(qtbot, tmp_path, default_encoder):
 def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real X server, Xvfb, on a display number it picks itself (-displayfd); yields its DISPLAY (a 2560 x 1440 screen)."""
     if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (packaging/install-system-libs.sh installs it)")
+        pytest.fail("Xvfb is not installed: the journeys on a real X server need it (packaging/install-system-libs.sh installs it)")
     if shutil.which("xdotool") is None:
-        pytest.skip("xdotool is not installed (packaging/install-system-libs.sh installs it)")
+        pytest.fail("xdotool is not installed (packaging/install-system-libs.sh installs it)")
     log = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
     read_end, write_end = os.pipe()
     with open(log, "wb") as log_file:

@@ -77,9 +77,11 @@ def _ask_for_long_lists() -> None:
 
 
 def _pin_row(panel, row: int) -> int | None:
-    """Click the entry at `row`, then press P to pin it; returns its target (None if the click met a pinned entry).
+    """Click the entry at `row`, then press P to pin it; returns its target once the panel shows it pinned
+    (None if the click met a pinned entry, or the run took the suggestion out of the list before the key).
 
-    The run redraws the list as it rewrites it, so what is under the pointer is read after the click.
+    The run redraws the list as it rewrites it, so what is under the pointer is read after the click,
+    and what the key did is read from what the panel shows after it: the acknowledgement a person sees.
     """
     index = panel.model.index(row, 0)
     QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=panel.view.visualRect(index).center())
@@ -88,7 +90,8 @@ def _pin_row(panel, row: int) -> int | None:
         return None  # P would unpin it
     target = panel.model.entry(chosen.row()).target_id
     QTest.keyClick(panel.view, Qt.Key.Key_P)
-    return target
+    shown = [panel.model.entry(r) for r in range(panel.model.rowCount())]
+    return target if any(e.target_id == target and e.pinned for e in shown) else None
 
 
 def _pinned_on_disk(window, item_id: int) -> set[int]:
