@@ -6,11 +6,13 @@ check's exact shares) go to tooltips; times are the user's local time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
-from core.common import DEFAULT_ENCODER
+from core.common import DEFAULT_ENCODER, SMALL_ENCODER
 from core.similarity import EncoderInfo
 
 # What core/training/job.py writes into an encoder trained on a catalog.
@@ -31,8 +33,20 @@ def local_time(iso: str, now: dt.datetime | None = None) -> str:
     return f"{day} at {when:%H:%M}"
 
 
+@functools.cache
+def _built_in() -> dict[str, str]:
+    """The embedded encoders' model ids (those of OnnxEncoder.info) and their names; a workspace may use a copy."""
+    names = {}
+    for path, name in ((DEFAULT_ENCODER, "Built-in encoder"), (SMALL_ENCODER, "Built-in small encoder")):
+        try:
+            names[hashlib.sha256(path.read_bytes()).hexdigest()[:16]] = name
+        except OSError:
+            pass
+    return names
+
+
 def is_built_in(info: EncoderInfo) -> bool:
-    return Path(info.path).resolve() == DEFAULT_ENCODER.resolve()
+    return info.model_id in _built_in() or Path(info.path).resolve() == DEFAULT_ENCODER.resolve()
 
 
 def encoder_line(info: EncoderInfo, built: str, catalog: str) -> str:
@@ -41,7 +55,7 @@ def encoder_line(info: EncoderInfo, built: str, catalog: str) -> str:
     on = f" on {created}" if created else ""
     trained = _CATALOG_TRAINED.match(info.trained_on)
     if is_built_in(info):
-        what = "Built-in encoder"
+        what = _built_in().get(info.model_id, "Built-in encoder")
     elif trained is not None:
         where = "this catalog" if trained["name"] == catalog else f"the catalog “{trained['name']}”"
         what = f"Trained on {where} ({int(trained['photos']):,} photos){on}"

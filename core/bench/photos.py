@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from core.bench.hog import hog_descriptors
 from core.catalog import load_batch, scan_catalog
-from core.common import DEFAULT_ENCODER, CancelToken, InputError, Progress, ProgressFn, no_progress
+from core.common import DEFAULT_ENCODER, SMALL_ENCODER, CancelToken, InputError, Progress, ProgressFn, no_progress
 from core.lists import RetrievalQuality, nearest, retrieval_quality
 from core.similarity import OnnxEncoder, index_catalog
 from core.storage import Workspace, atomic
@@ -155,6 +155,11 @@ def run_photo_bench(
              f"{photos.skipped_rare} photos of rarer ones left out"]
     shipped_vectors = shipped.embed(photos.squares)
     rows = [_row("Lookalike (shipped encoder)", shipped_vectors, photos)]
+    if shipped.has_features:
+        rows.append(_row("its backbone's features alone (pooled, no autoencoder)", shipped.features(photos.squares), photos))
+    small = OnnxEncoder(SMALL_ENCODER)
+    small_photos = photos if small.input_size == shipped.input_size else load_photos(folder, labels, small.input_size, columns, min_per_type, cancel=cancel)
+    rows.append(_row("Lookalike's small encoder (the default before)", small.embed(small_photos.squares), small_photos))
     trained, seconds, verdict = train_as_a_user(folder, epochs, progress, cancel)
     trained_vectors = trained.embed(photos.squares) if trained.input_size == shipped.input_size else trained.embed(
         load_photos(folder, labels, trained.input_size, columns, min_per_type, cancel=cancel).squares)

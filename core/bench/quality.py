@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from core.catalog import fit_square, load_batch
-from core.common import DEFAULT_ENCODER, CancelToken, ProgressFn, TrainSettings, no_progress
+from core.common import DEFAULT_ENCODER, SMALL_ENCODER, CancelToken, ProgressFn, TrainSettings, no_progress
 from core.demo import write_demo_catalog
 from core.lists import RetrievalQuality, retrieval_quality
 from core.similarity import OnnxEncoder, colour_descriptors, dominant_hue_bin
@@ -88,18 +88,22 @@ def run_quality_bench(
     from core.bench.seed_model import seed_embeddings, train_seed
     from core.training import export_encoder, train_autoencoder
 
-    shipped = OnnxEncoder(encoder)
+    shipped, small = OnnxEncoder(encoder), OnnxEncoder(SMALL_ENCODER)
+    size = small.input_size  # what the small encoder's recipe and the seed's model train at
     rows: list[Row] = []
     notes: list[str] = []
 
-    squares, labels = demo_dataset(demo_count, shipped.input_size)
+    wide, _ = demo_dataset(demo_count, shipped.input_size)
+    squares, labels = demo_dataset(demo_count, size)
     hues = hue_bins(squares)
-    rows.append(_score("demo", "Lookalike (shipped encoder)", shipped.embed(squares), labels, hues))
+    rows.append(_score("demo", "Lookalike (shipped encoder)", shipped.embed(wide), labels, hues))
+    rows.append(_score("demo", "Lookalike's small encoder", small.embed(squares), labels, hues))
+    del wide
     rows += _baselines("demo", squares, labels, hues)
     from core.training import demo_images
 
     started = time.perf_counter()
-    seed_model = train_seed(demo_images(demo_train_count, shipped.input_size, cancel=cancel), epochs=epochs, progress=progress, cancel=cancel)
+    seed_model = train_seed(demo_images(demo_train_count, size, cancel=cancel), epochs=epochs, progress=progress, cancel=cancel)
     rows.append(
         _score(
             "demo",
@@ -117,12 +121,14 @@ def run_quality_bench(
     if not fashion_mnist.available():
         notes.append("Fashion-MNIST part skipped: install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
         return rows, notes
-    size = shipped.input_size
     train, _ = fashion_mnist_dataset("train", size, seed=0, limit=train_limit)
     test, test_labels = fashion_mnist_dataset("test", size, seed=1)
     test_hues = hue_bins(test)
     name = "fashion-mnist (recoloured)"
-    rows.append(_score(name, "Lookalike (shipped encoder)", shipped.embed(test), test_labels, test_hues))
+    wide_test, _ = fashion_mnist_dataset("test", shipped.input_size, seed=1)
+    rows.append(_score(name, "Lookalike (shipped encoder)", shipped.embed(wide_test), test_labels, test_hues))
+    del wide_test
+    rows.append(_score(name, "Lookalike's small encoder", small.embed(test), test_labels, test_hues))
     settings = replace(TrainSettings(), epochs=epochs, max_images=10**9)
     started = time.perf_counter()
     result = train_autoencoder(train, settings, progress, cancel)

@@ -8,6 +8,7 @@ from core.common import config, faults
 from core.common.config import (
     COLOUR_INDEX_NAME,
     DEFAULT_ENCODER,
+    SMALL_ENCODER,
     ENCODE_MEMORY_BYTES,
     ENCODER_NAME,
     IMAGE_SUFFIXES,
@@ -41,6 +42,7 @@ __all__ = [
     "Cancelled",
     "CatalogError",
     "DEFAULT_ENCODER",
+    "SMALL_ENCODER",
     "ENCODE_MEMORY_BYTES",
     "ENCODER_NAME",
     "IMAGE_SUFFIXES",

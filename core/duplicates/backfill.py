@@ -15,16 +15,17 @@ import numpy as np
 
 from core.catalog import catalog_file, load_frame_print
 from core.common import CancelToken, ImageError, Progress, ProgressFn, no_progress
+from core.similarity import OnnxEncoder
 from core.storage import CatalogStore, Workspace
 
 BATCH = 256
 THREADS = 2
-ENCODER_SIDE = 64  # photos are decoded as indexing decodes them for the default encoder
 
 
-def _print_of(catalog: Path, relative: str) -> np.ndarray | None:
+def _print_of(catalog: Path, relative: str, side: int) -> np.ndarray | None:
+    """The print as indexing read it: decoded for an encoder of `side` pixels."""
     try:
-        return load_frame_print(catalog_file(catalog, relative), ENCODER_SIDE)
+        return load_frame_print(catalog_file(catalog, relative), side)
     except (ImageError, OSError):
         return None
 
@@ -40,11 +41,12 @@ def fill_missing_prints(
             return 0
         stored = 0
         progress(Progress("prints", 0, len(todo)))
+        side = OnnxEncoder(ws.encoder_in_use()).input_size
         with cf.ThreadPoolExecutor(THREADS) as pool:
             for start in range(0, len(todo), BATCH):
                 cancel.raise_if_cancelled()
                 batch = todo[start : start + BATCH]
-                prints = list(pool.map(lambda row: _print_of(ws.catalog, row[1]), batch))
+                prints = list(pool.map(lambda row: _print_of(ws.catalog, row[1], side), batch))
                 read = [(item_id, found) for (item_id, _), found in zip(batch, prints) if found is not None]
                 if read:
                     store.save_frames(model_id, [item_id for item_id, _ in read], np.stack([found for _, found in read]))

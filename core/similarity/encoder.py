@@ -28,6 +28,7 @@ STOP_CHECK_SECONDS = 0.05  # how often a waiting run looks at its cancel token
 RUN_SECONDS = 0.5  # of work a run is given at most (unless one photo takes longer), so that it stops soon when asked
 
 CONTRACT_VERSION = "1"
+FEATURES_OUTPUT = "features"  # a second output some encoders give: what their embedding is computed from
 CONTRACT_KEYS = {
     "contract": "lookalike.contract",
     "input_size": "lookalike.input_size",
@@ -115,6 +116,7 @@ class OnnxEncoder:
             if isinstance(shape[axis], int) and shape[axis] != size:
                 raise ModelError(f"{path.name}: metadata says input size {size} but the graph takes {shape[axis]}")
         self._input = inputs[0].name
+        self._outputs = [o.name for o in outputs]
         self._fixed = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None  # a batch the graph insists on
         self._mean = _vector(meta.get(CONTRACT_KEYS["mean"]), "mean").reshape(1, 3, 1, 1)
         self._std = _vector(meta.get(CONTRACT_KEYS["std"]), "std").reshape(1, 3, 1, 1)
@@ -149,8 +151,8 @@ class OnnxEncoder:
         except ValueError:
             raise ModelError(f"encoder metadata '{key}' is not a whole number: {text!r}") from None
 
-    def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None) -> np.ndarray:
-        """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings."""
+    def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None, output: int = 0) -> np.ndarray:
+        """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings (or another output's rows)."""
         if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
             raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
         photos = len(batch)
@@ -161,12 +163,12 @@ class OnnxEncoder:
         x *= self._scale
         x += self._shift
         try:
-            out = np.asarray(_stoppable_run(self._runner, self._session, {self._input: x}, cancel), dtype=np.float32)
+            out = np.asarray(_stoppable_run(self._runner, self._session, {self._input: x}, cancel, output), dtype=np.float32)
         except Cancelled:
             raise
         except Exception as exc:  # a graph that fails at run time breaks the contract
             raise self._failure(exc, photos) from None
-        if out.ndim != 2 or out.shape[0] != len(x) or (check and out.shape[1] != self.info.latent_dim):
+        if out.ndim != 2 or out.shape[0] != len(x) or (check and output == 0 and out.shape[1] != self.info.latent_dim):
             given = "one photo" if len(x) == 1 else f"{len(x)} photos"
             raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {given} it gave shape {out.shape}")
         return out[:photos]
@@ -195,6 +197,20 @@ class OnnxEncoder:
         step = min(chunk or self.photos_per_run, self.photos_per_run)
         return np.concatenate([self._run(batch[i : i + step], cancel=cancel) for i in range(0, len(batch), step)])
 
+    @property
+    def has_features(self) -> bool:
+        """Whether the model also gives the backbone features its embedding is made from (an output named 'features')."""
+        return FEATURES_OUTPUT in self._outputs
+
+    def features(self, batch: np.ndarray, cancel: CancelToken | None = None) -> np.ndarray:
+        """(N,S,S,3) uint8 -> (N,F) float32: the model's 'features' output (see has_features), which training reads."""
+        if not self.has_features:
+            raise ModelError(f"{self.path.name} gives no features to train on")
+        index = self._outputs.index(FEATURES_OUTPUT)
+        step = self.photos_per_run
+        parts = [self._run(batch[i : i + step], cancel=cancel, output=index) for i in range(0, len(batch), step)]
+        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
 
 def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
     """Photos a run takes: as many as fit in `memory` and in RUN_SECONDS, as one photo took them (at least one).
@@ -207,9 +223,10 @@ def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> in
 
 
 def _stoppable_run(
-    runner: cf.Executor, session: ort.InferenceSession, feeds: dict[str, np.ndarray], cancel: CancelToken | None
+    runner: cf.Executor, session: ort.InferenceSession, feeds: dict[str, np.ndarray], cancel: CancelToken | None,
+    output: int = 0,
 ) -> np.ndarray:
-    """The first output of session.run, run by `runner` while this thread waits, so that a run stops within moments.
+    """Output number `output` of session.run, run by `runner` while this thread waits, so that a run stops within moments.
 
     Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
     between two operators of the graph.
@@ -219,7 +236,7 @@ def _stoppable_run(
     try:
         while True:
             try:
-                return future.result(STOP_CHECK_SECONDS)[0]
+                return future.result(STOP_CHECK_SECONDS)[output]
             except cf.TimeoutError:
                 if cancel is not None and cancel.cancelled:
                     options.terminate = True

@@ -7,7 +7,7 @@ imports it except to train.
 """
 
 from core.training import fashion_mnist
-from core.training.default_encoder import build_default_encoder, demo_images
+from core.training.default_encoder import build_default_encoder, build_small_encoder, demo_images
 from core.training.job import CatalogTrainResult, measure_training, train_on_catalog
 from core.training.onnx_export import export_encoder
 from core.training.train import train_autoencoder
@@ -15,6 +15,7 @@ from core.training.train import train_autoencoder
 __all__ = [
     "CatalogTrainResult",
     "build_default_encoder",
+    "build_small_encoder",
     "demo_images",
     "export_encoder",
     "fashion_mnist",

@@ -1,11 +1,16 @@
-"""Training the encoder that ships in resources/ (PyTorch).
+"""Building the encoders that ship in resources/ (PyTorch).
 
-It learns from two sources of product photos, without their labels: Fashion-MNIST items
+Both learn from two sources of product photos, without their labels: Fashion-MNIST items
 recoloured on white (when Debian's dataset-fashion-mnist is installed) and procedurally
 rendered demo products (never the demo catalog itself: a different random stream).
+
+The default is the pinned ImageNet backbone with a feature autoencoder fitted on those photos'
+features; the small encoder is the convolutional autoencoder trained from scratch on them.
 """
 from __future__ import annotations
 
+import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +21,10 @@ from core.catalog import fit_square
 from core.common import CancelToken, Progress, ProgressFn, TrainSettings, no_progress
 from core.demo import CATEGORIES, render_product
 from core.training import fashion_mnist
-from core.training.onnx_export import export_encoder
+from core.training.backbone import BACKBONE_PACKAGE, INPUT_SIZE, load_backbone
+from core.training.backbone_model import BackboneEncoder, FeatureAutoencoder, HeadShape
+from core.training.head_training import fit_linear_head
+from core.training.onnx_export import export_backbone_encoder, export_encoder
 from core.training.train import train_autoencoder
 
 DEMO_TRAINING_SEED = 1_000_003
@@ -46,7 +54,7 @@ def demo_images(count: int, size: int, progress: ProgressFn = no_progress, cance
     return out
 
 
-def build_default_encoder(
+def build_small_encoder(
     out: Path,
     epochs: int = 12,
     demo_count: int = 12_000,
@@ -70,3 +78,42 @@ def build_default_encoder(
         f"trained on {sources} for {len(result.history)} epochs in {result.seconds:.0f} s; "
         f"best validation loss {best.val_loss:.4f} (epoch {best.epoch}); wrote {out}"
     )
+
+
+DEFAULT_HEAD = HeadShape(hidden=0, latent_dim=512)
+
+
+def build_default_encoder(
+    out: Path,
+    demo_count: int = 8_000,
+    fashion_mnist_limit: int | None = 20_000,
+    shape: HeadShape = DEFAULT_HEAD,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> str:
+    """Fit the default encoder's linear feature autoencoder on the backbone's features of both sources, and export it."""
+    from core.similarity import OnnxEncoder
+
+    started = time.perf_counter()
+    backbone = load_backbone()
+    untrained = BackboneEncoder(backbone, FeatureAutoencoder(HeadShape()))
+    parts = [
+        fashion_mnist_images(INPUT_SIZE, limit=fashion_mnist_limit),
+        demo_images(demo_count, INPUT_SIZE, progress, cancel),
+    ]
+    sources = f"{len(parts[0])} recoloured Fashion-MNIST items + {len(parts[1])} rendered demo products"
+    with tempfile.TemporaryDirectory(prefix="lookalike-build-") as tmp:
+        reader = Path(tmp) / "features.onnx"
+        export_backbone_encoder(untrained, reader, trained_on="nothing yet")
+        encoder = OnnxEncoder(reader)
+        features = []
+        done, total = 0, sum(len(p) for p in parts)
+        for part in parts:
+            for start in range(0, len(part), 512):
+                features.append(encoder.features(part[start : start + 512], cancel=cancel))
+                done += len(features[-1])
+                progress(Progress("features", done, total))
+    del parts
+    head = fit_linear_head(np.concatenate(features), shape)
+    export_backbone_encoder(BackboneEncoder(backbone, head), out, trained_on=f"{sources}, on {BACKBONE_PACKAGE}")
+    return f"fitted the linear feature autoencoder on the backbone features of {sources} in {time.perf_counter() - started:.0f} s; wrote {out}"

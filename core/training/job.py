@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,10 +22,13 @@ from core.common import (
 from core.similarity import IndexReport, OnnxEncoder, index_catalog
 from core.storage import Workspace, atomic
 from core.training.compare import Comparison, compare_encoders
+from core.training.head_training import HeadSettings
 from core.training.model import Autoencoder
 from core.training.onnx_export import export_encoder
 from core.training.onnx_import import load_autoencoder
 from core.training.train import EpochStats, measure_step, train_autoencoder
+
+CHECK_SQUARES = 3000  # photos kept for the check after training a backbone encoder (as compare_encoders samples)
 
 LAST_TRAINED_NAME = "last-trained.onnx"  # a trained encoder the check found worse, kept for the user to choose
 
@@ -73,8 +77,19 @@ def _starting_point(in_use: Path, settings: TrainSettings) -> tuple[Autoencoder 
 
 
 def measure_training(ws: Workspace, settings: TrainSettings, photos: int, cancel: CancelToken | None = None) -> float:
-    """Seconds a step of training on this catalog (of about `photos` photos) takes here and now, before any is read."""
-    start, settings = _starting_point(ws.encoder_in_use(), settings)
+    """Seconds a step of training on this catalog (of about `photos` photos) takes here and now, before any is read.
+
+    For a backbone encoder, reading every photo's features is most of the work: it is spread over the steps.
+    """
+    in_use = ws.encoder_in_use()
+    encoder = OnnxEncoder(in_use)
+    if settings.start_from_in_use and encoder.has_features:
+        from core.training.backbone_training import measure_head_step
+
+        steps = settings.steps or settings.fine_tune_steps
+        reading = min(photos, HeadSettings.max_photos) * encoder.photo_seconds
+        return measure_head_step(cancel=cancel) + reading / steps
+    start, settings = _starting_point(in_use, settings)
     return measure_step(settings, min(photos, settings.max_images), start, cancel=cancel)
 
 
@@ -124,6 +139,12 @@ def train_on_catalog(
         check_destination(out, ws.catalog, ws.root)
         atomic.check_writable(out)
     in_use = ws.encoder_in_use()
+    if settings.start_from_in_use and OnnxEncoder(in_use).has_features:
+        from core.training.backbone_training import train_backbone_head
+
+        head = HeadSettings(steps=steps or settings.steps or settings.fine_tune_steps, seed=settings.seed)
+        trained = train_backbone_head(ws, OnnxEncoder(in_use), head, progress, cancel, epochs=epochs)
+        return _settle(ws, in_use, trained, out, keep, progress, cancel)
     start, settings = _starting_point(in_use, settings)
     if epochs is not None:
         settings = replace(settings, epochs=epochs, steps=None)
@@ -135,20 +156,38 @@ def train_on_catalog(
     trained_on = f"catalog {ws.catalog.name} ({len(images)} images, from {started_from})"
     facts = dict(history=result.history, best_epoch=result.best_epoch, seconds=result.seconds, started_from=started_from,
                  steps=result.steps)
+    trained = Trained(len(images), images, lambda path: export_encoder(result.model, path, trained_on=trained_on), facts)
+    return _settle(ws, in_use, trained, out, keep, progress, cancel)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A training's outcome before it is checked: photos to check it on, how to write it, what to report."""
+
+    photos: int  # that it learnt from
+    squares: np.ndarray  # (N, S, S, 3) photos of the catalog at the encoders' input size, for the check
+    write: Callable[[Path], None]
+    facts: dict
+
+
+def _settle(ws: Workspace, in_use: Path, trained: Trained, out: Path | None, keep: str, progress: ProgressFn,
+            cancel: CancelToken | None) -> CatalogTrainResult:
+    """Write the new encoder, check it against the one in use, and put it to use, set it aside or leave it at `out`."""
+    images, facts, photos = trained.squares, trained.facts, trained.photos
     candidate = out if out is not None else ws.file(".encoder-trained.tmp")  # a stopped run's copy is removed with other stale files
     try:
-        export_encoder(result.model, candidate, trained_on=trained_on)
+        trained.write(candidate)
         progress(Progress("check", 0, 1, detail="comparing the new encoder with the one in use"))
         check = compare_encoders(OnnxEncoder(candidate), OnnxEncoder(in_use), images, cancel=cancel)
         progress(Progress("check", 1, 1, detail=check.describe()))
         if out is not None:
-            return CatalogTrainResult(len(images), out, check=check, **facts)
+            return CatalogTrainResult(photos, out, check=check, **facts)
         if check.new_is_better or keep == "new":
             report = index_catalog(ws, model=candidate, progress=progress, cancel=cancel)
-            return CatalogTrainResult(len(images), ws.encoder_in_use(), index_report=report, check=check, put_to_use=True, **facts)
+            return CatalogTrainResult(photos, ws.encoder_in_use(), index_report=report, check=check, put_to_use=True, **facts)
         aside = ws.file(LAST_TRAINED_NAME)
         atomic.write_bytes(aside, candidate.read_bytes())
-        return CatalogTrainResult(len(images), in_use, check=check, set_aside=aside, **facts)
+        return CatalogTrainResult(photos, in_use, check=check, set_aside=aside, **facts)
     finally:
         if out is None:
             candidate.unlink(missing_ok=True)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from core.storage import CatalogStore, Workspace
+from core.storage.index_state import read_state
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -212,7 +215,7 @@ def test_a_trained_encoder_put_to_use_can_be_undone_with_previous_model(tmp_path
     assert_one_line_error(alone, "no previous encoder")
 
     trained = lookalike("train", catalog, "--steps", 20, "--keep", "new").stdout
-    assert "trained 20 steps" in trained and "from the encoder in use" in trained
+    assert "refitted the feature autoencoder on the backbone features of 120 images" in trained and "(20 steps;" in trained
     assert "the new encoder is in use" in trained
     assert "model " in trained and "indexed 120 images: 120 encoded" in trained
 
@@ -338,3 +341,17 @@ def test_a_shop_photo_of_20000_by_20000_pixels_is_skipped_as_too_large(tmp_path)
     assert len(skipped) == 1 and name in skipped[0]
     assert skipped[0].endswith("too large: 400,000,000 pixels, over the 150,000,000-pixel limit Lookalike decodes")
     assert "Traceback" not in result.stderr and "1 failed" in result.stdout
+
+
+def test_the_small_encoder_is_one_word_away_and_back(tmp_path, default_encoder):
+    catalog = tmp_path / "demo"
+    lookalike("demo", catalog, "--count", 20)
+    lookalike("index", catalog)
+    small = lookalike("index", catalog, "--model", "small").stdout
+    assert "indexed 20 images: 20 encoded" in small
+    with CatalogStore(Workspace.locate(catalog).database) as store:
+        assert len(store.embeddings(read_state(store).model_id)[1][0]) == 64
+    back = lookalike("index", catalog, "--previous-model").stdout
+    assert "indexed 20 images: 20 encoded" in back
+    with CatalogStore(Workspace.locate(catalog).database) as store:
+        assert len(store.embeddings(read_state(store).model_id)[1][0]) == 512

@@ -23,8 +23,8 @@ def in_kolkata(monkeypatch):
     time.tzset()
 
 
-def info(path: str, trained_on: str, created: str = "2026-12-07T08:35:00+00:00") -> EncoderInfo:
-    return EncoderInfo(path, "037a87bed827643f", 64, 64, trained_on, created)
+def info(path: str, trained_on: str, created: str = "2026-12-07T08:35:00+00:00", model_id: str = "0123456789abcdef") -> EncoderInfo:
+    return EncoderInfo(path, model_id, 64, 64, trained_on, created)
 
 
 def test_times_are_local_and_without_the_year_of_this_year(in_kolkata):
@@ -34,12 +34,23 @@ def test_times_are_local_and_without_the_year_of_this_year(in_kolkata):
     assert local_time("not a time", now) == ""
 
 
+def test_the_built_in_small_encoder_by_its_id_wherever_its_copy_is(in_kolkata, tmp_path):
+    from core.common import SMALL_ENCODER
+    from core.similarity import OnnxEncoder
+
+    small = OnnxEncoder(SMALL_ENCODER).info
+    copy = info(str(tmp_path / "encoder-2.onnx"), small.trained_on, model_id=small.model_id)
+    assert encoder_line(copy, "2026-12-07T08:37:00+00:00", "catalog") == "Built-in small encoder · index built 7 Dec at 14:07"
+    other = info(str(tmp_path / "encoder-3.onnx"), small.trained_on)
+    assert encoder_line(other, "", "catalog").startswith("Encoder trained on ")
+
+
 def test_the_built_in_encoder(in_kolkata):
     built_in = info(str(DEFAULT_ENCODER), "60000 recoloured Fashion-MNIST items + 12000 rendered demo products")
     line = encoder_line(built_in, "2026-12-07T08:37:00+00:00", "catalog")
     assert line.startswith("Built-in encoder · index built ") and line.endswith(" at 14:07")
     tip = encoder_tooltip(built_in)
-    assert "037a87bed827643f" in tip and "Fashion-MNIST" in tip and "64 numbers per photo" in tip
+    assert "0123456789abcdef" in tip and "Fashion-MNIST" in tip and "64 numbers per photo" in tip
 
 
 def test_an_encoder_trained_on_this_catalog_or_another(in_kolkata, tmp_path):

@@ -418,6 +418,23 @@ def test_the_model_menu_goes_back_to_the_previous_encoder(qtbot, window, catalog
     assert window.previous_model_action.isEnabled(), "and back again to the one just left"
 
 
+def test_the_model_menu_switches_to_the_small_fast_encoder_and_back(qtbot, window, catalog):
+    from core.similarity import OnnxEncoder
+    from tests.gui.hands import menu_entry
+
+    open_and_index(qtbot, window, catalog)
+    window.activateWindow()
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT) as blocker:
+        menu_entry(window, "Model", window.small_model_action)()
+    assert blocker.args[0].encoded == 40
+    qtbot.waitUntil(lambda: window.model_label.text().startswith("Built-in small encoder · index built"), timeout=WAIT)
+    assert OnnxEncoder(window.session.ws.encoder_in_use()).input_size == 64
+    with qtbot.waitSignal(window.session.indexed, timeout=WAIT):
+        menu_entry(window, "Model", window.previous_model_action)()
+    qtbot.waitUntil(lambda: window.model_label.text().startswith("Built-in encoder · index built"), timeout=WAIT)
+    assert OnnxEncoder(window.session.ws.encoder_in_use()).input_size == 224
+
+
 def test_training_a_small_catalog_keeps_the_encoder_in_use_and_says_why(qtbot, window, catalog, tmp_path):
     open_and_index(qtbot, window, catalog)
     ws = window.session.ws

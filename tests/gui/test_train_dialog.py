@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from core.common import TrainSettings
+from core.common import DEFAULT_ENCODER, TrainSettings
+from core.similarity import OnnxEncoder
 from gui.main_window import MainWindow
 from gui.train_dialog import TrainDialog
 
@@ -177,9 +178,10 @@ def test_the_status_bar_names_the_encoder_in_plain_words_in_local_time(qtbot, op
 
     local = datetime.fromisoformat(built) + timedelta(hours=5, minutes=30)
     assert text == f"Built-in encoder · index built {local.day} {local:%b} at {local:%H:%M}"
-    assert "UTC" not in text and "037a87be" not in text and "Fashion-MNIST" not in text
+    model_id = OnnxEncoder(DEFAULT_ENCODER).info.model_id
+    assert "UTC" not in text and model_id not in text and "Fashion-MNIST" not in text
     tooltip = window.model_label.toolTip()
-    assert "037a87bed827643f" in tooltip and "Fashion-MNIST" in tooltip and "64 numbers per photo" in tooltip
+    assert model_id in tooltip and "Fashion-MNIST" in tooltip and "512 numbers per photo, from 224 x 224 pixels" in tooltip
 
 
 def test_the_dialog_speaks_plainly_and_keeps_the_expert_words_in_tooltips(qtbot, opened):

@@ -107,7 +107,7 @@ def test_bundle_is_small_and_carries_onnx_runtime_but_no_training_stack(dist: Pa
     assert not [p for p in bundle.rglob("*") if "torch" in p.name.lower()]
     assert not [name for name in TRAINING_STACK if (internal / name).exists()]
     assert list((internal / "onnxruntime" / "capi").glob("onnxruntime_pybind11_state*.so"))
-    for name in ("default_encoder.onnx", "lookalike.png", "lookalike.svg", "help.html"):
+    for name in ("default_encoder.onnx", "small_encoder.onnx", "lookalike.png", "lookalike.svg", "help.html"):
         assert (internal / "resources" / name).is_file()
 
 

@@ -26,10 +26,13 @@ def test_every_method_is_scored_with_a_contact_sheet_per_encoder(labelled, tmp_p
     sheet = tmp_path / "out" / "photos.png"
     rows, notes = run_photo_bench(folder, labels, min_per_type=10, epochs=1, sheet=sheet)
     methods = [r.method for r in rows]
-    assert methods == ["Lookalike (shipped encoder)", "Lookalike after `train` on the folder", "raw grey pixels (32x32)",
-                       "HOG (9 bins, 16-px cells, 128 px)", "seed autoencoder (25 epochs on the photos)"]
-    shipped, trained, grey, hog, seed = rows
-    assert shipped.fine.queries == 120 and shipped.fine.precision_at_10 > 0.9 > grey.fine.precision_at_10
+    assert methods == ["Lookalike (shipped encoder)", "its backbone's features alone (pooled, no autoencoder)",
+                       "Lookalike's small encoder (the default before)", "Lookalike after `train` on the folder",
+                       "raw grey pixels (32x32)", "HOG (9 bins, 16-px cells, 128 px)", "seed autoencoder (25 epochs on the photos)"]
+    shipped, backbone, small, trained, grey, hog, seed = rows
+    assert shipped.fine.queries == backbone.fine.queries == small.fine.queries == 120
+    assert shipped.fine.precision_at_10 > 0.9 > grey.fine.precision_at_10
+    assert (shipped.dims, backbone.dims, small.dims) == (512, 1280, 64)
     assert shipped.coarse.precision_at_10 >= shipped.fine.precision_at_10
     assert 0 < shipped.fine.leakage_chance < 1 and 0 <= shipped.fine.colour_leakage <= 1
     assert hog.dims == 1764 and trained.seconds > 0 and seed.seconds > 0 and shipped.seconds is None

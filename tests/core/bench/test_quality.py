@@ -19,9 +19,10 @@ def test_seed_autoencoder_trains_and_embeds_in_32_numbers():
 def test_quality_bench_scores_every_method_on_the_demo(tmp_path, default_encoder):
     rows, notes = run_quality_bench(demo_count=40, fashion=False, epochs=1, demo_train_count=40)
     methods = [r.method for r in rows]
-    assert methods[0] == "Lookalike (shipped encoder)" and len(rows) == 4
+    assert methods[:2] == ["Lookalike (shipped encoder)", "Lookalike's small encoder"] and len(rows) == 5
     assert any("seed autoencoder" in m for m in methods) and any("grey pixels" in m for m in methods)
-    shipped, _, histogram, _ = rows
+    shipped, small, _, histogram, _ = rows
+    assert (shipped.dims, small.dims) == (512, 64) and shipped.quality.queries == small.quality.queries == 40
     assert shipped.quality.precision_at_10 > histogram.quality.precision_at_10
     assert shipped.quality.colour_leakage < histogram.quality.colour_leakage
     assert notes == ["Fashion-MNIST part not run (--no-fashion-mnist)"]

