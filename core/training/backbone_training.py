@@ -31,24 +31,25 @@ READ_BATCH = 256
 
 def read_features(ws: Workspace, encoder: OnnxEncoder, settings: HeadSettings, progress: ProgressFn = no_progress,
                   cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The backbone features of the catalog's readable photos (a sample of a large one) and the first CHECK_SQUARES photos."""
+    """The backbone features of the catalog's readable photos (a sample of a large one), and a random
+    CHECK_SQUARES of those photos, decoded, for the check."""
     scan = scan_catalog(ws.catalog, skip=[ws.root], cancel=cancel)
     paths = [catalog_file(ws.catalog, f.path) for f in scan.images]
+    rng = np.random.default_rng(settings.seed)
     if len(paths) > settings.max_photos:
-        keep = np.random.default_rng(settings.seed).choice(len(paths), settings.max_photos, replace=False)
-        paths = [paths[i] for i in sorted(keep)]
+        paths = [paths[i] for i in sorted(rng.choice(len(paths), settings.max_photos, replace=False))]
+    checked = np.zeros(len(paths), bool)
+    checked[rng.choice(len(paths), min(CHECK_SQUARES, len(paths)), replace=False)] = True
     features, squares = [], []
-    kept = 0
     with cf.ThreadPoolExecutor(2) as pool:
         for start in range(0, len(paths), READ_BATCH):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             pixels, errors = load_batch(paths[start : start + READ_BATCH], encoder.input_size, pool)
-            pixels = pixels[[e is None for e in errors]]
-            features.append(encoder.features(pixels, cancel=cancel))
-            if kept < CHECK_SQUARES:
-                squares.append(pixels[: CHECK_SQUARES - kept])
-                kept += len(squares[-1])
+            readable = np.array([e is None for e in errors], bool)
+            if readable.any():
+                features.append(encoder.features(pixels[readable], cancel=cancel))
+                squares.append(pixels[readable & checked[start : start + READ_BATCH]])
             progress(Progress("load", min(start + READ_BATCH, len(paths)), len(paths)))
     rows = sum(len(f) for f in features)
     if rows < 2:

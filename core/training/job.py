@@ -139,11 +139,12 @@ def train_on_catalog(
         check_destination(out, ws.catalog, ws.root)
         atomic.check_writable(out)
     in_use = ws.encoder_in_use()
-    if settings.start_from_in_use and OnnxEncoder(in_use).has_features:
+    encoder = OnnxEncoder(in_use)
+    if settings.start_from_in_use and encoder.has_features:
         from core.training.backbone_training import train_backbone_head
 
         head = HeadSettings(steps=steps or settings.steps or settings.fine_tune_steps, seed=settings.seed)
-        trained = train_backbone_head(ws, OnnxEncoder(in_use), head, progress, cancel, epochs=epochs)
+        trained = train_backbone_head(ws, encoder, head, progress, cancel, epochs=epochs)
         return _settle(ws, in_use, trained, out, keep, progress, cancel)
     start, settings = _starting_point(in_use, settings)
     if epochs is not None:
