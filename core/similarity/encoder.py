@@ -194,8 +194,7 @@ class OnnxEncoder:
         """
         if len(batch) == 0:
             return np.zeros((0, self.info.latent_dim), np.float32)
-        step = min(chunk or self.photos_per_run, self.photos_per_run)
-        return np.concatenate([self._run(batch[i : i + step], cancel=cancel) for i in range(0, len(batch), step)])
+        return self._runs(batch, min(chunk or self.photos_per_run, self.photos_per_run), cancel)
 
     @property
     def has_features(self) -> bool:
@@ -206,10 +205,13 @@ class OnnxEncoder:
         """(N,S,S,3) uint8 -> (N,F) float32: the model's 'features' output (see has_features), which training reads."""
         if not self.has_features:
             raise ModelError(f"{self.path.name} gives no features to train on")
-        index = self._outputs.index(FEATURES_OUTPUT)
-        step = self.photos_per_run
-        parts = [self._run(batch[i : i + step], cancel=cancel, output=index) for i in range(0, len(batch), step)]
-        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+        if len(batch) == 0:
+            return np.zeros((0, 0), np.float32)
+        return self._runs(batch, self.photos_per_run, cancel, self._outputs.index(FEATURES_OUTPUT))
+
+    def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0) -> np.ndarray:
+        """Output number `output` for (N,S,S,3) photos, `step` photos a run."""
+        return np.concatenate([self._run(batch[i : i + step], cancel=cancel, output=output) for i in range(0, len(batch), step)])
 
 
 def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
