@@ -19,11 +19,10 @@ from core.catalog import catalog_file, load_batch, scan_catalog
 from core.common import CancelToken, CatalogError, Progress, ProgressFn, no_progress
 from core.similarity import OnnxEncoder
 from core.storage import Workspace
-from core.training.backbone import load_backbone
-from core.training.backbone_model import BackboneEncoder, FeatureAutoencoder, HeadShape
+from core.training.backbone_model import FeatureAutoencoder, HeadShape
 from core.training.head_training import HeadSettings, train_head
 from core.training.job import CHECK_SQUARES, Trained
-from core.training.onnx_export import export_backbone_encoder
+from core.training.onnx_export import export_head_onto
 from core.training.train import EpochStats
 
 READ_BATCH = 256
@@ -59,7 +58,7 @@ def read_features(ws: Workspace, encoder: OnnxEncoder, settings: HeadSettings, p
 
 def train_backbone_head(ws: Workspace, encoder: OnnxEncoder, settings: HeadSettings, progress: ProgressFn = no_progress,
                         cancel: CancelToken | None = None, epochs: int | None = None) -> Trained:
-    """A new feature autoencoder fitted on the catalog, ready to be written under the pinned backbone.
+    """A new feature autoencoder fitted on the catalog, ready to be written under the backbone of the encoder in use.
 
     `epochs`, when given, sets the steps: that many passes over the photos' features.
     """
@@ -69,12 +68,12 @@ def train_backbone_head(ws: Workspace, encoder: OnnxEncoder, settings: HeadSetti
         settings = replace(settings, steps=epochs * math.ceil(min(len(features), settings.max_photos) / settings.batch_size))
     result = train_head(features, HeadShape(), settings, progress, cancel)
     trained_on = f"catalog {ws.catalog.name} ({result.photos} images, from the backbone)"  # as gui/encoder_words.py reads it
-    model = BackboneEncoder(load_backbone(), result.head)
+    base = encoder.model_bytes  # the file the features were read from: its backbone is kept as it is
     losses = result.losses
     tail = float(np.mean(losses[-20:]))
     facts = dict(history=[EpochStats(1, tail, tail)], best_epoch=1, seconds=time.perf_counter() - started,
                  started_from="the backbone", steps=len(losses))
-    return Trained(result.photos, squares, lambda path: export_backbone_encoder(model, path, trained_on=trained_on), facts)
+    return Trained(result.photos, squares, lambda path: export_head_onto(base, result.head, path, trained_on=trained_on), facts)
 
 
 def measure_head_step(settings: HeadSettings = HeadSettings(), cancel: CancelToken | None = None, steps: int = 5) -> float:
