@@ -5,7 +5,8 @@ model's metadata naming S (`lookalike.input_size`), D (`lookalike.latent_dim`) a
 per-channel normalisation applied to pixels scaled to [0, 1] (`lookalike.mean`, `lookalike.std`).
 Any ONNX model that follows it can be loaded, whoever trained it. A model with a fixed batch
 takes its photos that many at a time; any other as many as fit in ENCODE_MEMORY_BYTES and in
-RUN_SECONDS, by what one photo took when it was loaded. A run stops soon after Ctrl+C or a cancel.
+RUN_SECONDS, by what one photo took when it was loaded. A model loaded on fewer threads than the
+cores runs that many times side by side. A run stops soon after Ctrl+C or a cancel.
 """
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ class OnnxEncoder:
         self.path = path
         self.model_bytes = data
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 4  # a failed run is said in one line (see _failure), not logged too
         # Worker threads sleep instead of spinning between calls: decoding shares the same cores.
@@ -99,7 +101,7 @@ class OnnxEncoder:
             self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ORT raises its own untyped errors for any malformed model
             raise ModelError(f"not a usable ONNX model: {path.name} ({str(exc).splitlines()[0][:120]})") from None
-        self._runner = cf.ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="encoder run")  # see _stoppable_run
+        self._runner = cf.ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="encoder run")  # see _stoppable_runs
         meta = self._session.get_modelmeta().custom_metadata_map
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) < 1:
@@ -128,7 +130,9 @@ class OnnxEncoder:
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
         self.photo_seconds = (time.perf_counter() - started) / (self._fixed or 1)  # what one photo took when loaded
         took = (_resident_bytes() - before) / (self._fixed or 1) if before is not None else 0
-        self.photos_per_run = self._fixed or _photos_per_run(max(took, 12 * size * size), self.photo_seconds, memory)
+        photo_bytes = max(took, 12 * size * size)
+        self.runs_at_once = _runs_at_once(threads, photo_bytes * (self._fixed or 2), memory)
+        self.photos_per_run = self._fixed or _photos_per_run(photo_bytes, self.photo_seconds, memory // self.runs_at_once)
         latent = self._int_meta(meta, "latent_dim")
         if latent is not None and latent != probe.shape[1]:
             raise ModelError(f"{path.name}: metadata says {latent} dimensions but the model gives {probe.shape[1]}")
@@ -153,25 +157,36 @@ class OnnxEncoder:
 
     def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None, output: int = 0) -> np.ndarray:
         """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings (or another output's rows)."""
-        if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
-            raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
-        photos = len(batch)
-        if self._fixed is not None and photos < self._fixed:  # a fixed batch is filled up with copies of the last photo
-            batch = np.concatenate([batch, np.repeat(batch[-1:], self._fixed - photos, axis=0)])
-        # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
-        x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
-        x *= self._scale
-        x += self._shift
+        return self._side_by_side([batch], check, cancel, output)[0]
+
+    def _side_by_side(self, batches: list[np.ndarray], check: bool = True, cancel: CancelToken | None = None,
+                      output: int = 0) -> list[np.ndarray]:
+        """Runs of the model on each of `batches` (at most runs_at_once, each at most photos_per_run photos), at once."""
+        feeds = []
+        for batch in batches:
+            if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
+                raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
+            if self._fixed is not None and len(batch) < self._fixed:  # a fixed batch is filled up with copies of the last photo
+                batch = np.concatenate([batch, np.repeat(batch[-1:], self._fixed - len(batch), axis=0)])
+            # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
+            x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
+            x *= self._scale
+            x += self._shift
+            feeds.append({self._input: x})
         try:
-            out = np.asarray(_stoppable_run(self._runner, self._session, {self._input: x}, cancel, output), dtype=np.float32)
+            outs = _stoppable_runs(self._runner, self._session, feeds, cancel, output)
         except Cancelled:
             raise
         except Exception as exc:  # a graph that fails at run time breaks the contract
-            raise self._failure(exc, photos) from None
-        if out.ndim != 2 or out.shape[0] != len(x) or (check and output == 0 and out.shape[1] != self.info.latent_dim):
-            given = "one photo" if len(x) == 1 else f"{len(x)} photos"
-            raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {given} it gave shape {out.shape}")
-        return out[:photos]
+            raise self._failure(exc, max(len(b) for b in batches)) from None
+        results = []
+        for batch, feed, out in zip(batches, feeds, outs):
+            out, given = np.asarray(out, dtype=np.float32), len(feed[self._input])
+            if out.ndim != 2 or out.shape[0] != given or (check and output == 0 and out.shape[1] != self.info.latent_dim):
+                photos = "one photo" if given == 1 else f"{given} photos"
+                raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {photos} it gave shape {out.shape}")
+            results.append(out[: len(batch)])
+        return results
 
     def _failure(self, exc: Exception, photos: int) -> ModelError:
         """Why a run failed, in one line: out of memory said as such, else ONNX Runtime's own reason, shortened."""
@@ -210,8 +225,10 @@ class OnnxEncoder:
         return self._runs(batch, self.photos_per_run, cancel, self._outputs.index(FEATURES_OUTPUT))
 
     def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0) -> np.ndarray:
-        """Output number `output` for (N,S,S,3) photos, `step` photos a run."""
-        return np.concatenate([self._run(batch[i : i + step], cancel=cancel, output=output) for i in range(0, len(batch), step)])
+        """Output number `output` for (N,S,S,3) photos, `step` photos a run, runs_at_once runs at a time."""
+        parts = [batch[i : i + step] for i in range(0, len(batch), step)]
+        wave = self.runs_at_once
+        return np.concatenate([out for i in range(0, len(parts), wave) for out in self._side_by_side(parts[i : i + wave], cancel=cancel, output=output)])
 
 
 def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
@@ -224,31 +241,39 @@ def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> in
     return int(np.clip(min(fit, RUN_SECONDS / max(photo_seconds, 1e-6)), 1, MAX_PHOTOS_PER_RUN))
 
 
-def _stoppable_run(
-    runner: cf.Executor, session: ort.InferenceSession, feeds: dict[str, np.ndarray], cancel: CancelToken | None,
+def _runs_at_once(threads: int, run_bytes: int, memory: int) -> int:
+    """Runs of a model on `threads` threads that go side by side: as many as the cores hold (on one thread,
+    two runs keep two cores busy with no thread of a run waiting for the other), while each run's share
+    of `memory` still holds `run_bytes`, two photos' worth (or a fixed batch)."""
+    return int(np.clip(memory // max(run_bytes, 1), 1, max(1, (os.cpu_count() or 1) // threads)))
+
+
+def _stoppable_runs(
+    runner: cf.Executor, session: ort.InferenceSession, feeds: list[dict[str, np.ndarray]], cancel: CancelToken | None,
     output: int = 0,
-) -> np.ndarray:
-    """Output number `output` of session.run, run by `runner` while this thread waits, so that a run stops within moments.
+) -> list[np.ndarray]:
+    """Output number `output` of session.run for each of `feeds`, run by `runner` at once while this thread
+    waits, so that the runs stop within moments.
 
     Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
     between two operators of the graph.
     """
-    options = ort.RunOptions()
-    future = runner.submit(session.run, None, feeds, options)
+    options = [ort.RunOptions() for _ in feeds]
+    futures = [runner.submit(session.run, None, feed, option) for feed, option in zip(feeds, options)]
     try:
-        while True:
-            try:
-                return future.result(STOP_CHECK_SECONDS)[output]
-            except cf.TimeoutError:
-                if cancel is not None and cancel.cancelled:
-                    options.terminate = True
+        while cf.wait(futures, STOP_CHECK_SECONDS).not_done:
+            if cancel is not None and cancel.cancelled:
+                for option in options:
+                    option.terminate = True
+        return [future.result()[output] for future in futures]
     except Exception:
-        if options.terminate:
+        if options[0].terminate:
             raise Cancelled() from None
         raise
-    except BaseException:  # Ctrl+C while waiting: the run stops before this thread goes on
-        options.terminate = True
-        cf.wait([future])
+    except BaseException:  # Ctrl+C while waiting: the runs stop before this thread goes on
+        for option in options:
+            option.terminate = True
+        cf.wait(futures)
         raise
 
 

@@ -54,7 +54,7 @@ from core.common import (
     no_progress,
 )
 from core.similarity.colour import DIMENSIONS as COLOUR_DIMENSIONS
-from core.similarity.colour import colour_descriptors
+from core.similarity.colour import colour_descriptor
 from core.similarity.encoder import EncoderInfo, OnnxEncoder, check_encoder
 from core.similarity.index import build_index
 from core.storage import (
@@ -258,6 +258,7 @@ class _Decoded:
     digest: str | None
     error: str | None
     frame: np.ndarray | None = None  # the frame print (core.catalog.frame_print)
+    colour: np.ndarray | None = None  # the colour descriptor (core.similarity.colour), worked out beside decoding
 
 
 def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
@@ -266,9 +267,9 @@ def _decode(catalog: Path, item_id: int, relative: str, size: int) -> _Decoded:
         data = read_photo(path)  # read once: hashed, then decoded
         if data is None:  # too large to hold whole: hashed and decoded from the file
             square, frame = load_views(path, size)
-            return _Decoded(item_id, square, content_hash(path), None, frame)
+            return _Decoded(item_id, square, content_hash(path), None, frame, colour_descriptor(square))
         square, frame = decode_views(data, size)
-        return _Decoded(item_id, square, digest_bytes(data), None, frame)
+        return _Decoded(item_id, square, digest_bytes(data), None, frame, colour_descriptor(square))
     except ImageError as exc:
         return _Decoded(item_id, None, None, str(exc))
     except OSError as exc:
@@ -306,7 +307,7 @@ def embed_decoded(decoded: list[_Decoded], encoder: OnnxEncoder, cancel: CancelT
         [d.item_id for d in kept],
         vectors[usable],
         [(d.item_id, d.digest) for d in kept],
-        colour_descriptors(pixels[usable]) if kept else None,
+        np.stack([d.colour for d in kept]) if kept else None,
         errors,
         len(decoded),
         np.stack([d.frame for d in kept]) if kept and all(d.frame is not None for d in kept) else None,

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.common import faults
+from core.common import SMALL_ENCODER, faults
 from core.common.errors import Cancelled
 from core.demo import write_demo_catalog
 from core.lists.curation import Curation, Rules
@@ -164,7 +164,7 @@ def test_list_making_stopped_half_way_is_said_on_opening(qtbot, window, tmp_path
     big = tmp_path / "big"
     write_demo_catalog(big, count=210)  # lists matched one search each are written 200 at a time: two commits
     ws = Workspace.locate(big)
-    index_catalog(ws)
+    index_catalog(ws, model=SMALL_ENCODER)  # the small built-in encoder: what is tested is the stopped run, said
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
         curation = Curation(store)
         # each batch passes "db:lists:commit" and "db:lists:committed": the third is the second batch's commit

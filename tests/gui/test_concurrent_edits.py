@@ -24,11 +24,17 @@ WAIT = 120_000
 
 @pytest.fixture(scope="module")
 def listed_template(tmp_path_factory) -> Path:
-    """A demo catalog, indexed and with lists made, large enough that Make Lists takes a while."""
+    """A demo catalog, indexed and with lists made, large enough that Make Lists takes a while.
+
+    Indexed with the small built-in encoder: what is tested is edits made at once, not matching,
+    and the default would take 30 s of the suite to index the 1,000 photos.
+    """
+    from core.common import SMALL_ENCODER
+
     root = tmp_path_factory.mktemp("listed") / "catalog"
     write_demo_catalog(root, count=1000, seed=3)
     ws = Workspace.locate(root)
-    index_catalog(ws)
+    index_catalog(ws, model=SMALL_ENCODER)
     with CatalogSearcher(ws) as searcher, CatalogStore(ws.database) as store:
         Curation(store).generate(searcher, Rules(k=8))
     return root
