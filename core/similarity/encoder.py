@@ -134,7 +134,7 @@ class OnnxEncoder:
         self.photo_seconds = (time.perf_counter() - started) / (self._fixed or 1)  # what one photo took when loaded
         took = (_resident_bytes() - before) / (self._fixed or 1) if before is not None else 0
         photo_bytes = max(took, 12 * size * size)
-        self.runs_at_once = _runs_at_once(threads, photo_bytes * (self._fixed or 2), memory)
+        self.runs_at_once = _runs_at_once(threads, photo_bytes * ((self._fixed or 2) + 1), memory)
         self.photos_per_run = self._fixed or _photos_per_run(photo_bytes, self.photo_seconds, memory // self.runs_at_once)
         latent = self._int_meta(meta, "latent_dim")
         if latent is not None and latent != probe.shape[1]:
@@ -249,7 +249,7 @@ def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> in
 def _runs_at_once(threads: int, run_bytes: int, memory: int) -> int:
     """Runs of a model on `threads` threads that go side by side: as many as the cores hold (on one thread,
     two runs keep two cores busy with no thread of a run waiting for the other), while each run's share
-    of `memory` still holds `run_bytes`, two photos' worth (or a fixed batch)."""
+    of `memory` still holds `run_bytes`: two photos (or a fixed batch) beside the one ONNX Runtime keeps."""
     return int(np.clip(memory // max(run_bytes, 1), 1, max(1, (os.cpu_count() or 1) // threads)))
 
 
@@ -263,31 +263,26 @@ def _stoppable_runs(
     Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
     between two operators of the graph.
     """
-    going: collections.deque[tuple[cf.Future, ort.RunOptions]] = collections.deque()
+    # One set of options for all the runs: its terminate flag stops every run given it, even one that
+    # Ctrl+C catches between being started and being counted here.
+    options = ort.RunOptions()
+    going: collections.deque[cf.Future] = collections.deque()
     results = []
 
     def start_next() -> None:
         feed = next(feeds, None)
         if feed is not None:
-            options = ort.RunOptions()
-            going.append((runner.submit(session.run, None, feed, options), options))
-
-    def stop_all() -> None:
-        for _, options in going:
-            options.terminate = True
-        cf.wait([future for future, _ in going])
+            going.append(runner.submit(session.run, None, feed, options))
 
     try:
         for _ in range(at_once):
             start_next()
         while going:
-            future, options = going[0]
-            while not cf.wait([future], STOP_CHECK_SECONDS).done:
+            while not cf.wait([going[0]], STOP_CHECK_SECONDS).done:
                 if cancel is not None and cancel.cancelled:
-                    for _, each in going:
-                        each.terminate = True
+                    options.terminate = True
             try:
-                results.append(future.result()[output])
+                results.append(going[0].result()[output])
             except Exception:
                 if options.terminate:
                     raise Cancelled() from None
@@ -296,7 +291,8 @@ def _stoppable_runs(
             start_next()
         return results
     except BaseException:  # failed, cancelled or Ctrl+C while waiting: no run goes on after this thread
-        stop_all()
+        options.terminate = True
+        cf.wait(going)
         raise
 
 
