@@ -116,7 +116,7 @@ def build_default_encoder(
                 features.append(encoder.features(part[start : start + 512], cancel=cancel))
                 done += len(features[-1])
                 progress(Progress("features", done, total))
-        calibration = parts[1][:CALIBRATION_PHOTOS]
+        calibration = parts[1][:CALIBRATION_PHOTOS].copy()  # not a view that would keep every render alive
         del parts
         head = fit_linear_head(np.concatenate(features), shape)
         progress(Progress("quantise", 0, 1))
