@@ -5,10 +5,12 @@ model's metadata naming S (`lookalike.input_size`), D (`lookalike.latent_dim`) a
 per-channel normalisation applied to pixels scaled to [0, 1] (`lookalike.mean`, `lookalike.std`).
 Any ONNX model that follows it can be loaded, whoever trained it. A model with a fixed batch
 takes its photos that many at a time; any other as many as fit in ENCODE_MEMORY_BYTES and in
-RUN_SECONDS, by what one photo took when it was loaded. A run stops soon after Ctrl+C or a cancel.
+RUN_SECONDS, by what one photo took when it was loaded. A model loaded on fewer threads than the
+cores runs that many times side by side. A run stops soon after Ctrl+C or a cancel.
 """
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import hashlib
 import json
@@ -17,6 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import onnxruntime as ort
@@ -90,7 +93,8 @@ class OnnxEncoder:
         self.path = path
         self.model_bytes = data
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 4  # a failed run is said in one line (see _failure), not logged too
         # Worker threads sleep instead of spinning between calls: decoding shares the same cores.
@@ -99,7 +103,7 @@ class OnnxEncoder:
             self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ORT raises its own untyped errors for any malformed model
             raise ModelError(f"not a usable ONNX model: {path.name} ({str(exc).splitlines()[0][:120]})") from None
-        self._runner = cf.ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="encoder run")  # see _stoppable_run
+        self._runner = cf.ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="encoder run")  # see _stoppable_runs
         meta = self._session.get_modelmeta().custom_metadata_map
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) < 1:
@@ -124,11 +128,14 @@ class OnnxEncoder:
             raise ModelError(f"{path.name}: metadata std has a zero")
         self._scale = (1.0 / (255.0 * self._std)).astype(np.float32)
         self._shift = (-self._mean / self._std).astype(np.float32)
+        self.runs_at_once = 1  # until the probe has said what a photo takes
         before, started = _resident_bytes(), time.perf_counter()
         probe = self._run(np.full((1, size, size, 3), 255, np.uint8), check=False)
         self.photo_seconds = (time.perf_counter() - started) / (self._fixed or 1)  # what one photo took when loaded
         took = (_resident_bytes() - before) / (self._fixed or 1) if before is not None else 0
-        self.photos_per_run = self._fixed or _photos_per_run(max(took, 12 * size * size), self.photo_seconds, memory)
+        photo_bytes = max(took, 12 * size * size)
+        self.runs_at_once = _runs_at_once(threads, photo_bytes * ((self._fixed or 2) + 1), memory)
+        self.photos_per_run = self._fixed or _photos_per_run(photo_bytes, self.photo_seconds, memory // self.runs_at_once)
         latent = self._int_meta(meta, "latent_dim")
         if latent is not None and latent != probe.shape[1]:
             raise ModelError(f"{path.name}: metadata says {latent} dimensions but the model gives {probe.shape[1]}")
@@ -153,23 +160,7 @@ class OnnxEncoder:
 
     def _run(self, batch: np.ndarray, check: bool = True, cancel: CancelToken | None = None, output: int = 0) -> np.ndarray:
         """One run of the model on (n,S,S,3) photos (n at most photos_per_run): their (n,D) embeddings (or another output's rows)."""
-        if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
-            raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
-        photos = len(batch)
-        if self._fixed is not None and photos < self._fixed:  # a fixed batch is filled up with copies of the last photo
-            batch = np.concatenate([batch, np.repeat(batch[-1:], self._fixed - photos, axis=0)])
-        feed = self.model_input(batch)
-        x = feed[self._input]
-        try:
-            out = np.asarray(_stoppable_run(self._runner, self._session, feed, cancel, output), dtype=np.float32)
-        except Cancelled:
-            raise
-        except Exception as exc:  # a graph that fails at run time breaks the contract
-            raise self._failure(exc, photos) from None
-        if out.ndim != 2 or out.shape[0] != len(x) or (check and output == 0 and out.shape[1] != self.info.latent_dim):
-            given = "one photo" if len(x) == 1 else f"{len(x)} photos"
-            raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {given} it gave shape {out.shape}")
-        return out[:photos]
+        return self._runs(batch, len(batch), cancel, output, check)
 
     def model_input(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """What the model is given for (N,S,S,3) uint8 photos: its input, (N,3,S,S) float, normalised as its metadata says."""
@@ -215,9 +206,34 @@ class OnnxEncoder:
             return np.zeros((0, 0), np.float32)
         return self._runs(batch, self.photos_per_run, cancel, self._outputs.index(FEATURES_OUTPUT))
 
-    def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0) -> np.ndarray:
-        """Output number `output` for (N,S,S,3) photos, `step` photos a run."""
-        return np.concatenate([self._run(batch[i : i + step], cancel=cancel, output=output) for i in range(0, len(batch), step)])
+    def _runs(self, batch: np.ndarray, step: int, cancel: CancelToken | None, output: int = 0, check: bool = True) -> np.ndarray:
+        """Output number `output` for (N,S,S,3) photos, `step` photos a run, runs_at_once runs going at a time
+        (the next run's input is made while they go)."""
+        if check and (batch.ndim != 4 or batch.shape[1:] != (self.info.input_size, self.info.input_size, 3)):
+            raise ModelError(f"expected (N,{self.info.input_size},{self.info.input_size},3) images, got {batch.shape}")
+        parts = [batch[i : i + step] for i in range(0, len(batch), step)]
+        feeds = (self.model_input(self._filled(part)) for part in parts)
+        try:
+            outs = _stoppable_runs(self._runner, self._session, feeds, cancel, output, self.runs_at_once)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a graph that fails at run time breaks the contract
+            raise self._failure(exc, len(parts[0])) from None
+        return np.concatenate([self._checked(out, part, check, output) for out, part in zip(outs, parts)])
+
+    def _filled(self, photos: np.ndarray) -> np.ndarray:
+        """The photos, a fixed batch filled up with copies of the last one."""
+        if self._fixed is None or len(photos) >= self._fixed:
+            return photos
+        return np.concatenate([photos, np.repeat(photos[-1:], self._fixed - len(photos), axis=0)])
+
+    def _checked(self, out: np.ndarray, photos: np.ndarray, check: bool, output: int) -> np.ndarray:
+        """A run's rows for `photos`, once they are one row a photo given (of the embedding's length)."""
+        out, given = np.asarray(out, dtype=np.float32), len(self._filled(photos))
+        if out.ndim != 2 or out.shape[0] != given or (check and output == 0 and out.shape[1] != self.info.latent_dim):
+            what = "one photo" if given == 1 else f"{given} photos"
+            raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {what} it gave shape {out.shape}")
+        return out[: len(photos)]
 
 
 def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> int:
@@ -230,31 +246,53 @@ def _photos_per_run(photo_bytes: float, photo_seconds: float, memory: int) -> in
     return int(np.clip(min(fit, RUN_SECONDS / max(photo_seconds, 1e-6)), 1, MAX_PHOTOS_PER_RUN))
 
 
-def _stoppable_run(
-    runner: cf.Executor, session: ort.InferenceSession, feeds: dict[str, np.ndarray], cancel: CancelToken | None,
-    output: int = 0,
-) -> np.ndarray:
-    """Output number `output` of session.run, run by `runner` while this thread waits, so that a run stops within moments.
+def _runs_at_once(threads: int, run_bytes: int, memory: int) -> int:
+    """Runs of a model on `threads` threads that go side by side: as many as the cores hold (on one thread,
+    two runs keep two cores busy with no thread of a run waiting for the other), while each run's share
+    of `memory` still holds `run_bytes`: two photos (or a fixed batch) beside the one ONNX Runtime keeps."""
+    return int(np.clip(memory // max(run_bytes, 1), 1, max(1, (os.cpu_count() or 1) // threads)))
+
+
+def _stoppable_runs(
+    runner: cf.Executor, session: ort.InferenceSession, feeds: Iterator[dict[str, np.ndarray]], cancel: CancelToken | None,
+    output: int = 0, at_once: int = 1,
+) -> list[np.ndarray]:
+    """Output number `output` of session.run for each of `feeds`, in order, `at_once` runs going at a time in
+    `runner` while this thread waits (and takes the next feed), so that the runs stop within moments.
 
     Python sees Ctrl+C only in a thread running Python; ONNX Runtime stops a run (RunOptions.terminate)
     between two operators of the graph.
     """
+    # One set of options for all the runs: its terminate flag stops every run given it, even one that
+    # Ctrl+C catches between being started and being counted here.
     options = ort.RunOptions()
-    future = runner.submit(session.run, None, feeds, options)
+    going: collections.deque[cf.Future] = collections.deque()
+    results = []
+
+    def start_next() -> None:
+        feed = next(feeds, None)
+        if feed is not None:
+            going.append(runner.submit(session.run, None, feed, options))
+
     try:
-        while True:
-            try:
-                return future.result(STOP_CHECK_SECONDS)[output]
-            except cf.TimeoutError:
+        for _ in range(at_once):
+            start_next()
+        while going:
+            while not cf.wait([going[0]], STOP_CHECK_SECONDS).done:
                 if cancel is not None and cancel.cancelled:
                     options.terminate = True
-    except Exception:
-        if options.terminate:
-            raise Cancelled() from None
-        raise
-    except BaseException:  # Ctrl+C while waiting: the run stops before this thread goes on
+            try:
+                results.append(going[0].result()[output])
+            except Exception:
+                if options.terminate:
+                    raise Cancelled() from None
+                raise
+            going.popleft()
+            start_next()
+        return results
+    except BaseException:  # failed, cancelled or Ctrl+C while waiting: no run goes on after this thread
         options.terminate = True
-        cf.wait([future])
+        cf.wait(going)
         raise
 
 

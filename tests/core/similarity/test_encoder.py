@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 
@@ -8,7 +9,7 @@ from onnx import TensorProto, helper
 
 from core.common.errors import Cancelled, ModelError
 from core.common.jobs import CancelToken
-from core.similarity.encoder import CONTRACT_KEYS, RUN_SECONDS, OnnxEncoder, _photos_per_run, _resident_bytes, normalise
+from core.similarity.encoder import CONTRACT_KEYS, RUN_SECONDS, OnnxEncoder, _photos_per_run, _resident_bytes, _runs_at_once, normalise
 from tests import encoder_graphs
 from tests.conftest import SMALL_INPUT, rgb_array
 
@@ -94,6 +95,26 @@ def test_a_model_with_a_fixed_batch_is_run_that_many_photos_at_a_time(tmp_path, 
     pixels = photos.transpose(0, 3, 1, 2).reshape(7, -1).astype(np.float32) / 255
     expected = pixels @ encoder_graphs._projection(16)
     np.testing.assert_allclose(enc.embed(photos), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="runs go side by side only on a machine with two cores")
+def test_runs_on_one_thread_go_side_by_side_and_give_their_rows_in_order(tmp_path):
+    enc = OnnxEncoder(encoder_graphs.projection(tmp_path / "one.onnx", batch=1), threads=1)
+    assert enc.runs_at_once == os.cpu_count()  # one run a core
+    photos = rgb_array(9, SMALL_INPUT)  # nine runs of one photo, two or more going at a time
+    pixels = photos.transpose(0, 3, 1, 2).reshape(9, -1).astype(np.float32) / 255
+    np.testing.assert_allclose(enc.embed(photos), pixels @ encoder_graphs._projection(16), rtol=1e-4, atol=1e-4)
+    assert OnnxEncoder(encoder_graphs.projection(tmp_path / "one.onnx", batch=1)).runs_at_once == 1  # all the cores in one run
+
+
+@pytest.mark.parametrize("threads, run_mb, memory_mb, expected", [
+    (1, 10, 1024, 2),  # one run a core
+    (2, 10, 1024, 1),  # one run takes both cores
+    (1, 600, 1024, 1),  # two runs' photos would not fit the budget
+])
+def test_runs_side_by_side_are_as_many_as_the_cores_and_the_memory_hold(monkeypatch, threads, run_mb, memory_mb, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert _runs_at_once(threads, run_mb * 2**20, memory_mb * 2**20) == expected
 
 
 @pytest.mark.parametrize("build, words", [
