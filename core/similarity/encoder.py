@@ -164,9 +164,10 @@ class OnnxEncoder:
 
     def model_input(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """What the model is given for (N,S,S,3) uint8 photos: its input, (N,3,S,S) float, normalised as its metadata says."""
-        # Transposed while still one byte a pixel, then scaled and shifted in place: ((x/255)-mean)/std.
-        x = np.ascontiguousarray(batch.transpose(0, 3, 1, 2)).astype(np.float32)
-        x *= self._scale
+        # Transposed while still one byte a pixel, then scaled into floats in one pass and shifted in
+        # place: ((x/255)-mean)/std. Converting first and scaling after takes three times as long.
+        pixels = np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+        x = np.multiply(pixels, self._scale, dtype=np.float32)
         x += self._shift
         return {self._input: x}
 
