@@ -491,15 +491,27 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
         if not args.photos:
             raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
+        real = None
         with _data_folder(args.data) as folder:
             data, rows, finding = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
+            if args.labels:
+                from core.bench import LabelColumns
+                from core.bench.real_duplicates import score_real_catalog
+
+                columns = LabelColumns(args.id_column, args.type_column, args.group_column, args.colour_column)
+                real = score_real_catalog(Path(args.photos), Path(args.labels), folder, columns, reporter, cancel)
             reporter.finish()
             print(format_duplicates(data, rows, finding))
+            if real is not None:
+                from core.bench.real_duplicates import format_real_catalog
+
+                print()
+                print(format_real_catalog(real))
             if args.out:  # the picture beside the JSON, while the set is still there
                 out = Path(args.out)
                 print(f"groups found: {write_group_sheet(data, out.with_name(f'{out.stem}-groups.png'))}")
         if args.out:
-            write_duplicates_json(rows, finding, Path(args.out))
+            write_duplicates_json(rows, finding, Path(args.out), real)
         return 0
     if args.what == "import":
         from core.bench import format_import, run_import_bench, write_import_json
@@ -731,7 +743,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--train-limit", type=_positive, default=None, metavar="N", help="quality: train on at most this many Fashion-MNIST items (default: all)")
     p.add_argument("--no-fashion-mnist", action="store_true", help="quality: leave Fashion-MNIST out (default: use it when installed)")
     p.add_argument("--photos", metavar="DIR", help="duplicates: the photos to make the set from; quality: score a folder of real labelled photos instead of the demo and Fashion-MNIST (default: not run)")
-    p.add_argument("--labels", metavar="FILE.csv", help="quality --photos: the label file, a row per photo named by its id column (default: none)")
+    p.add_argument("--labels", metavar="FILE.csv", help="quality --photos: the label file, a row per photo named by its id column; duplicates: with it, `duplicates` is also judged on the --photos folder as it is, pairs whose labels differ counted as certain mistakes (default: none)")
     p.add_argument("--id-column", default="id", metavar="C", help="quality --photos: the column that is each photo's file name without suffix (default: %(default)s)")
     p.add_argument("--type-column", default="articleType", metavar="C", help="quality --photos: the fine label scored (default: %(default)s)")
     p.add_argument("--group-column", default="subCategory", metavar="C", help="quality --photos: the coarse label scored (default: %(default)s)")

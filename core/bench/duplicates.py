@@ -417,6 +417,11 @@ def _short_name(name: str) -> str:
 _SINGULAR = {"others": "other", "variants": "colourway", "copies": "copy"}
 
 
-def write_duplicates_json(rows: list[PairScore], finding: FindingScore | None, out: Path) -> None:
-    record = {"pairs": [asdict(r) for r in rows], "finding": asdict(finding) if finding is not None else None}
+def write_duplicates_json(rows: list[PairScore], finding: FindingScore | None, out: Path, real: object | None = None) -> None:
+    """The scores as JSON; `real` is the catalog-as-it-is score (core.bench.real_duplicates), when measured."""
+    record = {
+        "pairs": [asdict(r) for r in rows],
+        "finding": asdict(finding) if finding is not None else None,
+        "real_catalog": asdict(real) if real is not None else None,  # type: ignore[call-overload]
+    }
     atomic.write_text(out, json.dumps(record, indent=1) + "\n")
