@@ -491,9 +491,12 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
 
         if not args.photos:
             raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
+        from core.bench.duplicates import run_held_out_bench
+
         real = None
         with _data_folder(args.data) as folder:
             data, rows, finding = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
+            held_data, held_rows, held_finding = run_held_out_bench(Path(args.photos), folder, data, progress=reporter, cancel=cancel)
             if args.labels:
                 from core.bench import LabelColumns
                 from core.bench.real_duplicates import score_real_catalog
@@ -501,7 +504,9 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
                 columns = LabelColumns(args.id_column, args.type_column, args.group_column, args.colour_column)
                 real = score_real_catalog(Path(args.photos), Path(args.labels), folder, columns, reporter, cancel)
             reporter.finish()
-            print(format_duplicates(data, rows, finding))
+            print(format_duplicates(data, rows, finding, "tune set (the edits the settings were chosen on)"))
+            print()
+            print(format_duplicates(held_data, held_rows, held_finding, "held-out set (other photos, other edits)"))
             if real is not None:
                 from core.bench.real_duplicates import format_real_catalog
 
@@ -511,7 +516,7 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
                 out = Path(args.out)
                 print(f"groups found: {write_group_sheet(data, out.with_name(f'{out.stem}-groups.png'))}")
         if args.out:
-            write_duplicates_json(rows, finding, Path(args.out), real)
+            write_duplicates_json(rows, finding, Path(args.out), real, (held_rows, held_finding))
         return 0
     if args.what == "import":
         from core.bench import format_import, run_import_bench, write_import_json

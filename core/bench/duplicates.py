@@ -13,7 +13,13 @@ Then the finding itself, as `duplicates` makes it with its fixed thresholds: pre
 and F1 of the near-duplicate pairs its groups make, how many true groups it finds whole and how
 many of its groups are pure, exact copies, colourways, its time per photo, and the share of
 lists (made as `recommend` makes them) that hold a copy of their own product, before and after
-the finding is known.
+the finding is known, and the recall of each alteration's pairs.
+
+Two sets are made and scored: the tune set, by the edits above (those the finder's settings were
+chosen on), and a held-out set, other originals altered by another family of edits
+(core.bench.held_out_edits). A setting chosen on one set says nothing of its score there; the
+held-out set's says how it does on edits it was not chosen for. An edit that leaves a photo's
+bytes as they were makes no copy.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import json
 import random
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -32,10 +38,6 @@ from core.common import CancelToken, InputError, ProgressFn, no_progress
 from core.storage import atomic
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-
-
-def _jpeg_25(im: Image.Image, path: Path) -> None:
-    im.save(path, "JPEG", quality=25)
 
 
 def _crop(im: Image.Image, share: float = 0.08) -> Image.Image:
@@ -102,6 +104,11 @@ ALTERATIONS: dict[str, Callable[[Image.Image], Image.Image]] = {
 }
 
 
+# Alterations saved other than as JPEG at quality 92: name -> (Pillow format, quality).
+SAVED_AS: dict[str, tuple[str, int]] = {"q25": ("JPEG", 25)}
+_SUFFIX = {"JPEG": ".jpg", "WEBP": ".webp"}
+
+
 @dataclass(frozen=True)
 class DuplicateSet:
     folder: Path
@@ -109,16 +116,32 @@ class DuplicateSet:
     near: dict[str, int]  # photo -> its near-duplicate group (an original and its altered copies)
     variant_of: dict[str, int]  # a colourway -> the group of the original it was made from
     exact: dict[str, int]  # byte-for-byte copies -> their group
+    sources: tuple[Path, ...] = ()  # the files the originals were made from
 
 
 def build_duplicate_set(
-    source: Path, folder: Path, originals: int = 300, others: int = 1700, exact_copies: int = 20, seed: int = 0
+    source: Path, folder: Path, originals: int = 300, others: int = 1700, exact_copies: int = 20, seed: int = 0,
+    alterations: dict[str, Callable[[Image.Image], Image.Image]] = ALTERATIONS,
+    colourway: Callable[[Image.Image], Image.Image] | None = None, saved_as: dict[str, tuple[str, int]] = SAVED_AS,
+    not_originals: frozenset[Path] = frozenset(),
 ) -> DuplicateSet:
-    """Write the set to `folder` (made anew) from the photos in `source`."""
+    """Write the set to `folder` (made anew) from the photos in `source`: each original altered by each of
+    `alterations` (saved as `saved_as` says, else JPEG 92) and recoloured by `colourway` (default: its hue
+    turned). Originals are never drawn from `not_originals` (another set's), so two sets can hold other photos."""
+    colourway = colourway or _hue_turn
     files = _distinct(sorted(p for p in Path(source).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES))
     if len(files) < originals + others:
         raise InputError(f"{source} has {len(files)} distinct photos; the set needs {originals + others}")
-    chosen = random.Random(seed).sample(files, originals + others)
+    rng = random.Random(seed)
+    if not_originals:
+        candidates = [p for p in files if p not in not_originals]
+        if len(candidates) < originals:
+            raise InputError(f"{source} has {len(candidates)} photos not yet used as originals; the set needs {originals}")
+        firsts = rng.sample(candidates, originals)
+        chosen = firsts + rng.sample([p for p in files if p not in set(firsts)], others)
+    else:  # drawn in one go, as the tune set always was
+        chosen = rng.sample(files, originals + others)
+        firsts = chosen[:originals]
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -130,17 +153,18 @@ def build_duplicate_set(
         _save(im, folder / name)
         near[name] = g
         photos.append(name)
-        for alteration, change in ALTERATIONS.items():
-            name = f"near/{g:04d}-{alteration}.jpg"
-            altered = change(im)
-            if alteration == "q25":
-                _jpeg_25(altered, folder / name)
-            else:
-                _save(altered, folder / name)
+        original = (folder / photos[-1]).read_bytes()
+        for alteration, change in alterations.items():
+            fmt, quality = saved_as.get(alteration, ("JPEG", 92))
+            name = f"near/{g:04d}-{alteration}{_SUFFIX[fmt]}"
+            _save(change(im), folder / name, fmt, quality)
+            if (folder / name).read_bytes() == original:  # the edit changed nothing (more colour on a grey product)
+                (folder / name).unlink()
+                continue
             near[name] = g
             photos.append(name)
         name = f"variants/{g:04d}-colourway.jpg"
-        _save(_hue_turn(im), folder / name)
+        _save(colourway(im), folder / name)
         variant_of[name] = g
         photos.append(name)
     for i, path in enumerate(chosen[originals:]):
@@ -152,7 +176,7 @@ def build_duplicate_set(
             _first_copy(path, folder / copy)
             exact[name] = exact[copy] = i
             photos.append(copy)
-    return DuplicateSet(folder, photos, near, variant_of, exact)
+    return DuplicateSet(folder, photos, near, variant_of, exact, tuple(firsts))
 
 
 def _distinct(files: list[Path]) -> list[Path]:
@@ -169,9 +193,9 @@ def _distinct(files: list[Path]) -> list[Path]:
     return kept
 
 
-def _save(im: Image.Image, path: Path) -> None:
+def _save(im: Image.Image, path: Path, fmt: str = "JPEG", quality: int = 92) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path, "JPEG", quality=92)
+    im.save(path, fmt, quality=quality)
 
 
 def _first_copy(source: Path, target: Path) -> None:
@@ -241,10 +265,32 @@ def run_duplicate_bench(
     source: Path, folder: Path, originals: int = 300, others: int = 1700, seed: int = 0,
     progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
 ) -> tuple[DuplicateSet, list[PairScore], FindingScore]:
+    """The tune set: made with ALTERATIONS, the edits the finder's settings were chosen on, then scored."""
+    data = build_duplicate_set(source, folder / "set", originals, others, exact_copies=min(20, others), seed=seed)
+    return (data, *_score_set(data, progress, cancel, hashes=True))
+
+
+def run_held_out_bench(
+    source: Path, folder: Path, tune: DuplicateSet, originals: int = 300, others: int = 1700, seed: int = 1,
+    progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+) -> tuple[DuplicateSet, list[PairScore], FindingScore]:
+    """The held-out set: other originals than `tune`'s, altered by the other family of edits
+    (core.bench.held_out_edits), recoloured another way, then scored as the tune set is."""
+    from core.bench.held_out_edits import HELD_OUT_EDITS, HELD_OUT_SAVED_AS, channel_colourway
+
+    data = build_duplicate_set(
+        source, folder / "held-out", originals, others, exact_copies=min(20, others), seed=seed, alterations=HELD_OUT_EDITS,
+        colourway=channel_colourway, saved_as=HELD_OUT_SAVED_AS, not_originals=frozenset(tune.sources),
+    )
+    return (data, *_score_set(data, progress, cancel, hashes=False))
+
+
+def _score_set(
+    data: DuplicateSet, progress: ProgressFn, cancel: CancelToken | None, hashes: bool
+) -> tuple[list[PairScore], FindingScore]:
     from core.similarity import index_catalog
     from core.storage import CatalogStore, Workspace, read_state
 
-    data = build_duplicate_set(source, folder / "set", originals, others, exact_copies=min(20, others), seed=seed)
     groups = np.array([data.near.get(name, -1) for name in data.photos])
     ws = Workspace.locate(data.folder)
     index_catalog(ws, progress=progress, cancel=cancel)
@@ -256,8 +302,9 @@ def run_duplicate_bench(
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     threshold, p, r, f = best_f1(vectors @ vectors.T, groups)
     rows = [PairScore("Lookalike shape embedding", threshold, p, r, f, 0.0)]
-    rows += _imagehash_rows(data, groups)
-    return data, rows, score_finding(ws, data, progress, cancel)
+    if hashes:
+        rows += _imagehash_rows(data, groups)
+    return rows, score_finding(ws, data, progress, cancel)
 
 
 @dataclass(frozen=True)
@@ -276,6 +323,7 @@ class FindingScore:
     lists_with_a_copy_after: float
     copies_per_list_before: float  # copies of its product a near photo's list holds, on average
     copies_per_list_after: float
+    recall_by_kind: dict[str, float] = field(default_factory=dict)  # alteration -> recall of the true pairs its copies are in
 
 
 def _pairs(groups: list[set[str]]) -> set[tuple[str, str]]:
@@ -326,6 +374,7 @@ def score_finding(ws, data: DuplicateSet, progress: ProgressFn = no_progress, ca
     found = {kind: [{m.path for m in g.members} for g in groups if g.kind == kind] for kind in ("exact", "near", "variant")}
     true_near = _true_groups(data.near)
     p, r, f = _prf(_pairs(found["near"]), _pairs(true_near))
+    by_kind = _recall_by_kind(_pairs(found["near"]), _pairs(true_near))
     whole = sum(any(t <= g and not (g - t) & set(data.near) for g in found["near"]) for t in true_near)
     pure = sum(len({data.near.get(name, -1 - i) for i, name in enumerate(sorted(g))}) == 1 for g in found["near"])
     exact_f1 = _prf(_pairs(found["exact"]), _pairs(_true_groups(data.exact)))[2]
@@ -339,13 +388,30 @@ def score_finding(ws, data: DuplicateSet, progress: ProgressFn = no_progress, ca
     return FindingScore(
         p, r, f, whole / max(1, len(true_near)), pure / max(1, len(found["near"])), exact_f1,
         colourways / max(1, len(data.variant_of)), 1000 * seconds / len(data.photos), before[0], after[0], before[1], after[1],
+        by_kind,
     )
 
 
-def format_duplicates(data: DuplicateSet, rows: list[PairScore], finding: FindingScore | None = None) -> str:
+def _kind(name: str) -> str:
+    """"near/0042-banner.jpg" -> "banner"; an original -> "original"."""
+    return Path(name).stem.partition("-")[2]
+
+
+def _recall_by_kind(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, float]:
+    """For each alteration, the share of the true pairs holding one of its copies that were found."""
+    hits: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for pair in truth:
+        for kind in {_kind(name) for name in pair} - {"original"}:
+            totals[kind] = totals.get(kind, 0) + 1
+            hits[kind] = hits.get(kind, 0) + (pair in found)
+    return {kind: hits[kind] / totals[kind] for kind in sorted(totals)}
+
+
+def format_duplicates(data: DuplicateSet, rows: list[PairScore], finding: FindingScore | None = None, title: str = "duplicate set") -> str:
     groups = len(set(data.near.values()))
     lines = [
-        f"duplicate set: {len(data.photos)} photos: {groups} originals with {len(ALTERATIONS)} altered copies each, "
+        f"{title}: {len(data.photos)} photos: {groups} originals with {len(data.near) - groups} altered copies, "
         f"{len(data.variant_of)} colourways, {len(set(data.exact.values()))} exact copies",
         f"{'method':28} {'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'ms/photo':>9}",
     ]
@@ -359,6 +425,7 @@ def format_duplicates(data: DuplicateSet, rows: list[PairScore], finding: Findin
             f"  near-duplicate pairs: precision {f.near_precision:.3f}  recall {f.near_recall:.3f}  F1 {f.near_f1:.3f}",
             f"  groups found whole {f.groups_whole:.3f}  groups pure {f.groups_pure:.3f}  exact copies F1 {f.exact_f1:.3f}  "
             f"colourways found {f.colourways_found:.3f}",
+            "  recall by alteration: " + ", ".join(f"{kind} {value:.2f}" for kind, value in f.recall_by_kind.items()),
             f"  {f.ms_per_photo:.3f} ms a photo beyond indexing",
             f"  lists of near photos holding a copy of their product: {f.lists_with_a_copy_before:.3f} before, "
             f"{f.lists_with_a_copy_after:.3f} after; copies in such a list {f.copies_per_list_before:.2f} before, "
@@ -417,11 +484,16 @@ def _short_name(name: str) -> str:
 _SINGULAR = {"others": "other", "variants": "colourway", "copies": "copy"}
 
 
-def write_duplicates_json(rows: list[PairScore], finding: FindingScore | None, out: Path, real: object | None = None) -> None:
-    """The scores as JSON; `real` is the catalog-as-it-is score (core.bench.real_duplicates), when measured."""
+def write_duplicates_json(
+    rows: list[PairScore], finding: FindingScore | None, out: Path, real: object | None = None,
+    held_out: tuple[list[PairScore], FindingScore] | None = None,
+) -> None:
+    """The scores as JSON: the tune set's, the held-out set's and the catalog as it is
+    (core.bench.real_duplicates), each when measured."""
     record = {
         "pairs": [asdict(r) for r in rows],
         "finding": asdict(finding) if finding is not None else None,
+        "held_out": {"pairs": [asdict(r) for r in held_out[0]], "finding": asdict(held_out[1])} if held_out else None,
         "real_catalog": asdict(real) if real is not None else None,  # type: ignore[call-overload]
     }
     atomic.write_text(out, json.dumps(record, indent=1) + "\n")
