@@ -487,19 +487,16 @@ def _check_bench_outputs(args: argparse.Namespace) -> None:
 def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken) -> int:
     _check_bench_outputs(args)
     if args.what == "duplicates":
-        from core.bench import format_duplicates, run_duplicate_bench, write_duplicates_json, write_group_sheet
+        from core.bench import format_duplicates, run_duplicate_bench, run_held_out_bench, write_duplicates_json, write_group_sheet
 
         if not args.photos:
             raise InputError("bench duplicates needs --photos DIR, the folder of photos to make the set from")
-        from core.bench.duplicates import run_held_out_bench
-
         real = None
         with _data_folder(args.data) as folder:
             data, rows, finding = run_duplicate_bench(Path(args.photos), folder, progress=reporter, cancel=cancel)
             held_data, held_rows, held_finding = run_held_out_bench(Path(args.photos), folder, data, progress=reporter, cancel=cancel)
             if args.labels:
-                from core.bench import LabelColumns
-                from core.bench.real_duplicates import score_real_catalog
+                from core.bench import LabelColumns, score_real_catalog
 
                 columns = LabelColumns(args.id_column, args.type_column, args.group_column, args.colour_column)
                 real = score_real_catalog(Path(args.photos), Path(args.labels), folder, columns, reporter, cancel)
@@ -508,7 +505,7 @@ def cmd_bench(args: argparse.Namespace, reporter: _Reporter, cancel: CancelToken
             print()
             print(format_duplicates(held_data, held_rows, held_finding, "held-out set (other photos, other edits)"))
             if real is not None:
-                from core.bench.real_duplicates import format_real_catalog
+                from core.bench import format_real_catalog
 
                 print()
                 print(format_real_catalog(real))

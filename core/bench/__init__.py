@@ -9,6 +9,7 @@ from core.bench.duplicates import (
     PairScore,
     format_duplicates,
     run_duplicate_bench,
+    run_held_out_bench,
     write_duplicates_json,
     write_group_sheet,
 )
@@ -19,6 +20,7 @@ from core.bench.speed import write_json as write_speed_json
 _QUALITY = {"run_quality_bench", "format_table", "write_quality_json"}
 _PHOTOS = {"LabelColumns", "run_photo_bench", "format_photo_table", "write_photo_json"}
 _SLIDER = {"run_slider_bench", "format_slider_table", "write_slider_json", "write_slider_sheet"}
+_REAL = {"score_real_catalog", "format_real_catalog"}
 
 
 def __getattr__(name: str) -> object:
@@ -34,6 +36,10 @@ def __getattr__(name: str) -> object:
         from core.bench import slider
 
         return getattr(slider, name)
+    if name in _REAL:
+        from core.bench import real_duplicates
+
+        return getattr(real_duplicates, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -42,6 +48,9 @@ __all__ = [
     "PairScore",
     "format_duplicates",
     "run_duplicate_bench",
+    "run_held_out_bench",
+    "score_real_catalog",
+    "format_real_catalog",
     "write_duplicates_json",
     "write_group_sheet",
     "ImportBench",
