@@ -29,13 +29,16 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from core.common import CancelToken, InputError, ProgressFn, no_progress
 from core.storage import atomic
+
+if TYPE_CHECKING:  # core.bench.real_duplicates reads labels; only its score's type is named here
+    from core.bench.real_duplicates import RealCatalogScore
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -485,7 +488,7 @@ _SINGULAR = {"others": "other", "variants": "colourway", "copies": "copy"}
 
 
 def write_duplicates_json(
-    rows: list[PairScore], finding: FindingScore | None, out: Path, real: object | None = None,
+    rows: list[PairScore], finding: FindingScore | None, out: Path, real: RealCatalogScore | None = None,
     held_out: tuple[list[PairScore], FindingScore] | None = None,
 ) -> None:
     """The scores as JSON: the tune set's, the held-out set's and the catalog as it is
@@ -494,6 +497,6 @@ def write_duplicates_json(
         "pairs": [asdict(r) for r in rows],
         "finding": asdict(finding) if finding is not None else None,
         "held_out": {"pairs": [asdict(r) for r in held_out[0]], "finding": asdict(held_out[1])} if held_out else None,
-        "real_catalog": asdict(real) if real is not None else None,  # type: ignore[call-overload]
+        "real_catalog": asdict(real) if real is not None else None,
     }
     atomic.write_text(out, json.dumps(record, indent=1) + "\n")

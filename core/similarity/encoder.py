@@ -230,7 +230,7 @@ class OnnxEncoder:
 
     def _checked(self, out: np.ndarray, photos: np.ndarray, check: bool, output: int) -> np.ndarray:
         """A run's rows for `photos`, once they are one row a photo given (of the embedding's length)."""
-        out, given = np.asarray(out, dtype=np.float32), len(self._filled(photos))
+        out, given = np.asarray(out, dtype=np.float32), max(len(photos), self._fixed or 0)  # as many as `_filled` gave
         if out.ndim != 2 or out.shape[0] != given or (check and output == 0 and out.shape[1] != self.info.latent_dim):
             what = "one photo" if given == 1 else f"{given} photos"
             raise ModelError(f"{self.path.name}: an encoder must give one row per photo, (N, D); for {what} it gave shape {out.shape}")
