@@ -717,7 +717,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="a shop product with several photos is matched by its main photo or by all of them (default: %(default)s)")
     p.add_argument("--color-weight", type=_weight, default=0.0, metavar="W", help="0 matches by shape; higher weighs colour in, among the closest shapes (1: colour ranks them) (default: %(default)s)")
     p.add_argument("--variants", choices=("apart", "include"), default="apart",
-                   help="colourways of one design, as duplicates found them: apart keeps the product's own out and one of any other design (default: %(default)s)")
+                   help="colourways of one design, as duplicates found them and a person confirmed them (Find Duplicates › Same Design): apart keeps the product's own out and one of any other design (default: %(default)s)")
     p.set_defaults(run=cmd_recommend)
 
     p = catalog_command("duplicates", "find exact copies, near-duplicates and colour variants among the catalog's photos, and write them out")

@@ -53,7 +53,7 @@ class ListsDialog(QDialog):
         self.variants = QComboBox()
         for value, label in VARIANT_CHOICES:
             self.variants.addItem(label, value)
-        self.variants.setToolTip("Colourways of one design, as Catalog › Find Duplicates found them")
+        self.variants.setToolTip("Colourways of one design, as Catalog › Find Duplicates found them and you confirmed them (Same Design)")
         self.colour_weight = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.1, decimals=2, value=colour_weight)
         self.colour_weight.setToolTip("0 matches by shape alone; higher weighs colour in, among products of a like shape")
         self.kind = QComboBox()

@@ -63,6 +63,11 @@ cd "$ROOT"
 "$WORK/venv/bin/python" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$DIST" --workpath "$WORK/pyinstaller" packaging/lookalike.spec
 bundle="$DIST/Lookalike"
+# An interpreter built from source (pyenv's) keeps its symbol tables, 17 MB of libpython; so do some
+# wheels' extensions. Those two are stripped (not every library: the auditwheel-patched ones, numpy's
+# OpenBLAS among them, do not load once stripped).
+find "$bundle/_internal" -maxdepth 2 \( -name 'libpython3*.so*' -o -path '*/xxhash/_xxhash*.so' \) -type f \
+    -exec strip --strip-unneeded {} +
 install -m 644 packaging/lookalike.desktop "$bundle/lookalike.desktop"
 install -m 755 packaging/install-desktop-entry.sh "$bundle/install-desktop-entry.sh"
 

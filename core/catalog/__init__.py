@@ -14,6 +14,7 @@ from core.catalog.images import (
     load_frame_print,
     load_square,
     load_views,
+    open_rgb,
     os_error_reason,
     read_photo,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "load_frame_print",
     "load_square",
     "load_views",
+    "open_rgb",
     "os_error_reason",
     "read_photo",
     "read_product_csv",

@@ -1,84 +1,57 @@
-"""Finding duplicate groups from the stored content hashes, shape embeddings and colour descriptors.
+"""Finding duplicate groups: exact copies by content hash, near-duplicates and colourways by registering the photos.
 
-Exact copies share a content hash. Two photos whose shape embeddings are at least
-`near_shape` alike, and stand out from the crowd of each one's other close photos (at least
-`margin` above each one's `crowd`th most alike), are one photo or one design: products of one
-kind alike to the embedding come in crowds, the copies of one photo stand apart from them (a
-pair at least `sure` alike counts however crowded: thirty copies of one placeholder photo are
-their own crowd; byte-for-byte copies count once). Their colour descriptors tell which: at
-least `near_colour` alike is the same photo altered (a near-duplicate), less is another
-colourway (a variant). Near-duplicates are grouped pair by pair, the most alike first, and two groups are
-joined only when they are alike in the middle (the median of every photo of one against every
-photo of the other), so that one chance pair does not chain two products into one group. Designs
-are grouped the same way by shape alone; a design holding two or more near-duplicate groups (or
-single photos) linked by a variant pair is a variant group, one member for each.
+Exact copies share a content hash. Every other pair is decided by the photos themselves
+(core.duplicates.registration): registered onto each other, they are one photo (the same pixels
+where both show the product, an overlay aside), one design in other colours, or two photos. Only
+the candidates are registered, each photo with
+- the photos whose shape embeddings are at least `near_shape` alike and stand out from the crowd of
+  each one's other close photos (at least `margin` above each one's `crowd`th most alike, or at
+  least `sure` alike: thirty copies of one placeholder photo are their own crowd),
+- its `neighbours` most alike by shape (at least `neighbour_shape` alike), and
+- its `frame_candidates` most alike by frame print and `outline_candidates` by the print's outlines
+  (core.duplicates.frames): a crop moves the trimmed product the embedding sees, a banner the frame.
+Near-duplicates are grouped pair by pair, the most alike by shape first; a variant group is a design
+(photos registered as one design) holding two or more near groups or single photos. Pairs a person
+marked "not duplicates" are never linked, and no group joins two photos of such a pair.
 
-With frame prints (core.duplicates.frames; photos indexed by earlier versions have none and are
-compared by shape alone), two photos framed alike with many pixels off are never linked as one
-photo, and two framed alike with almost none off, alike in colour too, are linked however far apart
-their trimmed products look: a banner or a watermark moves the trimmed frame, not the rest of the
-photo. Those links are made first and without the median test (the pixels are the stronger
-evidence); a bannered copy then counts as one of its group's photos, outvoted by the rest, when a
-cropped or rotated copy is judged against the group by shape.
-
-Two photos framed alike with almost none off that are not alike in colour are one design: another
-colourway of the photo, or the photo with so much more light that its colours cannot tell.
-
-A cropped, zoomed or turned copy the shape pairs still left out (its trimmed product moved too far,
-or it stood in a crowd) is found last, among each photo's closest by shape and by frame: its frame
-lines up with one of its group's photos once one of them is zoomed or turned a little
-(core.duplicates.aligned; smoothed, and then as they are, so that a pattern still tells two
-products apart), and its colours are as alike as one photo's. Such a line-up joins two groups
-only when one of them is a copy or two left out: one chance line-up between two products' photos
-never joins their groups. But when one of the two photos sits in its group by shape alone, lines
-up with none of it and is no further from the other group by shape, it moves there: a cropped
-copy the shape pairs put among another product's photos (the same model in another shirt).
-Pairs a person marked "not duplicates" are never linked. The thresholds are those with the best
-pair F1 on `bench duplicates`.
+A photo that cannot be read now (moved, or on a drive not mounted) is one photo with another when the
+two are alike by shape, standing out from the crowd, and at least `near_colour` alike in colour.
+Without the photos at all (`group_photos` given embeddings alone) every pair is judged so, and two
+groups are joined only when they are alike in the middle (the median of every photo of one against
+every photo of the other, by `group_shape` and `group_colour`), so that one chance pair does not chain
+two products into one group.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from core.catalog import FRAME_PRINT
+from core.catalog import FRAME_PRINT, catalog_file
 from core.common import CancelToken, Progress, ProgressFn, no_progress
 from core.duplicates import frames as frame_prints
-from core.duplicates.aligned import aligned_off
 from core.duplicates.groups import DuplicateGroup, Member, ordered
-from core.similarity import COLOUR_DIMENSIONS, COLOUR_HUE_BINS
+from core.duplicates.registered import register_pairs
+from core.duplicates.registration import Photo
+from core.similarity import COLOUR_DIMENSIONS
 from core.storage import CatalogStore, Item, Workspace, read_state
 
 
 @dataclass(frozen=True)
 class DuplicateSettings:
-    near_shape: float = 0.935  # shape cosine at or above which two photos are one photo or one design
-    near_colour: float = 0.93  # colour cosine at or above which such a pair is one photo, below a variant
-    group_shape: float = 0.92  # median shape cosine between two near groups at or above which they are joined
+    near_shape: float = 0.935  # shape cosine at or above which two photos are a candidate pair (or, unread, one photo or design)
+    near_colour: float = 0.93  # colour cosine at or above which such a pair, unread, is one photo, below a variant
+    group_shape: float = 0.92  # embeddings alone: median shape cosine between two near groups at or above which they are joined
     group_colour: float = 0.95  # and their median colour cosine
     crowd: int = 20  # a pair must be alike beyond each photo's this-many-th most alike other photo
     margin: float = 0.03  # by this much shape cosine
     sure: float = 0.995  # shape cosine at or above which a pair counts however crowded (many copies of one photo)
-    frame_candidates: int = 15  # each photo's this many most alike frame prints are compared with it
+    neighbours: int = 10  # each photo's this many most alike by shape (at most `crowd`) are candidates ...
+    neighbour_shape: float = 0.75  # ... when at least this alike
+    frame_candidates: int = 15  # and its this many most alike frame prints
     outline_candidates: int = 5  # and its this many most alike by the frame's outlines
-    frame_alike: float = 0.7  # frames at least this alike (gradient correlation; a brighter copy loses its light edges) ...
-    frame_off: float = 0.01  # ... with at most this share of pixels off are one photo
-    frame_colour: float = 0.8  # when their colour cosine is at least this (another colourway is framed alike too)
-    frame_hue: float = 0.8  # and the cosine of their hues alone (more light moves colour to grey, not to another hue)
-    design_alike: float = 0.9  # frames at least this alike with `frame_off` or less off, not alike in colour: one design
-    grey_share: float = 0.1  # photos with less of their colour in hues than this are grey: their hues tell nothing
-    aligned_neighbours: int = 10  # each photo's this many most alike by shape (at most `crowd`), and its frame candidates, ...
-    aligned_shape: float = 0.75  # ... at least this alike by shape are compared zoomed and turned a little (core.duplicates.aligned)
-    aligned_off: float = 0.03  # at most this share of pixels off, prints smoothed, so is one photo (alike in colour, as frames) ...
-    aligned_sharp_off: float = 0.15  # ... with at most this share off unsmoothed (a pattern, dots or checks, smooths away)
-    aligned_joins: int = 2  # such a link joins two groups only when one of them has at most this many photos
-    veto_alike: float = 0.85  # frames at least this alike ...
-    veto_off: float = 0.05  # ... with more than this share of pixels off are two photos
-    frame_tolerance: float = 24.0  # grey levels a pixel may be off after the brightness and contrast fit
-    backdrop: int = 24  # grey levels from the backdrop at which a pixel is compared
     block: int = 1024  # rows of the similarity matrix computed at once
 
 
@@ -91,10 +64,11 @@ class Frames:
 
 
 class _AlikeGroups:
-    """Groups over photo rows, two groups joined only when they are alike in the middle (in colour too, given colours)."""
+    """Groups over photo rows, two groups joined only when they are alike in the middle (in colour too, given
+    colours), and never when a person marked two of their photos not duplicates."""
 
-    def __init__(self, shapes: np.ndarray, colours: np.ndarray | None, settings: DuplicateSettings) -> None:
-        self.shapes, self.colours, self.settings = shapes, colours, settings
+    def __init__(self, shapes: np.ndarray, colours: np.ndarray | None, settings: DuplicateSettings, apart: "_Apart") -> None:
+        self.shapes, self.colours, self.settings, self.apart = shapes, colours, settings, apart
         self.group_of = list(range(len(shapes)))
         self.members: dict[int, list[int]] = {}  # a group of two or more -> its rows
         self.refused: set[tuple[int, int, int, int]] = set()  # (group, size, group, size) found too far apart
@@ -110,10 +84,15 @@ class _AlikeGroups:
         key = (ga, len(rows_a), gb, len(rows_b))
         if key in self.refused:
             return
-        if not self._alike(rows_a, rows_b):
+        if not self._alike(rows_a, rows_b) or self.apart(rows_a, rows_b):
             self.refused.add(key)
             return
-        self.force(a, b)
+        if len(rows_a) < len(rows_b):
+            ga, gb, rows_a, rows_b = gb, ga, rows_b, rows_a
+        self.members[ga] = rows_a + rows_b
+        self.members.pop(gb, None)
+        for row in rows_b:
+            self.group_of[row] = ga
 
     def _alike(self, rows_a: list[int], rows_b: list[int]) -> bool:
         if float(np.median(self.shapes[rows_a] @ self.shapes[rows_b].T)) < self.settings.group_shape:
@@ -122,38 +101,21 @@ class _AlikeGroups:
             return True
         return float(np.median(self.colours[rows_a] @ self.colours[rows_b].T)) >= self.settings.group_colour
 
-    def size(self, row: int) -> int:
-        """How many photos the group of `row` holds."""
-        return len(self.members.get(self.group_of[row], (row,)))
-
-    def force(self, a: int, b: int) -> None:
-        """Join the groups of rows a and b without the median test."""
-        ga, gb = self.group_of[a], self.group_of[b]
-        if ga == gb:
-            return
-        rows_a, rows_b = self.members.get(ga, [a]), self.members.get(gb, [b])
-        if len(rows_a) < len(rows_b):
-            ga, gb, rows_a, rows_b = gb, ga, rows_b, rows_a
-        self.members[ga] = rows_a + rows_b
-        self.members.pop(gb, None)
-        for row in rows_b:
-            self.group_of[row] = ga
-
-    def take_out(self, row: int) -> None:
-        """Make `row` a group of its own again; the rest of its group stays one."""
-        label = self.group_of[row]
-        rest = [r for r in self.members.pop(label, [row]) if r != row]
-        stale = {label, *rest[:1]}  # what was found of the old groups of these labels tells nothing of the new ones
-        self.refused = {key for key in self.refused if key[0] not in stale and key[2] not in stale}
-        self.group_of[row] = row
-        if rest:
-            for r in rest:
-                self.group_of[r] = rest[0]
-            if len(rest) > 1:
-                self.members[rest[0]] = rest
-
     def groups(self) -> list[list[int]]:
         return [sorted(m) for m in self.members.values()]
+
+
+class _Apart:
+    """Whether two sets of rows hold two photos a person marked not duplicates."""
+
+    def __init__(self, items: Sequence[Item], dismissed: set[tuple[int, int]]) -> None:
+        self.items, self.dismissed = items, dismissed
+
+    def __call__(self, rows_a: list[int], rows_b: list[int]) -> bool:
+        if not self.dismissed:
+            return False
+        ids_b = [self.items[r].id for r in rows_b]
+        return any(_pair(self.items[r].id, y) in self.dismissed for r in rows_a for y in ids_b)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -166,7 +128,7 @@ class _ShapePairs:
     a: np.ndarray  # rows a < b of the pairs at least `near_shape` alike and standing out from the crowd
     b: np.ndarray
     scores: np.ndarray
-    neighbours: np.ndarray  # (M, 2) rows a < b: either among the other's `aligned_neighbours` most alike, `aligned_shape` or more
+    neighbours: np.ndarray  # (M, 2) rows a < b: either among the other's `neighbours` most alike, `neighbour_shape` or more
 
 
 def _alike_pairs(shapes: np.ndarray, settings: DuplicateSettings, progress: ProgressFn, cancel: CancelToken) -> _ShapePairs:
@@ -175,7 +137,7 @@ def _alike_pairs(shapes: np.ndarray, settings: DuplicateSettings, progress: Prog
     found_a, found_b, found_s, close = [], [], [], []
     crowd = np.full(n, -np.inf, np.float32)  # each row's crowd-th most alike other row's score
     reach = min(settings.crowd, n - 1)  # the row's this many most alike others (and itself) are sorted out
-    count = min(settings.aligned_neighbours, reach)
+    count = min(settings.neighbours, reach)
     for start in range(0, n, settings.block):
         cancel.raise_if_cancelled()
         scores = shapes[start : start + settings.block] @ shapes.T
@@ -192,7 +154,7 @@ def _alike_pairs(shapes: np.ndarray, settings: DuplicateSettings, progress: Prog
         top_scores[top == rows[:, None]] = -np.inf  # not itself
         order = np.argsort(-top_scores, axis=1, kind="stable")[:, :count]
         best, best_scores = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
-        near = best_scores >= settings.aligned_shape
+        near = best_scores >= settings.neighbour_shape
         close.append(np.stack([np.broadcast_to(rows[:, None], best.shape)[near], best[near]], axis=1))
         progress(Progress("duplicates", min(n, start + settings.block), n))
     a, b, s = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_s)
@@ -232,10 +194,12 @@ def group_photos(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     frames: Frames | None = None,
+    photos: Callable[[int], Photo] | None = None,
 ) -> list[DuplicateGroup]:
     """The duplicate groups of photos (`shapes`, `colours` and `frames` row by row with `items`), largest first.
 
-    `dismissed` holds (smaller, larger) item id pairs that are not to be linked.
+    `dismissed` holds (smaller, larger) item id pairs that are not to be linked. With `photos` (a row's
+    photo, read), near-duplicates and colourways are decided by registering the candidate pairs.
     """
     cancel = cancel or CancelToken()
     groups, stand_in = _exact_groups(items, dismissed)
@@ -249,173 +213,113 @@ def group_photos(
     keep = np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in zip(a, b)], bool)
     a, b, shape = a[keep], b[keep], shape[keep]
     colour_units = None if colours is None else _unit(colours)
-    if colour_units is None:
-        same = np.ones(len(a), bool)  # nothing to tell colourways by: every pair counts as one photo
-    else:
-        same = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
-    pixel_links: list[tuple[int, int, float]] = []  # (row, row, score) linked by their pixels
-    framed_designs: list[tuple[int, int, float]] = []  # (row, row, score) framed alike in other colours
-    framed = frames is not None and bool(frames.known.any())
-    if framed:
-        apart = _framed_apart(frames, a, b, same, settings)
-        a, b, shape, same = a[~apart], b[~apart], shape[~apart], same[~apart]
-        printed = distinct[frames.known[distinct]]
-        framed_a, framed_b = frame_prints.candidates(
-            frames.prints, printed, settings.frame_candidates, settings.block, progress, cancel, settings.outline_candidates
-        )
-        pixel_links, framed_designs = _framed_together(items, frames, framed_a, framed_b, colour_units, dismissed, settings, cancel)
+    if photos is not None:
+        close = [np.stack([a, b], axis=1), distinct[shape_pairs.neighbours]]
+        if frames is not None and frames.known.any():
+            printed = distinct[frames.known[distinct]]
+            close.append(np.stack(frame_prints.candidates(
+                frames.prints, printed, settings.frame_candidates, settings.block, progress, cancel, settings.outline_candidates
+            ), axis=1))
+        same = np.ones(len(a), bool) if colour_units is None else np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
+        by_shape = np.stack([a[same], b[same]], axis=1)
+        return ordered(groups + _registered_groups(items, units, np.concatenate(close), by_shape, dismissed, photos, progress, cancel))
+    same = np.ones(len(a), bool) if colour_units is None else np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
     order = np.lexsort((b, a, -shape))  # the most alike first; ties in row order
     pairs = [(int(a[i]), int(b[i]), float(shape[i]), bool(same[i])) for i in order]
-    near_links, design_links = _AlikeGroups(units, colour_units, settings), _AlikeGroups(units, None, settings)
-    for x, y, _ in pixel_links:  # first: the groups shape pairs join are then judged with every copy framed alike in them
-        design_links.force(x, y)
-        near_links.force(x, y)
-    for x, y, _ in framed_designs:
-        design_links.force(x, y)
+    apart = _Apart(items, dismissed)
+    near_links, design_links = _AlikeGroups(units, colour_units, settings, apart), _AlikeGroups(units, None, settings, apart)
     for x, y, _, one_photo in pairs:
         design_links.join(x, y)
         if one_photo:
             near_links.join(x, y)
-    if framed:
-        # Each photo's closest by shape and by frame: a crop moves the trimmed product (and its
-        # embedding) more than the frame, a turn the frame more than the product.
-        close = np.concatenate([distinct[shape_pairs.neighbours], np.stack([framed_a, framed_b], axis=1)])
-        lined_up = _aligned_pairs(items, units, colour_units, frames, close, near_links, dismissed, settings, progress, cancel)
-        pixel_rows = {row for x, y, _ in pixel_links for row in (x, y)}
-        for x, y, s in lined_up:
-            if near_links.root(x) == near_links.root(y):
-                continue
-            if min(near_links.size(x), near_links.size(y)) > settings.aligned_joins:
-                stray = _stray((x, y), near_links, pixel_rows, frames, settings)
-                if stray is None:
-                    continue  # two groups: a line-up joins only a copy or two left out
-                x, y = (x, y) if stray == x else (y, x)
-                near_links.take_out(x)
-                design_links.take_out(x)
-            pixel_rows.update((x, y))
-            design_links.force(x, y)
-            near_links.force(x, y)
-            pixel_links.append((x, y, s))
     best: dict[int, float] = defaultdict(float)  # row -> its best score to another member of its group
     for x, y, s, one_photo in pairs:
         if one_photo and near_links.root(x) == near_links.root(y):
             best[x], best[y] = max(best[x], s), max(best[y], s)
-    for x, y, s in pixel_links:
-        best[x], best[y] = max(best[x], s), max(best[y], s)
-    linked = sorted(
-        set(a.tolist()) | set(b.tolist()) | {row for x, y, _ in pixel_links + framed_designs for row in (x, y)}
-    )
     for rows in near_links.groups():
         groups.append(DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)))
-    colourways = pairs + [(x, y, s, False) for x, y, s in framed_designs]
-    groups += _variant_groups(items, colourways, linked, near_links, design_links)
+    linked = sorted(set(a.tolist()) | set(b.tolist()))
+    groups += _variant_groups(items, pairs, linked, near_links, design_links)
     return ordered(groups)
 
 
-def _stray(pair: tuple[int, int], near_links: _AlikeGroups, pixel_rows: set[int], frames: Frames, settings: DuplicateSettings) -> int | None:
-    """The photo of a lined-up pair that sits in its group by shape alone, lining up with none of it and no more alike
-    to it by shape than to the other's group (None if neither)."""
-    shapes = near_links.shapes
-    for row, other in (pair, pair[::-1]):
-        if row in pixel_rows or near_links.size(row) < 2:
-            continue
-        rest = np.array([r for r in near_links.members[near_links.root(row)] if r != row], np.int64)
-        there = np.array(near_links.members.get(near_links.root(other), [other]), np.int64)
-        if np.median(shapes[rest] @ shapes[row]) > np.median(shapes[there] @ shapes[row]):
-            continue
-        off = aligned_off(frames.prints, np.full(len(rest), row), rest, settings.frame_tolerance, settings.backdrop)
-        if (off > settings.aligned_off).all():
-            return row
-    return None
-
-
-def _framed_apart(frames: Frames, a: np.ndarray, b: np.ndarray, same: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
-    """(P,) bool: the pairs taken as one photo whose frames show two: framed alike, with many pixels off."""
-    check = np.flatnonzero(same & frames.known[a] & frames.known[b])
-    apart = np.zeros(len(a), bool)
-    if len(check):
-        scores = frame_prints.score_pairs(
-            frames.prints, a[check], b[check], settings.frame_tolerance, settings.backdrop, off_from=settings.veto_alike
-        )
-        apart[check] = (scores.alike >= settings.veto_alike) & (scores.off > settings.veto_off)
-    return apart
-
-
-def _alike_colours(colour_units: np.ndarray, a: np.ndarray, b: np.ndarray, settings: DuplicateSettings) -> np.ndarray:
-    """(P,) bool: pairs alike enough in colour to be one photo framed alike: in colour, and in hue unless both are grey."""
-    alike = np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.frame_colour
-    hues = colour_units[:, :COLOUR_HUE_BINS]  # the descriptor's hue bins come first, its grey bins after
-    in_hues = (hues**2).sum(axis=1)  # the share of a photo's colour that has a hue (the descriptor holds square roots)
-    hue_units = hues / np.maximum(np.linalg.norm(hues, axis=1, keepdims=True), 1e-9)
-    grey = (in_hues[a] < settings.grey_share) & (in_hues[b] < settings.grey_share)
-    return alike & (grey | (np.einsum("ij,ij->i", hue_units[a], hue_units[b]) >= settings.frame_hue))
-
-
-def _framed_together(
-    items: Sequence[Item],
-    frames: Frames,
-    a: np.ndarray,
-    b: np.ndarray,
-    colour_units: np.ndarray | None,
-    dismissed: set[tuple[int, int]],
-    settings: DuplicateSettings,
-    cancel: CancelToken,
-) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
-    """(row, row, frame alikeness) of the pairs whose frames show one photo: altered at an edge or a corner, or in
-    brightness, when alike in colour too; the rest are one design (another colourway, or more light than
-    the colours can tell from one). `a` and `b` are the candidate pairs, each framed alike."""
-    cancel.raise_if_cancelled()
-    one = np.ones(len(a), bool) if colour_units is None else _alike_colours(colour_units, a, b, settings)
-    least = np.where(one, settings.frame_alike, settings.design_alike)
-    scores = frame_prints.score_pairs(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, off_from=least)
-    framed = (scores.alike >= least) & (scores.off <= settings.frame_off)
-    a, b, alike, one = a[framed], b[framed], scores.alike[framed], one[framed]
-    photos: list[tuple[int, int, float]] = []
-    designs: list[tuple[int, int, float]] = []
-    for x, y, s, same in zip(a.tolist(), b.tolist(), alike.tolist(), one.tolist()):
-        if _pair(items[x].id, items[y].id) not in dismissed:
-            (photos if same else designs).append((x, y, s))
-    return photos, designs
-
-
-def _aligned_pairs(
+def _registered_groups(
     items: Sequence[Item],
     units: np.ndarray,
-    colour_units: np.ndarray | None,
-    frames: Frames,
     close: np.ndarray,
-    near_links: _AlikeGroups,
+    by_shape: np.ndarray,
     dismissed: set[tuple[int, int]],
-    settings: DuplicateSettings,
+    photos: Callable[[int], Photo],
     progress: ProgressFn,
     cancel: CancelToken,
-) -> list[tuple[int, int, float]]:
-    """(row, row, shape score) of the close pairs not yet one photo whose frames show one photo cropped, zoomed or turned, most alike first."""
-    close = np.unique(close, axis=0)
-    a, b = close[:, 0], close[:, 1]
-    keep = frames.known[a] & frames.known[b] & np.array([near_links.root(x) != near_links.root(y) for x, y in zip(a, b)], bool)
-    keep &= np.einsum("ij,ij->i", units[a], units[b]) >= settings.aligned_shape
-    a, b = a[keep], b[keep]
-    if colour_units is not None:  # as alike as one photo's by the descriptor: a crop or a turn keeps the colours
-        alike = _alike_colours(colour_units, a, b, settings)
-        alike &= np.einsum("ij,ij->i", colour_units[a], colour_units[b]) >= settings.near_colour
-        a, b = a[alike], b[alike]
-    off = aligned_off(frames.prints, a, b, settings.frame_tolerance, settings.backdrop, progress=progress, cancel=cancel)
-    one = np.flatnonzero(off <= settings.aligned_off)
-    sharp = aligned_off(frames.prints, a[one], b[one], settings.frame_tolerance, settings.backdrop, smooth=False, cancel=cancel)
-    one = one[sharp <= settings.aligned_sharp_off]
-    a, b = a[one], b[one]
-    apart = _framed_apart(frames, a, b, np.ones(len(a), bool), settings)  # framed alike as they are, many pixels off
-    a, b = a[~apart], b[~apart]
-    scores = np.einsum("ij,ij->i", units[a], units[b])
-    order = np.lexsort((b, a, -scores))
-    return [
-        (int(a[i]), int(b[i]), float(scores[i])) for i in order if _pair(items[a[i]].id, items[b[i]].id) not in dismissed
-    ]
+) -> list[DuplicateGroup]:
+    """Near-duplicate and variant groups from the `close` pairs (rows) registered onto each other.
+
+    A pair registered as one photo is one photo; registered as one design in other colours, another
+    colourway. A pair with a photo that cannot be read now is one photo when it is among the `by_shape`
+    pairs (alike by shape, standing out from the crowd, alike in colour). Near groups join their
+    pairs, the most alike by shape first, and never two photos a person marked not duplicates.
+    """
+    pairs = np.unique(np.sort(close, axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    keep = np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in pairs], bool).reshape(-1)
+    a, b = pairs[keep, 0], pairs[keep, 1]
+    found, read = register_pairs(a, b, photos, progress, cancel)
+    design = np.array([r is not None and r.one_design for r in found], bool).reshape(-1)
+    photo = np.array([r is not None and r.one_photo for r in found], bool).reshape(-1)
+    shape_linked = {(int(x), int(y)) for x, y in np.sort(by_shape, axis=1)}
+    unread = np.flatnonzero(~read)
+    photo[unread] = [(int(a[i]), int(b[i])) in shape_linked for i in unread]
+    design |= photo
+    scores = np.einsum("ij,ij->i", units[a], units[b]) if len(a) else np.zeros(0, np.float32)
+    apart = _Apart(items, dismissed)
+    near_links, design_links = _Linked(apart), _Linked(apart)
+    best: dict[int, float] = defaultdict(float)
+    for i in np.lexsort((b, a, -scores)):
+        x, y, s = int(a[i]), int(b[i]), float(scores[i])
+        if photo[i] and near_links.join(x, y):
+            best[x], best[y] = max(best[x], s), max(best[y], s)
+        if design[i]:
+            design_links.join(x, y)
+    groups = [DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)) for rows in near_links.groups()]
+    colourways = [(int(a[i]), int(b[i]), float(scores[i]), False) for i in np.flatnonzero(design & ~photo)]
+    linked = sorted(set(a[design].tolist()) | set(b[design].tolist()))
+    return groups + _variant_groups(items, colourways, linked, near_links, design_links)
+
+
+class _Linked:
+    """Photos joined pair by pair; never two groups holding two photos a person marked not duplicates."""
+
+    def __init__(self, apart: _Apart) -> None:
+        self.apart = apart
+        self.members: dict[int, list[int]] = {}  # a group's first row -> its rows
+        self.group_of: dict[int, int] = {}
+
+    def root(self, row: int) -> int:
+        return self.group_of.get(row, row)
+
+    def join(self, a: int, b: int) -> bool:
+        """Join the groups of rows a and b; whether they are one group now."""
+        ga, gb = self.root(a), self.root(b)
+        if ga == gb:
+            return True
+        rows_a, rows_b = self.members.get(ga, [a]), self.members.get(gb, [b])
+        if self.apart(rows_a, rows_b):
+            return False
+        if len(rows_a) < len(rows_b):
+            ga, gb, rows_a, rows_b = gb, ga, rows_b, rows_a
+        self.members[ga] = rows_a + rows_b
+        self.members.pop(gb, None)
+        for row in self.members[ga]:
+            self.group_of[row] = ga
+        return True
+
+    def groups(self) -> list[list[int]]:
+        return [sorted(m) for m in self.members.values()]
 
 
 def _variant_groups(
-    items: Sequence[Item], pairs: list, linked: list[int], near_links: _AlikeGroups, design_links: _AlikeGroups
+    items: Sequence[Item], pairs: list, linked: list[int], near_links: _AlikeGroups | _Linked, design_links: _AlikeGroups | _Linked
 ) -> list[DuplicateGroup]:
     """One group per design holding two or more near groups (or single photos) linked as colourways."""
     design_of = {r: near_links.root(r) for r in linked}  # each photo's near group
@@ -460,4 +364,8 @@ def find_duplicates(
         items = store.items_by_id(ids.tolist())
         dismissed = DuplicateMemory(store).dismissed_pairs()
     rows = [items[int(i)] for i in ids]
-    return group_photos(rows, shapes, colours, settings, dismissed, progress, cancel, Frames(prints, known))
+
+    def photo(row: int) -> Photo:
+        return Photo.open(catalog_file(ws.catalog, rows[row].path))
+
+    return group_photos(rows, shapes, colours, settings, dismissed, progress, cancel, Frames(prints, known), photo)

@@ -1,6 +1,10 @@
 """What the workspace remembers of duplicates: the last finding, the groups a person said are not
-duplicates, and the member chosen to stay in lists. In the catalog's SQLite database, each change
-one transaction.
+duplicates, the colourways a person confirmed are one design, and the member chosen to stay in
+lists. In the catalog's SQLite database, each change one transaction.
+
+Lists keep a found copy of a photo apart at once (the photo registered onto it is the evidence),
+but a colourway only once a person confirmed its group: products that look like one design in
+other colours may be other products, and a list that drops them loses them without a word.
 """
 from __future__ import annotations
 
@@ -28,6 +32,12 @@ CREATE TABLE IF NOT EXISTS duplicate_dismissed (
     PRIMARY KEY (a, b),
     CHECK (a < b)
 );
+CREATE TABLE IF NOT EXISTS duplicate_confirmed (
+    a  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    b  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+);
 CREATE TABLE IF NOT EXISTS duplicate_keepers (
     item_id  INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE
 );
@@ -40,7 +50,7 @@ class KnownDuplicates:
     """The stored finding as lists use it: which photos are one photo, which one design."""
 
     photo_of: dict[int, int] = field(default_factory=dict)  # item -> its exact or near group
-    design_of: dict[int, int] = field(default_factory=dict)  # item -> its variant group
+    design_of: dict[int, int] = field(default_factory=dict)  # item -> its variant group, confirmed by a person
     keeper: dict[int, int] = field(default_factory=dict)  # exact or near group -> the member chosen to stay
 
     def __bool__(self) -> bool:
@@ -93,10 +103,11 @@ class DuplicateMemory:
     def known(self) -> KnownDuplicates:
         """The stored finding, with the chosen keepers, for making lists.
 
-        A variant group names one photo of each near-duplicate group it joins; every photo of
-        those groups is of the design.
+        A variant group counts once a person confirmed it (every two of its members); it names one
+        photo of each near-duplicate group it joins, and every photo of those groups is of the design.
         """
         keepers = self.keepers()
+        confirmed = self.confirmed_pairs()
         photo_groups: dict[int, list[int]] = {}
         variant_members: list[tuple[int, int]] = []
         for group_id, kind, item_id in self.store.query(
@@ -124,10 +135,16 @@ class DuplicateMemory:
         photos_in: dict[int, list[int]] = {}
         for item_id, group_id in photo_of.items():
             photos_in.setdefault(group_id, []).append(item_id)
-        design_of: dict[int, int] = {}
+        designs: dict[int, list[int]] = {}
         for group_id, item_id in variant_members:
-            for photo in photos_in.get(photo_of.get(item_id, -1), [item_id]):
-                design_of[photo] = group_id
+            designs.setdefault(group_id, []).append(item_id)
+        design_of: dict[int, int] = {}
+        for group_id, members in designs.items():
+            if not all(pair in confirmed for pair in combinations(sorted(members), 2)):
+                continue
+            for item_id in members:
+                for photo in photos_in.get(photo_of.get(item_id, -1), [item_id]):
+                    design_of[photo] = group_id
         return KnownDuplicates(photo_of, design_of, keeper)
 
     def dismiss(self, group: DuplicateGroup) -> None:
@@ -149,6 +166,26 @@ class DuplicateMemory:
         pairs = [tuple(sorted(p)) for p in combinations(set(item_ids), 2)]
         with self.store.transaction("duplicates") as db:
             db.executemany("DELETE FROM duplicate_dismissed WHERE a = ? AND b = ?", pairs)
+
+    def confirm(self, group: DuplicateGroup) -> None:
+        """Remember that the group's members are one design (lists then keep its colourways apart)."""
+        pairs = [tuple(sorted(p)) for p in combinations(set(group.item_ids), 2)]
+        with self.store.transaction("duplicates") as db:
+            db.executemany("INSERT OR IGNORE INTO duplicate_confirmed VALUES (?, ?)", pairs)
+
+    def unconfirm(self, item_ids: Iterable[int]) -> None:
+        """Forget that these photos were confirmed one design."""
+        pairs = [tuple(sorted(p)) for p in combinations(set(item_ids), 2)]
+        with self.store.transaction("duplicates") as db:
+            db.executemany("DELETE FROM duplicate_confirmed WHERE a = ? AND b = ?", pairs)
+
+    def confirmed_pairs(self) -> set[tuple[int, int]]:
+        return {(a, b) for a, b in self.store.query("SELECT a, b FROM duplicate_confirmed")}
+
+    def is_confirmed(self, group: DuplicateGroup) -> bool:
+        """Whether a person confirmed every two of the group's members one design."""
+        confirmed = self.confirmed_pairs()
+        return all(tuple(sorted(p)) in confirmed for p in combinations(set(group.item_ids), 2))
 
     def dismissed_pairs(self) -> set[tuple[int, int]]:
         return {(a, b) for a, b in self.store.query("SELECT a, b FROM duplicate_dismissed")}

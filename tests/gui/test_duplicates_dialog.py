@@ -87,3 +87,56 @@ def test_a_dismissed_group_is_gone_remembered_and_back_on_undo(qtbot, window, pl
         dialog.find_again()
     qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=WAIT)
     assert group not in [dialog.groups.item(r).data(GroupRole) for r in range(dialog.groups.count())]
+
+
+def _click_row(dialog, row: int) -> None:
+    """A click on the groups list's row, through the dialog's window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    view = dialog.groups
+    view.scrollToItem(view.item(row))
+    QTest.qWait(20)
+    at = view.viewport().mapTo(dialog, view.visualItemRect(view.item(row)).center())
+    QTest.mouseClick(dialog.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+
+
+def test_why_a_group_was_made_is_shown_and_a_colourway_confirmed_by_hand(qtbot, window, planted):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tests.gui.hands import activate, shot
+
+    catalog, found = planted
+    open_and_index(qtbot, window, catalog)
+    activate(window)
+    with qtbot.waitSignal(window.session.duplicates_found, timeout=WAIT):
+        QTest.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # Catalog › Find Duplicates
+    dialog = window.duplicates_dialog
+    qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=WAIT)
+    activate(dialog)
+    rows = {dialog.groups.item(r).data(GroupRole).kind: r for r in reversed(range(dialog.groups.count()))}
+    _click_row(dialog, rows["near"])
+    assert dialog.current_group().kind == "near"
+    assert "matched points on one map" in dialog.why.text() and ": one photo." in dialog.why.text()
+    assert not dialog.why_matches.pixmap().isNull() and not dialog.why_overlay.pixmap().isNull()
+    assert not dialog.design_button.isEnabled()  # copies are kept apart as found; only colourways wait to be confirmed
+    shot(dialog, "duplicates-why-near")
+
+    _click_row(dialog, rows["variant"])
+    group = dialog.current_group()
+    assert group.kind == "variant" and dialog.design_button.isEnabled() and not dialog.design_button.isChecked()
+    assert "until you confirm it" in dialog.hint.text()
+    with CatalogStore(window.session.ws.database) as store:
+        assert not DuplicateMemory(store).known().design_of  # found, not confirmed: lists leave it alone
+    QTest.mouseClick(dialog.design_button, Qt.MouseButton.LeftButton)
+    with CatalogStore(window.session.ws.database) as store:
+        memory = DuplicateMemory(store)
+        assert memory.is_confirmed(group) and set(group.item_ids) <= set(memory.known().design_of)
+    qtbot.waitUntil(lambda: dialog.design_button.isChecked(), timeout=WAIT)
+    assert dialog.hint.text().startswith("Confirmed one design")
+    shot(dialog, "duplicates-why-variant")
+    QTest.keyClick(dialog, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
+    with CatalogStore(window.session.ws.database) as store:
+        assert not DuplicateMemory(store).is_confirmed(group)
+    qtbot.waitUntil(lambda: not dialog.design_button.isChecked(), timeout=WAIT)

@@ -122,7 +122,7 @@ def test_pairs_marked_not_duplicates_are_never_linked():
     groups = group_photos(items, shapes, None, dismissed={(0, 1), (0, 2), (1, 2)})
     assert groups == []
     partly = group_photos(items, shapes, None, dismissed={(0, 1)})
-    assert [g.item_ids for g in partly] == [(0, 1, 2)]  # still one photo through 2
+    assert [g.item_ids for g in partly] == [(0, 2)]  # 1 is not joined to 0 through 2 either: they stay apart
 
 
 def test_blocks_of_any_size_find_the_same_pairs():

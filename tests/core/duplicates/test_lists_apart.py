@@ -56,15 +56,25 @@ def test_the_member_chosen_to_stay_is_the_one_lists_show(fresh):
     assert shown_copies == {chosen.path}  # the exact copies are the same photo, so they give way too
 
 
-def test_colourways_of_the_product_are_left_out_unless_the_rules_ask(fresh):
+def test_colourways_are_left_out_once_a_person_confirmed_them_unless_the_rules_ask(fresh):
     ws = Workspace.locate(fresh.catalog)
     with CatalogStore(ws.database) as store:
-        DuplicateMemory(store).save(find_duplicates(ws))
+        memory = DuplicateMemory(store)
+        memory.save(find_duplicates(ws))
+        variant = next(g for g in memory.groups() if g.kind == "variant" and fresh.colourway in {m.path for m in g.members})
+    found, _ = _lists(ws)
+    assert fresh.colourway in found[fresh.altered[0]]  # only found: it may be another product, so it stays
+    with CatalogStore(ws.database) as store:
+        DuplicateMemory(store).confirm(variant)
     apart, _ = _lists(ws)
     assert fresh.colourway not in apart[fresh.altered[0]]
     assert not _copies(fresh) & set(apart[fresh.colourway])
     included, _ = _lists(ws, Rules(variants="include"))
     assert fresh.colourway in included[fresh.altered[0]]
+    with CatalogStore(ws.database) as store:
+        DuplicateMemory(store).unconfirm(variant.item_ids)
+    again, _ = _lists(ws)
+    assert fresh.colourway in again[fresh.altered[0]]
 
 
 def test_a_pinned_copy_stays_where_a_person_put_it(fresh):

@@ -1,0 +1,142 @@
+"""Registration tells one photo from another: copies altered as shops alter them, against another garment in the same pose."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from core.bench.duplicates import ALTERATIONS, _hue_turn
+from core.bench.held_out_edits import HELD_OUT_EDITS
+from core.duplicates import photo_evidence
+from core.duplicates.registration import LEAST_INLIERS, Photo, register
+
+
+def _saved(im: Image.Image, quality: int = 92) -> Image.Image:
+    data = io.BytesIO()
+    im.save(data, "JPEG", quality=quality)
+    data.seek(0)
+    return Image.open(data).convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def demo_photos(tmp_path_factory) -> list[Image.Image]:
+    """The drawn demo catalog's photos with the most local features first."""
+    from core.demo import write_demo_catalog
+
+    catalog = tmp_path_factory.mktemp("registration") / "catalog"
+    write_demo_catalog(catalog, 16)
+    photos = [Image.open(p).convert("RGB") for p in sorted(catalog.rglob("*.jpg"))]
+    return sorted(photos, key=lambda im: -len(Photo(im).features.points))
+
+
+def _scene(garment: Image.Image, seed: int = 3) -> Image.Image:
+    """A studio shot: a figure with its own texture (face, arms, trousers) on white, wearing `garment` on its torso."""
+    rng = np.random.default_rng(seed)
+    texture = Image.fromarray((rng.random((60, 40, 3)) * 200 + 30).astype(np.uint8)).resize((360, 540), Image.Resampling.NEAREST)
+    figure = Image.new("L", (360, 540), 0)
+    draw = ImageDraw.Draw(figure)
+    draw.ellipse((140, 10, 220, 100), fill=255)  # head
+    draw.rectangle((60, 110, 300, 330), fill=255)  # arms and torso
+    draw.rectangle((110, 330, 250, 530), fill=255)  # legs
+    scene = Image.new("RGB", (360, 540), (255, 255, 255))
+    scene.paste(texture, (0, 0), figure)
+    scene.paste(ImageOps.fit(garment, (160, 200)), (100, 120))
+    return scene
+
+
+@pytest.mark.parametrize("edit", ["half", "q25", "crop8", "rot4", "banner", "bright25", "mirror", "letterbox", "watermark"])
+def test_a_photo_altered_as_shops_alter_it_is_one_photo(demo_photos, edit):
+    original = demo_photos[0]
+    copy = _saved(ALTERATIONS[edit](original), 25 if edit == "q25" else 92)
+    found = register(Photo(_saved(original)), Photo(copy))
+    assert found is not None and found.one_photo, found
+
+
+def test_a_mirror_image_registers_mirrored(demo_photos):
+    shot = _scene(demo_photos[0])  # the figure's texture is not symmetric
+    found = register(Photo(_saved(shot)), Photo(_saved(ImageOps.mirror(shot))))
+    assert found is not None and found.one_photo and found.mirrored, found
+
+
+@pytest.mark.parametrize("edit", ["stretch85", "pad-grey", "gamma", "price-tag", "slant", "grain"])
+def test_the_held_out_edits_are_one_photo_too(demo_photos, edit):
+    original = demo_photos[0]
+    found = register(Photo(_saved(original)), Photo(_saved(HELD_OUT_EDITS[edit](original))))
+    assert found is not None and found.one_photo, found
+
+
+def test_another_colourway_of_the_photo_is_not_one_photo(demo_photos):
+    original = demo_photos[0]
+    found = register(Photo(_saved(original)), Photo(_saved(_hue_turn(original))))
+    assert found is None or not found.one_photo, found
+
+
+def test_two_products_do_not_register(demo_photos):
+    for other in demo_photos[1:4]:
+        found = register(Photo(demo_photos[0]), Photo(other))
+        assert found is None or not found.one_design, found
+
+
+def test_two_photos_that_share_only_a_banner_are_two_photos(demo_photos):
+    """The banner's lettering matches point for point; the products under it do not."""
+    first, second = (_saved(ALTERATIONS["banner"](photo.resize((400, 480)))) for photo in demo_photos[:2])
+    found = register(Photo(first), Photo(second))
+    assert found is None or not found.one_design, found
+    if found is not None:
+        assert found.spanned < 0.25
+
+
+def test_another_garment_in_the_same_pose_is_two_photos(demo_photos):
+    """One model, one pose, two garments: the figure registers, the garments do not compare."""
+    first, second = _scene(demo_photos[0]), _scene(demo_photos[1])
+    found = register(Photo(_saved(first)), Photo(_saved(second)))
+    assert found is not None and found.inliers >= LEAST_INLIERS  # the figure matched...
+    assert not found.one_photo and not found.one_design, found  # ...and the garment told them apart
+    same = register(Photo(_saved(first)), Photo(_saved(ALTERATIONS["banner"](first))))
+    assert same is not None and same.one_photo, same  # while the shot itself, bannered, is one photo
+
+
+def test_an_overlay_is_plain_colour_another_photos_texture_is_not(demo_photos):
+    """Over a textured part of a shot (the legs), a tag of plain colour is excused; the same box holding
+    another shot's texture is not: neither photo is plain there."""
+    shot = _scene(demo_photos[0])
+    box = (110, 360, 250, 470)
+    tagged = shot.copy()
+    ImageDraw.Draw(tagged).rectangle(box, fill=(250, 230, 40))
+    patched = shot.copy()
+    patched.paste(_scene(demo_photos[0], seed=8).crop(box), box[:2])
+    plain = register(Photo(_saved(shot)), Photo(_saved(tagged)))
+    assert plain is not None and plain.one_photo, plain
+    other = register(Photo(_saved(shot)), Photo(_saved(patched)))
+    assert other is not None and not other.one_design, other
+
+
+def test_the_evidence_shows_the_matched_points_and_the_overlay(demo_photos, tmp_path: Path):
+    first, second = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    _saved(demo_photos[0]).save(first)
+    ALTERATIONS["banner"](demo_photos[0]).save(second, quality=92)
+    found = photo_evidence(first, second)
+    assert found.registration is not None and found.registration.one_photo
+    assert "one photo" in found.summary and f"{found.registration.inliers} matched points" in found.summary
+    height, width = found.registration.size[1], found.registration.size[0]
+    assert found.overlay.shape == (height, width, 3)
+    assert found.matches.shape[0] == height and found.matches.shape[1] > 2 * width
+    yellow = np.all(np.abs(found.overlay.astype(int) - (221, 184, 40)) < 60, axis=2)  # the banner, taken for an overlay
+    assert yellow[int(height * 0.88):].mean() > 0.3 and yellow[: height // 2].mean() < 0.01
+
+
+def test_the_mirror_images_features_are_the_photos_own_mirrored(demo_photos):
+    """Derived, not found again: most points SIFT finds on the mirror image are the derived ones, descriptor and all."""
+    from core.duplicates.registration import _features
+
+    photo = Photo(_scene(demo_photos[0]))
+    derived, found = photo.mirrored_features, _features(photo.mirrored)
+    partners = 0
+    for point, descriptor in zip(derived.points, derived.descriptors):
+        nearest = int(np.argmin(np.linalg.norm(found.points - point, axis=1)))
+        same_place = np.linalg.norm(found.points[nearest] - point) < 0.05
+        partners += bool(same_place and np.abs(found.descriptors[nearest].astype(int) - descriptor.astype(int)).max() <= 1)
+    assert partners >= 0.3 * len(derived.points), (partners, len(derived.points))
