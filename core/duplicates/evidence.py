@@ -69,8 +69,6 @@ def _overlay(first: np.ndarray, second: np.ndarray, found: Registration | None) 
         return first.copy()
     seen = comparison(first, second, found.matrix)
     picture = (first.astype(np.float32) * 0.5 + seen.moved.astype(np.float32) * 0.5).astype(np.uint8)
-    compared = seen.compared
-    for mask, colour in ((seen.excused, OVERLAY), (seen.off, OFF), (seen.recoloured & compared, RECOLOURED)):
-        marked = mask & seen.product if mask is not seen.excused else mask
+    for marked, colour in ((seen.excused, OVERLAY), (seen.off & seen.product, OFF), (seen.recoloured & seen.compared, RECOLOURED)):
         picture[marked] = (picture[marked] * 0.35 + np.array(colour, np.float32) * 0.65).astype(np.uint8)
     return picture
