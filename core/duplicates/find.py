@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from PIL import Image
 
-from core.catalog import FRAME_PRINT, catalog_file
+from core.catalog import FRAME_PRINT, catalog_file, open_rgb
 from core.common import CancelToken, Progress, ProgressFn, no_progress
 from core.duplicates import frames as frame_prints
 from core.duplicates.groups import DuplicateGroup, Member, ordered
 from core.duplicates.registered import register_pairs
-from core.duplicates.registration import Photo
+from core.duplicates.registration import SIDE
 from core.similarity import COLOUR_DIMENSIONS
 from core.storage import CatalogStore, Item, Workspace, read_state
 
@@ -194,12 +195,12 @@ def group_photos(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     frames: Frames | None = None,
-    photos: Callable[[int], Photo] | None = None,
+    photos: Callable[[int], Image.Image] | None = None,
 ) -> list[DuplicateGroup]:
     """The duplicate groups of photos (`shapes`, `colours` and `frames` row by row with `items`), largest first.
 
     `dismissed` holds (smaller, larger) item id pairs that are not to be linked. With `photos` (a row's
-    photo, read), near-duplicates and colourways are decided by registering the candidate pairs.
+    photo, opened at registration's SIDE), near-duplicates and colourways are decided by registering the candidate pairs.
     """
     cancel = cancel or CancelToken()
     groups, stand_in = _exact_groups(items, dismissed)
@@ -249,7 +250,7 @@ def _registered_groups(
     close: np.ndarray,
     by_shape: np.ndarray,
     dismissed: set[tuple[int, int]],
-    photos: Callable[[int], Photo],
+    photos: Callable[[int], Image.Image],
     progress: ProgressFn,
     cancel: CancelToken,
 ) -> list[DuplicateGroup]:
@@ -258,33 +259,42 @@ def _registered_groups(
     A pair registered as one photo is one photo; registered as one design in other colours, another
     colourway. A pair with a photo that cannot be read now is one photo when it is among the `by_shape`
     pairs (alike by shape, standing out from the crowd, alike in colour). Near groups join their
-    pairs, the most alike by shape first, and never two photos a person marked not duplicates.
+    pairs, the most alike by shape first, and never two photos a person marked not duplicates; a pair
+    whose photos are in one near group by then is not compared (it would change nothing).
     """
     pairs = np.unique(np.sort(close, axis=1), axis=0)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     keep = np.array([_pair(items[x].id, items[y].id) not in dismissed for x, y in pairs], bool).reshape(-1)
     a, b = pairs[keep, 0], pairs[keep, 1]
-    found, read = register_pairs(a, b, photos, progress, cancel)
-    design = np.array([r is not None and r.one_design for r in found], bool).reshape(-1)
-    photo = np.array([r is not None and r.one_photo for r in found], bool).reshape(-1)
-    shape_linked = {(int(x), int(y)) for x, y in np.sort(by_shape, axis=1)}
-    unread = np.flatnonzero(~read)
-    photo[unread] = [(int(a[i]), int(b[i])) in shape_linked for i in unread]
-    design |= photo
     scores = np.einsum("ij,ij->i", units[a], units[b]) if len(a) else np.zeros(0, np.float32)
+    order = np.lexsort((b, a, -scores))  # the most alike first; ties in row order
+    a, b, scores = a[order], b[order], scores[order]
+    shape_linked = {(int(x), int(y)) for x, y in np.sort(by_shape, axis=1)}
     apart = _Apart(items, dismissed)
     near_links, design_links = _Linked(apart), _Linked(apart)
-    best: dict[int, float] = defaultdict(float)
-    for i in np.lexsort((b, a, -scores)):
-        x, y, s = int(a[i]), int(b[i]), float(scores[i])
-        if photo[i] and near_links.join(x, y):
-            best[x], best[y] = max(best[x], s), max(best[y], s)
-        if design[i]:
+    colourways, linked = [], set()
+
+    def unsettled(i: int) -> bool:  # two photos already in one near group are one design too, whatever their pair shows
+        return near_links.root(int(a[i])) != near_links.root(int(b[i]))
+
+    for i, found, read in register_pairs(a, b, photos, unsettled, progress, cancel):
+        x, y = int(a[i]), int(b[i])
+        if read:
+            photo, design = found is not None and found.one_photo, found is not None and found.one_design
+        else:
+            photo = design = (x, y) in shape_linked
+        if photo:
+            near_links.join(x, y)
+        if design:
             design_links.join(x, y)
-    groups = [DuplicateGroup("near", tuple(_member(items[r], best[r]) for r in rows)) for rows in near_links.groups()]
-    colourways = [(int(a[i]), int(b[i]), float(scores[i]), False) for i in np.flatnonzero(design & ~photo)]
-    linked = sorted(set(a[design].tolist()) | set(b[design].tolist()))
-    return groups + _variant_groups(items, colourways, linked, near_links, design_links)
+            linked |= {x, y}
+            if not photo:
+                colourways.append((x, y, float(scores[i]), False))
+    groups = []
+    for rows in near_links.groups():
+        best = np.max(units[rows] @ units[rows].T - 2 * np.eye(len(rows)), axis=1)  # each one's most alike other member
+        groups.append(DuplicateGroup("near", tuple(_member(items[r], float(s)) for r, s in zip(rows, best))))
+    return groups + _variant_groups(items, colourways, sorted(linked), near_links, design_links)
 
 
 class _Linked:
@@ -365,7 +375,7 @@ def find_duplicates(
         dismissed = DuplicateMemory(store).dismissed_pairs()
     rows = [items[int(i)] for i in ids]
 
-    def photo(row: int) -> Photo:
-        return Photo.open(catalog_file(ws.catalog, rows[row].path))
+    def photo(row: int) -> Image.Image:
+        return open_rgb(catalog_file(ws.catalog, rows[row].path), SIDE)
 
     return group_photos(rows, shapes, colours, settings, dismissed, progress, cancel, Frames(prints, known), photo)

@@ -1,6 +1,6 @@
 """Whether two photos are one photo: registered onto each other, then compared where they overlap.
 
-Local features (OpenCV's SIFT, at most `SIDE` pixels across) are matched between the photos, and
+Local features (OpenCV's SIFT, found at `FEATURE_SIDE` pixels across) are matched between the photos, and
 the matches that one affine map (size, position, a turn or slant) carries onto each other within
 `REPROJECTION` pixels are kept: the inliers. A copy resized, re-encoded, cropped, padded, turned or
 mirrored (the mirror image is matched too) keeps dozens of them, all over the product. Two photos
@@ -32,7 +32,9 @@ when one is at least twice `CHROMA` and the other under `FADED` of its length (a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -41,6 +43,8 @@ from PIL import Image
 from core.catalog import open_rgb
 
 SIDE = 256  # photos are compared at this many pixels on their longer side
+FEATURE_SIDE = 192  # and their local features found at this many: SIFT doubles a photo first, so fine detail is
+# still found, at half the time of 256 and with fewer chance matches; at 128 a plain product keeps too few
 FEATURES = 500  # SIFT keeps at most this many local features of a photo
 RATIO = 0.8  # a match counts when its descriptor is this much closer than the next best (Lowe's ratio test)
 REPROJECTION = 3.0  # pixels within which the affine map must carry a match onto its partner
@@ -66,39 +70,62 @@ cv2.setNumThreads(1)  # callers run photos side by side on the cores
 
 @dataclass(frozen=True)
 class Features:
-    points: np.ndarray  # (N, 2) float32, x and y in the photo's pixels
+    """A photo's local features."""
+
+    points: np.ndarray  # (N, 2) float32, x and y in the photo's pixels (at SIDE); pixel i's point is at i + 0.25
     descriptors: np.ndarray | None  # (N, 128) uint8 (SIFT's values are whole numbers), None when the photo has none
+    width: int  # the photo's width in pixels (at SIDE)
+
+    def for_matching(self) -> tuple[np.ndarray, np.ndarray]:
+        """The descriptors as float32 and their squared lengths."""
+        rows = np.zeros((0, 128), np.float32) if self.descriptors is None else self.descriptors.astype(np.float32)
+        return rows, np.einsum("ij,ij->i", rows, rows)
+
+    @cached_property
+    def mirrored(self) -> "Features":
+        """The features of the photo's mirror image, from its own: each point mirrored (pixel i's point is at
+        i + 0.25, hence width - 0.5), and each descriptor's 4 x 4 cells and 8 directions as the mirror sees them,
+        the rows of cells in reverse and each direction turned to minus itself. Exact for the points both find."""
+        points = self.points.copy()
+        points[:, 0] = self.width - 0.5 - points[:, 0]
+        if self.descriptors is None:
+            return Features(points, None, self.width)
+        cells = self.descriptors.reshape(-1, 4, 4, 8)[:, ::-1, :, (-np.arange(8)) % 8]
+        return Features(points, np.ascontiguousarray(cells.reshape(-1, 128)), self.width)
 
 
-def _features(pixels: np.ndarray) -> Features:
+def features_of(pixels: np.ndarray) -> Features:
+    """SIFT's features of the photo shrunk to FEATURE_SIDE, their points at SIDE."""
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    keypoints, descriptors = cv2.SIFT_create(nfeatures=FEATURES).detectAndCompute(grey, None)
-    points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
-    return Features(points, None if descriptors is None else np.clip(np.rint(descriptors), 0, 255).astype(np.uint8))
+    height, width = grey.shape
+    scale = min(1.0, FEATURE_SIDE / max(height, width))
+    small = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    keypoints, descriptors = cv2.SIFT_create(nfeatures=FEATURES).detectAndCompute(small, None)
+    points = _at_side(np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2), small.shape, grey.shape)
+    kept = None if descriptors is None else np.clip(np.rint(descriptors), 0, 255).astype(np.uint8)
+    return Features(points, kept, width)
 
 
-def _mirrored(features: Features, width: int) -> Features:
-    """The features of the photo's mirror image, from its own: each point mirrored (SIFT's points sit half a pixel
-    in, hence width - 0.5), and each descriptor's 4 x 4 cells and 8 directions as the mirror sees them, the
-    rows of cells in reverse and each direction turned to minus itself. Exact for the points both find."""
-    points = features.points.copy()
-    points[:, 0] = width - 0.5 - points[:, 0]
-    if features.descriptors is None:
-        return Features(points, None)
-    cells = features.descriptors.reshape(-1, 4, 4, 8)[:, ::-1, :, (-np.arange(8)) % 8]
-    return Features(points, np.ascontiguousarray(cells.reshape(-1, 128)))
+def _at_side(points: np.ndarray, found: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """SIFT's points on a picture of `found` (height, width) moved onto the photo's `shape` (a quarter pixel in on both)."""
+    scale = np.array([shape[1] / found[1], shape[0] / found[0]], np.float32)
+    return ((points + 0.25) * scale - 0.25).astype(np.float32)
+
+
+def photo_pixels(image: Image.Image) -> np.ndarray:
+    """(H, W, 3) uint8: the photo at most SIDE across, as registration compares it."""
+    image = image.convert("RGB")
+    scale = SIDE / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return np.ascontiguousarray(np.asarray(image.resize(size, Image.Resampling.BILINEAR)))
 
 
 class Photo:
-    """A photo as registration sees it: RGB pixels at most SIDE across, its features, and its mirror image's."""
+    """A photo as registration sees it: RGB pixels at most SIDE across, and its features."""
 
     def __init__(self, image: Image.Image) -> None:
-        image = image.convert("RGB")
-        scale = SIDE / max(image.size)
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        self.pixels = np.ascontiguousarray(np.asarray(image.resize(size, Image.Resampling.BILINEAR)))
-        self.features = _features(self.pixels)
-        self._mirrored: Features | None = None
+        self.pixels = photo_pixels(image)
+        self.features = features_of(self.pixels)
 
     @classmethod
     def open(cls, path: Path) -> "Photo":
@@ -108,12 +135,6 @@ class Photo:
     @property
     def mirrored(self) -> np.ndarray:
         return np.ascontiguousarray(self.pixels[:, ::-1])
-
-    @property
-    def mirrored_features(self) -> Features:
-        if self._mirrored is None:
-            self._mirrored = _mirrored(self.features, self.pixels.shape[1])
-        return self._mirrored
 
 
 @dataclass(frozen=True)
@@ -143,41 +164,84 @@ class Registration:
         return self.one_design and self.overlay <= MOST_OVERLAY and self.recoloured <= MOST_RECOLOURED
 
 
-def _matched(first: Features, second: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(matrix, inliers in the first, inliers in the second) of the affine map RANSAC finds, or None."""
-    if first.descriptors is None or second.descriptors is None or len(first.points) < 3 or len(second.points) < 3:
+def _ratio_matches(first: Features, others: list[Features]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each of the `others`, its features whose nearest descriptor in `first` is RATIO closer than the next
+    nearest (Lowe's ratio test): (their rows in the other, their nearest's rows in `first`). One product of
+    matrices for them all: the squared distance |q|^2 + |t|^2 - 2 q.t."""
+    train, train_lengths = first.for_matching()
+    rows = [other.for_matching() for other in others]
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if len(train) < 2 or not sum(len(q) for q, _ in rows):
+        return [empty] * len(others)
+    queries = np.concatenate([q for q, _ in rows])
+    lengths = np.concatenate([length for _, length in rows])
+    partial = queries @ (-2 * train.T)  # the squared distance less |q|^2, which does not change a row's order
+    partial += train_lengths[None, :]
+    every = np.arange(len(partial))
+    nearest = partial.argmin(axis=1)
+    closest = np.maximum(partial[every, nearest] + lengths, 0)
+    partial[every, nearest] = np.inf
+    next_closest = np.maximum(partial[every, partial.argmin(axis=1)] + lengths, 0)
+    good = closest < RATIO * RATIO * next_closest
+    found, start = [], 0
+    for q, _ in rows:
+        kept = np.flatnonzero(good[start : start + len(q)])
+        found.append((kept, nearest[start + kept]))
+        start += len(q)
+    return found
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """The affine map carrying the second photo's matched points (mirrored first when `mirrored`) onto the first's."""
+
+    matrix: np.ndarray  # (2, 3)
+    mirrored: bool
+    here: np.ndarray  # (K, 2) the inliers in the first photo
+    there: np.ndarray  # (K, 2) and in the second, as matched
+
+
+def _mapped(first: Features, second: Features, matched: tuple[np.ndarray, np.ndarray], mirrored: bool) -> Mapping | None:
+    """The affine map RANSAC finds for the matches, or None."""
+    there_rows, here_rows = matched
+    if len(there_rows) < LEAST_INLIERS:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(second.descriptors.astype(np.float32), first.descriptors.astype(np.float32), k=2)
-    good = [m[0] for m in pairs if len(m) == 2 and m[0].distance < RATIO * m[1].distance]
-    if len(good) < LEAST_INLIERS:
-        return None
-    there = second.points[[m.queryIdx for m in good]]
-    here = first.points[[m.trainIdx for m in good]]
+    there, here = second.points[there_rows], first.points[here_rows]
     matrix, inliers = cv2.estimateAffine2D(
         there, here, method=cv2.RANSAC, ransacReprojThreshold=REPROJECTION, maxIters=2000, confidence=0.995
     )
     if matrix is None:
         return None
     keep = inliers.ravel().astype(bool)
-    return matrix, here[keep], there[keep]
+    return Mapping(matrix, mirrored, here[keep], there[keep])
+
+
+def map_each(first: Features, seconds: Sequence[Features]) -> list[Mapping | None]:
+    """Each of the `seconds` mapped onto the first (as it is or mirrored: whichever keeps more inliers), or None
+    when fewer than LEAST_INLIERS line up. Their descriptors are matched to the first's all at once."""
+    matched = _ratio_matches(first, [f for second in seconds for f in (second, second.mirrored)])
+    found = []
+    for i, second in enumerate(seconds):
+        best = _mapped(first, second, matched[2 * i], False)
+        mirror = _mapped(first, second.mirrored, matched[2 * i + 1], True)
+        if mirror is not None and (best is None or len(mirror.here) > len(best.here)):
+            best = mirror
+        found.append(best if best is not None and len(best.here) >= LEAST_INLIERS else None)
+    return found
+
+
+def registration(first: np.ndarray, second: np.ndarray, mapping: Mapping) -> Registration:
+    """The second photo's pixels (as it is, not mirrored) compared with the first's where `mapping` puts them."""
+    found = compare(first, np.ascontiguousarray(second[:, ::-1]) if mapping.mirrored else second, mapping.matrix, mapping.here)
+    height, width = first.shape[:2]
+    return Registration(mapping.matrix, mapping.mirrored, np.stack([mapping.here, mapping.there], axis=1), found.off,
+                        found.overlay, found.recoloured, found.spanned, (width, height))
 
 
 def register(first: Photo, second: Photo) -> Registration | None:
     """The second photo registered onto the first (as it is or mirrored: whichever keeps more inliers), or None."""
-    best = None
-    for mirrored in (False, True):
-        if mirrored and best is not None and len(best[1][1]) >= 4 * LEAST_INLIERS:
-            break  # plainly registered as it is: its mirror image need not be looked at
-        found = _matched(first.features, second.mirrored_features if mirrored else second.features)
-        if found is not None and (best is None or len(found[1]) > len(best[1][1])):
-            best = (mirrored, found)
-    if best is None or len(best[1][1]) < LEAST_INLIERS:
-        return None
-    mirrored, (matrix, here, there) = best
-    found = compare(first.pixels, second.mirrored if mirrored else second.pixels, matrix, here)
-    height, width = first.pixels.shape[:2]
-    return Registration(matrix, mirrored, np.stack([here, there], axis=1), found.off, found.overlay, found.recoloured,
-                        found.spanned, (width, height))
+    mapping = map_each(first.features, [second.features])[0]
+    return None if mapping is None else registration(first.pixels, second.pixels, mapping)
 
 
 def warped(first: np.ndarray, second: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

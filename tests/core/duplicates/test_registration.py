@@ -130,13 +130,33 @@ def test_the_evidence_shows_the_matched_points_and_the_overlay(demo_photos, tmp_
 
 def test_the_mirror_images_features_are_the_photos_own_mirrored(demo_photos):
     """Derived, not found again: most points SIFT finds on the mirror image are the derived ones, descriptor and all."""
-    from core.duplicates.registration import _features
+    from core.duplicates.registration import features_of
 
     photo = Photo(_scene(demo_photos[0]))
-    derived, found = photo.mirrored_features, _features(photo.mirrored)
+    derived, found = photo.features.mirrored, features_of(photo.mirrored)
     partners = 0
     for point, descriptor in zip(derived.points, derived.descriptors):
         nearest = int(np.argmin(np.linalg.norm(found.points - point, axis=1)))
         same_place = np.linalg.norm(found.points[nearest] - point) < 0.05
         partners += bool(same_place and np.abs(found.descriptors[nearest].astype(int) - descriptor.astype(int)).max() <= 1)
     assert partners >= 0.3 * len(derived.points), (partners, len(derived.points))
+
+
+def test_the_ratio_test_keeps_what_opencvs_brute_force_matcher_keeps(demo_photos):
+    """All of a photo's partners matched in one product of matrices: the same matches, pair by pair, as OpenCV's
+    brute-force matcher's two nearest with Lowe's ratio test."""
+    import cv2
+
+    from core.duplicates.registration import RATIO, _ratio_matches
+
+    first = Photo(_saved(demo_photos[0])).features
+    others = [Photo(_saved(ALTERATIONS[edit](demo_photos[0]))).features for edit in ("half", "rot4", "banner")]
+    others += [Photo(photo).features for photo in demo_photos[1:4]]
+    others += [others[0].mirrored]
+    found = _ratio_matches(first, others)
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    assert sum(len(rows) for rows, _ in found) > 100
+    for other, (rows, nearest) in zip(others, found):
+        pairs = matcher.knnMatch(other.descriptors.astype(np.float32), first.descriptors.astype(np.float32), k=2)
+        kept = [(m[0].queryIdx, m[0].trainIdx) for m in pairs if len(m) == 2 and m[0].distance < RATIO * m[1].distance]
+        assert list(zip(rows.tolist(), nearest.tolist())) == kept
