@@ -17,6 +17,7 @@ the photos.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class RealCatalogScore:
     variant_wrong: int  # with a type or gender that differs
     lists_before: float  # precision@10 by type of the labelled products' lists, the finding unknown
     lists_after: float  # and with it known
+    seconds: float  # the finding's time, beyond indexing
     examples: list[WrongPair] = field(default_factory=list)  # near pairs with differing labels, a few
 
 
@@ -71,7 +73,9 @@ def score_real_catalog(
         raise InputError(f"none of the photos in {photos} named by {labels} could be read")
     compared = (columns.fine, columns.colour) + ((GENDER_COLUMN,) if GENDER_COLUMN in next(iter(label_of.values())) else ())
     before = _list_precision(ws, label_of, columns.fine)
+    started = time.perf_counter()
     groups = find_duplicates(ws, progress=progress, cancel=cancel)
+    seconds = time.perf_counter() - started
     with CatalogStore(ws.database) as store:
         DuplicateMemory(store).save(groups)
     after = _list_precision(ws, label_of, columns.fine)
@@ -101,6 +105,7 @@ def score_real_catalog(
         variant_wrong=len(variant_wrong),
         lists_before=before,
         lists_after=after,
+        seconds=seconds,
         examples=near_wrong[:examples],
     )
 
@@ -134,6 +139,7 @@ def format_real_catalog(score: RealCatalogScore) -> str:
         f"  near-duplicate pairs {s.near_pairs}, of which {s.near_wrong} with labels that differ (certainly two products)",
         f"  variant pairs {s.variant_pairs}, of which {s.variant_wrong} of another type or gender",
         f"  lists' precision@10 by type: {s.lists_before:.3f} before the finding, {s.lists_after:.3f} after",
+        f"  {1000 * s.seconds / max(1, s.photos):.1f} ms a photo beyond indexing ({s.seconds:.0f} s)",
     ]
     lines += [f"    {w.a} and {w.b}: {', '.join(w.differ)} differ" for w in s.examples]
     return "\n".join(lines)

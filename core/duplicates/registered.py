@@ -113,7 +113,7 @@ def register_pairs(
         if first is None or second is None:
             read_both[i] = False  # gone since its features were found
         else:
-            found[i] = registration(first, second, mappings[i])
+            found[i] = registration(first, second, mappings[i], settle=True)
 
     with cf.ThreadPoolExecutor(THREADS) as pool:
         rows = sorted(set(a.tolist()) | set(b.tolist()))

@@ -31,6 +31,7 @@ when one is at least twice `CHROMA` and the other under `FADED` of its length (a
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -139,7 +140,8 @@ class Photo:
 
 @dataclass(frozen=True)
 class Registration:
-    """The second photo registered onto the first, and how their pixels compare."""
+    """The second photo registered onto the first, and how their pixels compare (a share is NaN when it was not
+    measured, the verdict being settled without it: NaN is never within a limit)."""
 
     matrix: np.ndarray  # (2, 3): the second photo's pixels (mirrored first when `mirrored`) to the first's
     mirrored: bool
@@ -230,9 +232,11 @@ def map_each(first: Features, seconds: Sequence[Features]) -> list[Mapping | Non
     return found
 
 
-def registration(first: np.ndarray, second: np.ndarray, mapping: Mapping) -> Registration:
-    """The second photo's pixels (as it is, not mirrored) compared with the first's where `mapping` puts them."""
-    found = compare(first, np.ascontiguousarray(second[:, ::-1]) if mapping.mirrored else second, mapping.matrix, mapping.here)
+def registration(first: np.ndarray, second: np.ndarray, mapping: Mapping, settle: bool = False) -> Registration:
+    """The second photo's pixels (as it is, not mirrored) compared with the first's where `mapping` puts them
+    (with `settle`, only as far as the verdict needs: see compare)."""
+    moved = np.ascontiguousarray(second[:, ::-1]) if mapping.mirrored else second
+    found = compare(first, moved, mapping.matrix, mapping.here, settle)
     height, width = first.shape[:2]
     return Registration(mapping.matrix, mapping.mirrored, np.stack([mapping.here, mapping.there], axis=1), found.off,
                         found.overlay, found.recoloured, found.spanned, (width, height))
@@ -252,15 +256,37 @@ def warped(first: np.ndarray, second: np.ndarray, matrix: np.ndarray) -> tuple[n
     return moved, cv2.erode(inside, np.ones((5, 5), np.uint8)) > 0
 
 
-@dataclass(frozen=True)
 class Comparison:
-    """Two registered photos' pixels compared, in the first photo's frame."""
+    """Two registered photos' pixels compared, in the first photo's frame (each part worked out when first asked for)."""
 
-    moved: np.ndarray  # (H, W, 3) uint8: the second photo moved onto the first
-    product: np.ndarray  # (H, W) bool: the product in both
-    off: np.ndarray  # (H, W) bool: off after the brightness curve, not an overlay
-    excused: np.ndarray  # (H, W) bool: off, and taken for an overlay
-    recoloured: np.ndarray  # (H, W) bool: another colour
+    def __init__(self, first: np.ndarray, second: np.ndarray, matrix: np.ndarray) -> None:
+        self.first, self.second = first, second
+        self.moved, self.inside = warped(first, second, matrix)  # the second photo moved onto the first, where it is
+        self._a, self._b = cv2.GaussianBlur(first, (5, 5), 0), cv2.GaussianBlur(self.moved, (5, 5), 0)
+
+    @cached_property
+    def product(self) -> np.ndarray:
+        """(H, W) bool: the product in both."""
+        return self.inside & _product(self._a, self.first) & _product(self._b, self.second)
+
+    @cached_property
+    def _different(self) -> np.ndarray:
+        return self.inside & (_off_after_curve(self._a, self._b, self.inside) > TOLERANCE)
+
+    @cached_property
+    def excused(self) -> np.ndarray:
+        """(H, W) bool: off, and taken for an overlay."""
+        return self._different & _overlay_allowed(self._different, self.first, self.moved)
+
+    @cached_property
+    def off(self) -> np.ndarray:
+        """(H, W) bool: off after the brightness curve, not an overlay."""
+        return self._different & ~self.excused
+
+    @cached_property
+    def recoloured(self) -> np.ndarray:
+        """(H, W) bool: another colour."""
+        return _other_colour(self._a, self._b)
 
     def share(self, pixels: np.ndarray) -> float:
         return float(pixels[self.product].mean()) if self.product.sum() >= LEAST_PIXELS else 1.0
@@ -273,6 +299,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Shares:
+    """Shares of the product's pixels; NaN where not measured, the verdict being settled without it."""
+
     off: float
     overlay: float
     recoloured: float
@@ -280,28 +308,31 @@ class Shares:
 
 
 def comparison(first: np.ndarray, second: np.ndarray, matrix: np.ndarray) -> Comparison:
-    moved, inside = warped(first, second, matrix)
-    a, b = cv2.GaussianBlur(first, (5, 5), 0), cv2.GaussianBlur(moved, (5, 5), 0)
-    product = inside & _product(a, first) & _product(b, second)
-    off = inside & (_off_after_curve(a, b, inside) > TOLERANCE)
-    excused = off & _overlay_allowed(off, first, moved)
-    return Comparison(moved, product, off & ~excused, excused, _other_colour(a, b))
+    return Comparison(first, second, matrix)
 
 
-def compare(first: np.ndarray, second: np.ndarray, matrix: np.ndarray, points: np.ndarray | None = None) -> Shares:
+def compare(
+    first: np.ndarray, second: np.ndarray, matrix: np.ndarray, points: np.ndarray | None = None, settle: bool = False
+) -> Shares:
     """The shares of the product's pixels off (overlays aside) and under an overlay, of the rest recoloured,
-    and of the product the matched `points` (in the first photo) span."""
+    and of the product the matched `points` (in the first photo) span. With `settle`, no more is measured once
+    the pair is plainly not one design (spanning too little) or not one photo (too much off)."""
     found = comparison(first, second, matrix)
     if found.product.sum() < LEAST_PIXELS:
         return Shares(1.0, 0.0, 1.0, 0.0)
-    compared = found.compared
-    recoloured = float(found.recoloured[compared].mean()) if compared.any() else 0.0
     spanned = 1.0
     if points is not None:
         hull = np.zeros(found.product.shape, np.uint8)
         cv2.fillConvexPoly(hull, cv2.convexHull(np.round(points).astype(np.int32)), 1)
         spanned = found.share(hull > 0)
-    return Shares(found.share(found.off), found.share(found.excused), recoloured, spanned)
+    if settle and spanned < LEAST_SPANNED:
+        return Shares(math.nan, math.nan, math.nan, spanned)
+    off, overlay = found.share(found.off), found.share(found.excused)
+    if settle and off > MOST_OFF:
+        return Shares(off, overlay, math.nan, spanned)
+    compared = found.compared
+    recoloured = float(found.recoloured[compared].mean()) if compared.any() else 0.0
+    return Shares(off, overlay, recoloured, spanned)
 
 
 def _worst(diff: np.ndarray) -> np.ndarray:

@@ -160,3 +160,29 @@ def test_the_ratio_test_keeps_what_opencvs_brute_force_matcher_keeps(demo_photos
         pairs = matcher.knnMatch(other.descriptors.astype(np.float32), first.descriptors.astype(np.float32), k=2)
         kept = [(m[0].queryIdx, m[0].trainIdx) for m in pairs if len(m) == 2 and m[0].distance < RATIO * m[1].distance]
         assert list(zip(rows.tolist(), nearest.tolist())) == kept
+
+
+def test_comparing_only_as_far_as_the_verdict_needs_gives_the_same_verdicts(demo_photos):
+    import math
+
+    from core.duplicates.registration import map_each, registration
+
+    original = demo_photos[0]
+    bannered = [_saved(ALTERATIONS["banner"](photo.resize((400, 480)))) for photo in demo_photos[1:3]]  # they register
+    pairs = [
+        (original, ALTERATIONS["banner"](original)),  # one photo
+        (original, _hue_turn(original)),  # another colourway
+        (_scene(demo_photos[0]), _scene(demo_photos[1])),  # another garment: too much off
+        (bannered[0], bannered[1]),  # only the banner: spanning too little
+    ]
+    cut_short = 0
+    for first, second in pairs:
+        a, b = Photo(_saved(first)), Photo(_saved(second))
+        mapping = map_each(a.features, [b.features])[0]
+        assert mapping is not None
+        full, settled = registration(a.pixels, b.pixels, mapping), registration(a.pixels, b.pixels, mapping, settle=True)
+        assert (settled.one_photo, settled.one_design) == (full.one_photo, full.one_design)
+        assert settled.spanned == full.spanned
+        assert math.isnan(settled.recoloured) == (not full.one_design)  # cut short exactly when not one design
+        cut_short += math.isnan(settled.recoloured)
+    assert cut_short >= 2
