@@ -104,7 +104,10 @@ STAGE_NAMES = {
     "download": "Fetching photos",
     "frames": "Comparing whole photos",
     "prints": "Reading photos once for duplicates",
-    "aligned": "Lining up cropped and turned copies",
+    "duplicates": "Comparing shapes",
+    "finding local features": "Finding local features",
+    "matching photos": "Matching photos",
+    "comparing photos": "Comparing pixels",
 }
 
 
