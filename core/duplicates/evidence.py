@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.duplicates.registration import LEAST_INLIERS, Photo, Registration, comparison, register
+from core.duplicates.registration import LEAST_INLIERS, Comparison, Photo, Registration, register
 
 OFF = (220, 40, 40)
 OVERLAY = (240, 200, 0)
@@ -67,7 +67,7 @@ def _matches(first: np.ndarray, second: np.ndarray, found: Registration | None) 
 def _overlay(first: np.ndarray, second: np.ndarray, found: Registration | None) -> np.ndarray:
     if found is None:
         return first.copy()
-    seen = comparison(first, second, found.matrix)
+    seen = Comparison(first, second, found.matrix)
     picture = (first.astype(np.float32) * 0.5 + seen.moved.astype(np.float32) * 0.5).astype(np.uint8)
     for marked, colour in ((seen.excused, OVERLAY), (seen.off & seen.product, OFF), (seen.recoloured & seen.compared, RECOLOURED)):
         picture[marked] = (picture[marked] * 0.35 + np.array(colour, np.float32) * 0.65).astype(np.uint8)

@@ -135,7 +135,11 @@ class Photo:
 
     @property
     def mirrored(self) -> np.ndarray:
-        return np.ascontiguousarray(self.pixels[:, ::-1])
+        return mirror_image(self.pixels)
+
+
+def mirror_image(pixels: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(pixels[:, ::-1])
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,7 @@ def map_each(first: Features, seconds: Sequence[Features]) -> list[Mapping | Non
 def registration(first: np.ndarray, second: np.ndarray, mapping: Mapping, settle: bool = False) -> Registration:
     """The second photo's pixels (as it is, not mirrored) compared with the first's where `mapping` puts them
     (with `settle`, only as far as the verdict needs: see compare)."""
-    moved = np.ascontiguousarray(second[:, ::-1]) if mapping.mirrored else second
+    moved = mirror_image(second) if mapping.mirrored else second
     found = compare(first, moved, mapping.matrix, mapping.here, settle)
     height, width = first.shape[:2]
     return Registration(mapping.matrix, mapping.mirrored, np.stack([mapping.here, mapping.there], axis=1), found.off,
@@ -307,17 +311,13 @@ class Shares:
     spanned: float = 1.0  # the share of the product inside the matched points' hull
 
 
-def comparison(first: np.ndarray, second: np.ndarray, matrix: np.ndarray) -> Comparison:
-    return Comparison(first, second, matrix)
-
-
 def compare(
     first: np.ndarray, second: np.ndarray, matrix: np.ndarray, points: np.ndarray | None = None, settle: bool = False
 ) -> Shares:
     """The shares of the product's pixels off (overlays aside) and under an overlay, of the rest recoloured,
     and of the product the matched `points` (in the first photo) span. With `settle`, no more is measured once
     the pair is plainly not one design (spanning too little) or not one photo (too much off)."""
-    found = comparison(first, second, matrix)
+    found = Comparison(first, second, matrix)
     if found.product.sum() < LEAST_PIXELS:
         return Shares(1.0, 0.0, 1.0, 0.0)
     spanned = 1.0
