@@ -24,7 +24,7 @@ from core.duplicates.registration import Features, Mapping, Registration, featur
 
 THREADS = 2  # OpenCV and NumPy let go of the interpreter: two photos at once on two cores
 KEPT = 1500  # photos whose pixels are kept at once (a photo at 256 pixels takes about 200 kilobytes)
-CHUNK = 32  # photos (or first photos of pairs) handed to the threads at a time; cancel is looked at between chunks
+CHUNK = 32  # photos, first photos of pairs or pairs that map, handed to the threads at a time; cancel is looked at between chunks
 
 
 class _Pixels:
@@ -82,7 +82,7 @@ def register_pairs(
 ) -> Iterator[tuple[int, Registration | None, bool]]:
     """(i, the registration of photo b[i] onto photo a[i] or None, whether both could be read) for the pairs
     (rows given to `read`, which opens the photo at registration's SIDE) in their order, leaving out those no longer `needed` when their turn comes (asked
-    just before, CHUNK pairs at a time: the verdicts on the pairs before it are known by then)."""
+    just before, as many pairs at a time as hold CHUNK that map: the verdicts on the pairs before those are known by then)."""
     cancel = cancel or CancelToken()
     pixels = _Pixels(read)
     features: dict[int, Features | None] = {}
@@ -120,10 +120,17 @@ def register_pairs(
         _in_chunks(rows, find_features, "finding local features", progress, cancel, pool)
         with threadpool_limits(1, user_api="blas"):  # OpenBLAS's own threads would make the two queue for each other
             _in_chunks(firsts, map_partners, "matching photos", progress, cancel, pool, [len(f) for f in firsts])
-        for start in range(0, len(a), CHUNK):
+        i = 0
+        while i < len(a):
             cancel.raise_if_cancelled()
-            chunk = [i for i in range(start, min(len(a), start + CHUNK)) if needed(i)]
-            list(pool.map(compare, [i for i in chunk if mappings[i] is not None]))
-            for i in chunk:
-                yield i, found.pop(i, None), bool(read_both[i])
-            progress(Progress("comparing photos", min(len(a), start + CHUNK), len(a)))
+            chunk, work = [], []  # the next pairs still needed, up to CHUNK of them that map (only those are compared)
+            while i < len(a) and len(work) < CHUNK:
+                if needed(i):
+                    chunk.append(i)
+                    if mappings[i] is not None:
+                        work.append(i)
+                i += 1
+            list(pool.map(compare, work))
+            for j in chunk:
+                yield j, found.pop(j, None), bool(read_both[j])
+            progress(Progress("comparing photos", i, len(a)))

@@ -292,13 +292,27 @@ class Comparison:
         """(H, W) bool: another colour."""
         return _other_colour(self._a, self._b)
 
+    @cached_property
+    def _product_pixels(self) -> int:
+        return np.count_nonzero(self.product)
+
     def share(self, pixels: np.ndarray) -> float:
-        return float(pixels[self.product].mean()) if self.product.sum() >= LEAST_PIXELS else 1.0
+        """The share of the product's pixels that `pixels` marks."""
+        if self._product_pixels < LEAST_PIXELS:
+            return 1.0
+        return np.count_nonzero(pixels & self.product) / self._product_pixels
 
     @property
     def compared(self) -> np.ndarray:
         """The product's pixels neither off nor under an overlay."""
         return self.product & ~self.off & ~self.excused
+
+    def recoloured_share(self) -> float:
+        """The share of the compared pixels with another colour (worked out on those pixels alone)."""
+        rows = np.flatnonzero(self.compared)
+        if not len(rows):
+            return 0.0
+        return float(_other_colour(self._a.reshape(-1, 3)[rows], self._b.reshape(-1, 3)[rows]).mean())
 
 
 @dataclass(frozen=True)
@@ -330,9 +344,7 @@ def compare(
     off, overlay = found.share(found.off), found.share(found.excused)
     if settle and off > MOST_OFF:
         return Shares(off, overlay, math.nan, spanned)
-    compared = found.compared
-    recoloured = float(found.recoloured[compared].mean()) if compared.any() else 0.0
-    return Shares(off, overlay, recoloured, spanned)
+    return Shares(off, overlay, found.recoloured_share(), spanned)
 
 
 def _worst(diff: np.ndarray) -> np.ndarray:
@@ -341,23 +353,36 @@ def _worst(diff: np.ndarray) -> np.ndarray:
 
 
 def _other_colour(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(H, W) bool: pixels whose colours (offsets from grey) point apart, or of which one is a colour and the other grey."""
-    a, b = a.astype(np.float32), b.astype(np.float32)
-    a -= ((a[..., 0] + a[..., 1] + a[..., 2]) / 3)[..., None]
-    b -= ((b[..., 0] + b[..., 1] + b[..., 2]) / 3)[..., None]
-    long_a = np.sqrt(a[..., 0] ** 2 + a[..., 1] ** 2 + a[..., 2] ** 2)
-    long_b = np.sqrt(b[..., 0] ** 2 + b[..., 1] ** 2 + b[..., 2] ** 2)
+    """(..., 3) -> (...) bool: pixels whose colours (offsets from grey) point apart, or of which one is a colour and the other grey."""
+    a, b = np.moveaxis(a, -1, 0).astype(np.float32), np.moveaxis(b, -1, 0).astype(np.float32)  # each colour's levels in a row
+    a -= (a[0] + a[1] + a[2]) / 3
+    b -= (b[0] + b[1] + b[2]) / 3
+    long_a = np.sqrt(a[0] ** 2 + a[1] ** 2 + a[2] ** 2)
+    long_b = np.sqrt(b[0] ** 2 + b[1] ** 2 + b[2] ** 2)
     shorter, longer = np.minimum(long_a, long_b), np.maximum(long_a, long_b)
-    dot = a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2]
+    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
     turned = (shorter >= CHROMA) & (dot < np.cos(np.radians(HUE_TURN)) * np.maximum(long_a * long_b, 1e-3))
     return turned | ((longer >= 2 * CHROMA) & (shorter < FADED * longer))
 
 
 def _product(pixels: np.ndarray, unmoved: np.ndarray) -> np.ndarray:
     """Pixels at least BACKDROP levels from the backdrop, the median colour of the unmoved photo's border."""
-    border = np.concatenate([unmoved[0], unmoved[-1], unmoved[:, 0], unmoved[:, -1]])
-    backdrop = np.median(border, axis=0).round().astype(np.uint8)
-    return _worst(cv2.absdiff(pixels, np.broadcast_to(backdrop, pixels.shape).copy())) > BACKDROP
+    backdrop = _border_median(unmoved)
+    near = cv2.inRange(pixels, np.array([max(0, v - BACKDROP) for v in backdrop], np.uint8),
+                       np.array([min(255, v + BACKDROP) for v in backdrop], np.uint8))  # every colour within BACKDROP
+    return near == 0
+
+
+def _border_median(pixels: np.ndarray) -> list[int]:
+    """Each colour's median level over the photo's border (its four edges, corners twice), rounded half to even."""
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    middle = (len(border) - 1) // 2, len(border) // 2  # the ranks a median averages
+    found = []
+    for colour in range(3):
+        running = np.cumsum(np.bincount(border[:, colour], minlength=256))
+        low, high = np.searchsorted(running, np.array(middle) + 1)  # the levels at those ranks
+        found.append(round((int(low) + int(high)) / 2))
+    return found
 
 
 def _off_after_curve(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -365,11 +390,13 @@ def _off_after_curve(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.nda
     diff = _worst(cv2.absdiff(a, b))
     fit_on = inside & (diff <= 2 * TOLERANCE)  # a first fit leaves out what is plainly not the same
     for _ in range(3):
-        if fit_on.sum() < LEAST_PIXELS:
+        if np.count_nonzero(fit_on) < LEAST_PIXELS:
             break
         curve = np.clip(np.rint(brightness_curve(a, b, fit_on)), 0, 255).astype(np.uint8)
         diff = _worst(cv2.absdiff(a, cv2.LUT(b, curve)))
-        fit_on = inside & (diff <= TOLERANCE)
+        fitted, fit_on = fit_on, inside & (diff <= TOLERANCE)
+        if np.array_equal(fit_on, fitted):  # fitted again on the same pixels, the curve would be the same
+            break
     return diff
 
 
@@ -377,7 +404,8 @@ def brightness_curve(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> np.ndar
     """(256,) float32: the rising curve taking b's levels to a's over `where`: each level's median, made rising
     by pooling neighbours that fall (weighted by how many pixels each level has)."""
     height, width = where.shape
-    mask = np.repeat(where, 3, axis=1).astype(np.uint8)  # the three colours side by side, as one grey picture each
+    flags = where.view(np.uint8)
+    mask = cv2.merge([flags, flags, flags]).reshape(height, width * 3)  # the three colours side by side, as one grey picture each
     joint = cv2.calcHist(
         [np.ascontiguousarray(b).reshape(height, width * 3), np.ascontiguousarray(a).reshape(height, width * 3)],
         [0, 1], mask, [256, 256], [0, 256, 0, 256],
@@ -386,13 +414,19 @@ def brightness_curve(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> np.ndar
     levels = np.flatnonzero(counts)
     if not len(levels):
         return np.arange(256, dtype=np.float32)
-    medians = (np.cumsum(joint, axis=1) < (counts[:, None] + 1) / 2).sum(axis=1).astype(np.float64)
+    # A level's median: how many of a's levels its running count stays under half by. The running count of the
+    # whole table, less the rows' before, is each row's own (whole numbers, exact in float32 up to 2^24 pixels).
+    running = np.cumsum(joint.ravel())
+    before = np.concatenate([[0.0], running[255:-1:256]])
+    medians = (np.searchsorted(running, before + (counts + 1) / 2) - 256 * np.arange(256)).astype(np.float64)
     rising = _pooled(medians[levels], counts[levels].astype(np.float64))
     return np.interp(np.arange(256), levels, rising).astype(np.float32)
 
 
 def _pooled(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The weighted least-squares rising fit to `values` (pool adjacent violators)."""
+    if not len(values) or (np.diff(values) >= 0).all():  # rising already: its own fit
+        return values.astype(np.float64)
     means: list[float] = []
     totals: list[float] = []
     spans: list[int] = []

@@ -56,3 +56,24 @@ def test_a_photo_that_cannot_be_read_is_asked_for_once(tmp_path: Path):
 
     list(register_pairs(np.array([0, 1, 2]), np.array([4, 4, 4]), read))
     assert asked.count(4) == 1
+
+
+def test_pairs_are_compared_a_chunk_of_mapped_pairs_at_a_time(tmp_path: Path, monkeypatch):
+    """Pairs that do not map cost nothing to compare: they ride along with the next pair that maps, and
+    whether a pair is needed is asked only once the verdicts of the chunks before it are told."""
+    import core.duplicates.registered as registered
+
+    monkeypatch.setattr(registered, "CHUNK", 1)
+    paths = _photos(tmp_path)
+    told: list[int] = []
+    asked: dict[int, int] = {}
+
+    def needed(i: int) -> bool:
+        asked[i] = len(told)
+        return True
+
+    pairs = register_pairs(np.array([0, 0, 0]), np.array([4, 2, 3]), lambda row: open_rgb(paths[row], SIDE), needed)
+    for i, found, _ in pairs:
+        told.append(i)
+    assert told == [0, 1, 2]
+    assert asked == {0: 0, 1: 0, 2: 2}  # the unreadable pair maps nothing: it went with the banner's pair

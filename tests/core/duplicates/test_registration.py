@@ -186,3 +186,31 @@ def test_comparing_only_as_far_as_the_verdict_needs_gives_the_same_verdicts(demo
         assert math.isnan(settled.recoloured) == (not full.one_design)  # cut short exactly when not one design
         cut_short += math.isnan(settled.recoloured)
     assert cut_short >= 2
+
+
+def test_the_brightness_curve_takes_each_level_to_the_middle_of_its_pixels(demo_photos):
+    """Each of the second photo's levels goes to the median of the first photo's levels under it (the upper one of
+    an even count), checked against a plain sort; with noise, where those medians fall, the curve still rises."""
+    from core.duplicates.registration import brightness_curve, photo_pixels
+
+    a = photo_pixels(demo_photos[0])
+    rng = np.random.default_rng(5)
+    where = rng.random(a.shape[:2]) < 0.7
+    lighter = np.rint(255 * (np.arange(256) / 255.0) ** 0.6).astype(np.uint8)  # rising: several levels become one
+    b = lighter[a]
+    levels_a, levels_b = a[where].ravel(), b[where].ravel()
+    medians = {int(v): int(np.sort(levels_a[levels_b == v])[(levels_b == v).sum() // 2]) for v in np.unique(levels_b)}
+    curve = brightness_curve(a, b, where)
+    assert len(medians) > 50 and all(curve[level] == median for level, median in medians.items())
+    noisy = np.clip(b + rng.normal(0, 6, a.shape), 0, 255).astype(np.uint8)
+    assert np.all(np.diff(brightness_curve(a, noisy, where)) >= 0)
+
+
+def test_the_backdrop_is_the_median_colour_of_the_border():
+    from core.duplicates.registration import _border_median
+
+    rng = np.random.default_rng(7)
+    for height, width in ((1, 1), (2, 3), (17, 40), (256, 191)):
+        photo = rng.integers(0, 256, (height, width, 3)).astype(np.uint8)
+        border = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
+        assert _border_median(photo) == np.median(border, axis=0).round().astype(int).tolist()
